@@ -1,0 +1,426 @@
+//! Discovery: reads `hooks.json` and `[hooks]` in `config.toml` for each config layer, and the
+//! managed requirements' `[hooks]`, into an ordered list of handlers plus warnings whose texts
+//! are those of the reference engine.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::event::{HookEvent, MatcherInput};
+use super::matcher::Matcher;
+use super::summary::HookSource;
+
+pub const DEFAULT_TIMEOUT_SECS: u64 = 600;
+
+// ---- config file shapes (names matter: serde quotes them in error messages) ----
+
+#[derive(Debug, Default, Deserialize)]
+struct HooksFile {
+    #[serde(default)]
+    hooks: HookEventsToml,
+}
+
+/// The events table of `hooks.json`, `[hooks]` in config.toml and managed requirements.
+/// Unknown events and extra keys are ignored.
+#[derive(Debug, Default, Deserialize)]
+pub struct HookEventsToml {
+    #[serde(rename = "PreToolUse", default)]
+    pre_tool_use: Vec<MatcherGroup>,
+    #[serde(rename = "PermissionRequest", default)]
+    permission_request: Vec<MatcherGroup>,
+    #[serde(rename = "PostToolUse", default)]
+    post_tool_use: Vec<MatcherGroup>,
+    #[serde(rename = "SessionStart", default)]
+    session_start: Vec<MatcherGroup>,
+    #[serde(rename = "UserPromptSubmit", default)]
+    user_prompt_submit: Vec<MatcherGroup>,
+    #[serde(rename = "Stop", default)]
+    stop: Vec<MatcherGroup>,
+    #[serde(rename = "PreCompact", default)]
+    pre_compact: Vec<MatcherGroup>,
+    #[serde(rename = "PostCompact", default)]
+    post_compact: Vec<MatcherGroup>,
+    #[serde(rename = "SubagentStart", default)]
+    subagent_start: Vec<MatcherGroup>,
+    #[serde(rename = "SubagentStop", default)]
+    subagent_stop: Vec<MatcherGroup>,
+    #[serde(rename = "SessionEnd", default)]
+    session_end: Vec<MatcherGroup>,
+}
+
+impl HookEventsToml {
+    fn groups(&self, event: HookEvent) -> &[MatcherGroup] {
+        match event {
+            HookEvent::PreToolUse => &self.pre_tool_use,
+            HookEvent::PermissionRequest => &self.permission_request,
+            HookEvent::PostToolUse => &self.post_tool_use,
+            HookEvent::SessionStart => &self.session_start,
+            HookEvent::UserPromptSubmit => &self.user_prompt_submit,
+            HookEvent::Stop => &self.stop,
+            HookEvent::PreCompact => &self.pre_compact,
+            HookEvent::PostCompact => &self.post_compact,
+            HookEvent::SubagentStart => &self.subagent_start,
+            HookEvent::SubagentStop => &self.subagent_stop,
+            HookEvent::SessionEnd => &self.session_end,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        HookEvent::ALL.iter().all(|e| self.groups(*e).is_empty())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct MatcherGroup {
+    #[serde(default)]
+    matcher: Option<String>,
+    #[serde(default)]
+    hooks: Vec<HookHandlerConfig>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type")]
+enum HookHandlerConfig {
+    #[serde(rename = "command")]
+    Command {
+        command: String,
+        #[serde(default, rename = "timeout")]
+        timeout_sec: Option<u64>,
+        #[serde(default, rename = "async")]
+        is_async: bool,
+        #[serde(default, rename = "statusMessage")]
+        status_message: Option<String>,
+    },
+    #[serde(rename = "prompt")]
+    Prompt {},
+    #[serde(rename = "agent")]
+    Agent {},
+}
+
+/// Managed requirements' `[hooks]`: the managed dirs plus the event arrays flattened in.
+#[derive(Debug, Default, Deserialize)]
+struct ManagedHooksToml {
+    #[serde(default)]
+    managed_dir: Option<PathBuf>,
+    #[serde(default)]
+    windows_managed_dir: Option<PathBuf>,
+    #[serde(flatten)]
+    events: HookEventsToml,
+}
+
+// ---- discovery input ----
+
+/// Where a layer's `config.toml` comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TomlSource {
+    /// A file on disk (it may not exist).
+    File(PathBuf),
+    /// Inline text under a synthetic path, e.g. `/<session-flags>/config.toml`.
+    Inline { path: String, text: String },
+}
+
+impl TomlSource {
+    fn display_path(&self) -> String {
+        match self {
+            TomlSource::File(p) => p.display().to_string(),
+            TomlSource::Inline { path, .. } => path.clone(),
+        }
+    }
+}
+
+/// One config layer, lowest precedence first in [`DiscoveryInput::layers`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigLayer {
+    pub source: HookSource,
+    /// JSON hooks files of the layer, read in order: `hooks.json` in the layer folder, or a
+    /// Claude Code `settings.json` (same shape; its other keys are ignored).
+    pub json_files: Vec<PathBuf>,
+    pub config_toml: Option<TomlSource>,
+    /// A disabled layer (an untrusted project) loads nothing and warns nothing.
+    pub enabled: bool,
+}
+
+/// Managed requirements (requirements.toml / MDM) carrying a `[hooks]` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManagedRequirements {
+    /// How the source is named in warnings (e.g. the requirements file path).
+    pub name: String,
+    pub source: HookSource,
+    /// The full requirements TOML text.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DiscoveryInput {
+    pub managed: Vec<ManagedRequirements>,
+    pub layers: Vec<ConfigLayer>,
+}
+
+/// One runnable handler, as discovered.
+#[derive(Debug, Clone)]
+pub struct ConfiguredHandler {
+    pub event: HookEvent,
+    pub matcher: Matcher,
+    pub matcher_text: Option<String>,
+    pub command: String,
+    pub timeout_secs: u64,
+    pub status_message: Option<String>,
+    pub source_path: String,
+    pub source: HookSource,
+    pub display_order: i64,
+    pub is_managed: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Discovered {
+    pub handlers: Vec<ConfiguredHandler>,
+    pub warnings: Vec<String>,
+}
+
+/// Runs discovery. Never fails: every problem becomes a warning, as in the reference engine.
+pub fn discover(input: &DiscoveryInput) -> Discovered {
+    let mut d = Discovery::default();
+    if !hooks_feature_enabled(input) {
+        return Discovered::default();
+    }
+    for managed in &input.managed {
+        d.managed(managed);
+    }
+    for layer in input.layers.iter().filter(|l| l.enabled) {
+        d.layer(layer);
+    }
+    Discovered {
+        handlers: d.handlers,
+        warnings: d.warnings,
+    }
+}
+
+/// `[features] codex_hooks` (or its later name `hooks`), highest-precedence layer wins;
+/// default on.
+fn hooks_feature_enabled(input: &DiscoveryInput) -> bool {
+    let mut enabled = true;
+    for layer in input.layers.iter().filter(|l| l.enabled) {
+        let Some(text) = layer.config_toml.as_ref().and_then(read_toml_text) else {
+            continue;
+        };
+        let Ok(value) = text.parse::<toml::Table>() else {
+            continue;
+        };
+        let features = value.get("features").and_then(toml::Value::as_table);
+        if let Some(flag) = features.and_then(|f| f.get("codex_hooks").or_else(|| f.get("hooks"))) {
+            if let Some(b) = flag.as_bool() {
+                enabled = b;
+            }
+        }
+    }
+    enabled
+}
+
+fn read_toml_text(source: &TomlSource) -> Option<String> {
+    match source {
+        TomlSource::File(path) => std::fs::read_to_string(path).ok(),
+        TomlSource::Inline { text, .. } => Some(text.clone()),
+    }
+}
+
+#[derive(Default)]
+struct Discovery {
+    handlers: Vec<ConfiguredHandler>,
+    warnings: Vec<String>,
+    next_order: i64,
+}
+
+impl Discovery {
+    fn managed(&mut self, req: &ManagedRequirements) {
+        let table: toml::Table = match req.text.parse() {
+            Ok(t) => t,
+            Err(err) => {
+                self.warnings
+                    .push(format!("failed to parse TOML hooks in {}: {err}", req.name));
+                return;
+            }
+        };
+        let Some(hooks) = table.get("hooks") else {
+            return;
+        };
+        let managed: ManagedHooksToml = match hooks.clone().try_into() {
+            Ok(m) => m,
+            Err(err) => {
+                self.warnings
+                    .push(format!("failed to parse TOML hooks in {}: {err}", req.name));
+                return;
+            }
+        };
+        let skip = |why: String| format!("skipping managed hooks from {}: {why}", req.name);
+        let dir = if cfg!(windows) {
+            managed.windows_managed_dir.clone()
+        } else {
+            managed.managed_dir.clone()
+        };
+        let Some(dir) = dir else {
+            self.warnings.push(skip(
+                "no managed hook directory is configured for this platform".to_owned(),
+            ));
+            return;
+        };
+        let shown = dir.display();
+        if !dir.is_absolute() {
+            self.warnings.push(skip(format!(
+                "managed hook directory {shown} is not absolute"
+            )));
+            return;
+        }
+        if !dir.exists() {
+            self.warnings.push(skip(format!(
+                "managed hook directory {shown} does not exist"
+            )));
+            return;
+        }
+        if !dir.is_dir() {
+            self.warnings.push(skip(format!(
+                "managed hook directory {shown} is not a directory"
+            )));
+            return;
+        }
+        self.events(
+            &managed.events,
+            &dir.display().to_string(),
+            req.source,
+            true,
+        );
+    }
+
+    fn layer(&mut self, layer: &ConfigLayer) {
+        let mut loaded_json: Option<String> = None;
+        for json in &layer.json_files {
+            if let Some(events) = self.read_json(json) {
+                if !events.is_empty() {
+                    loaded_json = Some(json.display().to_string());
+                }
+                self.events(&events, &json.display().to_string(), layer.source, false);
+            }
+        }
+        if let Some(toml_source) = &layer.config_toml {
+            if let Some(events) = self.read_toml(toml_source) {
+                let toml_path = toml_source.display_path();
+                if let (Some(json_path), false) = (&loaded_json, events.is_empty()) {
+                    self.warnings.push(format!(
+                        "loading hooks from both {json_path} and {toml_path}; prefer a single representation for this layer"
+                    ));
+                }
+                self.events(&events, &toml_path, layer.source, false);
+            }
+        }
+    }
+
+    fn read_json(&mut self, path: &Path) -> Option<HookEventsToml> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return None,
+            Err(err) => {
+                self.warnings.push(format!(
+                    "failed to read hooks config {}: {err}",
+                    path.display()
+                ));
+                return None;
+            }
+        };
+        match serde_json::from_str::<HooksFile>(&text) {
+            Ok(file) => Some(file.hooks),
+            Err(err) => {
+                self.warnings.push(format!(
+                    "failed to parse hooks config {}: {err}",
+                    path.display()
+                ));
+                None
+            }
+        }
+    }
+
+    fn read_toml(&mut self, source: &TomlSource) -> Option<HookEventsToml> {
+        let text = read_toml_text(source)?;
+        let path = source.display_path();
+        let table: toml::Table = match text.parse() {
+            Ok(t) => t,
+            Err(err) => {
+                self.warnings
+                    .push(format!("failed to parse TOML hooks in {path}: {err}"));
+                return None;
+            }
+        };
+        let hooks = table.get("hooks")?;
+        match hooks.clone().try_into::<HookEventsToml>() {
+            Ok(events) => Some(events),
+            Err(err) => {
+                self.warnings
+                    .push(format!("failed to parse TOML hooks in {path}: {err}"));
+                None
+            }
+        }
+    }
+
+    fn events(
+        &mut self,
+        events: &HookEventsToml,
+        path: &str,
+        source: HookSource,
+        is_managed: bool,
+    ) {
+        for event in HookEvent::ALL {
+            for group in events.groups(event) {
+                let matcher = if event.matcher_input() == MatcherInput::Ignored {
+                    Matcher::All
+                } else {
+                    match Matcher::compile(group.matcher.as_deref()) {
+                        Ok(m) => m,
+                        Err(err) => {
+                            let shown = group.matcher.as_deref().unwrap_or_default();
+                            self.warnings
+                                .push(format!("invalid matcher {shown:?} in {path}: {err}"));
+                            continue;
+                        }
+                    }
+                };
+                for handler in &group.hooks {
+                    match handler {
+                        HookHandlerConfig::Command { is_async: true, .. } => {
+                            self.warnings.push(format!(
+                                "skipping async hook in {path}: async hooks are not supported yet"
+                            ))
+                        }
+                        HookHandlerConfig::Command { command, .. } if command.trim().is_empty() => {
+                            self.warnings
+                                .push(format!("skipping empty hook command in {path}"))
+                        }
+                        HookHandlerConfig::Command {
+                            command,
+                            timeout_sec,
+                            status_message,
+                            ..
+                        } => {
+                            self.handlers.push(ConfiguredHandler {
+                                event,
+                                matcher: matcher.clone(),
+                                matcher_text: group.matcher.clone(),
+                                command: command.clone(),
+                                timeout_secs: timeout_sec.unwrap_or(DEFAULT_TIMEOUT_SECS).max(1),
+                                status_message: status_message.clone(),
+                                source_path: path.to_owned(),
+                                source,
+                                display_order: self.next_order,
+                                is_managed,
+                            });
+                            self.next_order += 1;
+                        }
+                        HookHandlerConfig::Prompt {} => self.warnings.push(format!(
+                            "skipping prompt hook in {path}: prompt hooks are not supported yet"
+                        )),
+                        HookHandlerConfig::Agent {} => self.warnings.push(format!(
+                            "skipping agent hook in {path}: agent hooks are not supported yet"
+                        )),
+                    }
+                }
+            }
+        }
+    }
+}

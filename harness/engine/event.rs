@@ -1,0 +1,182 @@
+//! Hook event names and their per-event constants (wire spellings, scope, matcher input).
+
+use serde::{Deserialize, Serialize};
+
+/// Every lifecycle event the engine knows, in the fixed display order of discovery
+/// (the six reference events first, then the later lifecycle events).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum HookEvent {
+    PreToolUse,
+    PermissionRequest,
+    PostToolUse,
+    SessionStart,
+    UserPromptSubmit,
+    Stop,
+    PreCompact,
+    PostCompact,
+    SubagentStart,
+    SubagentStop,
+    SessionEnd,
+}
+
+/// Whether a hook run belongs to the thread or to one turn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HookScope {
+    Thread,
+    Turn,
+}
+
+/// What a matcher of this event is compared against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatcherInput {
+    /// Matchers are ignored and never validated (UserPromptSubmit, Stop).
+    Ignored,
+    /// The tool name, then its aliases.
+    ToolName,
+    /// SessionStart `source`.
+    Source,
+    /// PreCompact/PostCompact `trigger`.
+    Trigger,
+    /// SubagentStart/SubagentStop `agent_type`.
+    AgentType,
+    /// SessionEnd `reason` (Claude Code's rule; Codex has none).
+    Reason,
+}
+
+impl HookEvent {
+    /// All events in discovery (display) order.
+    pub const ALL: [HookEvent; 11] = [
+        HookEvent::PreToolUse,
+        HookEvent::PermissionRequest,
+        HookEvent::PostToolUse,
+        HookEvent::SessionStart,
+        HookEvent::UserPromptSubmit,
+        HookEvent::Stop,
+        HookEvent::PreCompact,
+        HookEvent::PostCompact,
+        HookEvent::SubagentStart,
+        HookEvent::SubagentStop,
+        HookEvent::SessionEnd,
+    ];
+
+    /// The six events of the reference commit 4e30281.
+    pub const REFERENCE: [HookEvent; 6] = [
+        HookEvent::PreToolUse,
+        HookEvent::PermissionRequest,
+        HookEvent::PostToolUse,
+        HookEvent::SessionStart,
+        HookEvent::UserPromptSubmit,
+        HookEvent::Stop,
+    ];
+
+    /// PascalCase name used in config files and in `hook_event_name` on stdin.
+    pub fn config_name(self) -> &'static str {
+        match self {
+            HookEvent::PreToolUse => "PreToolUse",
+            HookEvent::PermissionRequest => "PermissionRequest",
+            HookEvent::PostToolUse => "PostToolUse",
+            HookEvent::SessionStart => "SessionStart",
+            HookEvent::UserPromptSubmit => "UserPromptSubmit",
+            HookEvent::Stop => "Stop",
+            HookEvent::PreCompact => "PreCompact",
+            HookEvent::PostCompact => "PostCompact",
+            HookEvent::SubagentStart => "SubagentStart",
+            HookEvent::SubagentStop => "SubagentStop",
+            HookEvent::SessionEnd => "SessionEnd",
+        }
+    }
+
+    /// snake_case name of protocol v1 (`EventMsg`) and of the lifecycle `[hooks]` table.
+    pub fn v1_name(self) -> &'static str {
+        match self {
+            HookEvent::PreToolUse => "pre_tool_use",
+            HookEvent::PermissionRequest => "permission_request",
+            HookEvent::PostToolUse => "post_tool_use",
+            HookEvent::SessionStart => "session_start",
+            HookEvent::UserPromptSubmit => "user_prompt_submit",
+            HookEvent::Stop => "stop",
+            HookEvent::PreCompact => "pre_compact",
+            HookEvent::PostCompact => "post_compact",
+            HookEvent::SubagentStart => "subagent_start",
+            HookEvent::SubagentStop => "subagent_stop",
+            HookEvent::SessionEnd => "session_end",
+        }
+    }
+
+    /// camelCase name of the app-server v2 protocol.
+    pub fn v2_name(self) -> &'static str {
+        match self {
+            HookEvent::PreToolUse => "preToolUse",
+            HookEvent::PermissionRequest => "permissionRequest",
+            HookEvent::PostToolUse => "postToolUse",
+            HookEvent::SessionStart => "sessionStart",
+            HookEvent::UserPromptSubmit => "userPromptSubmit",
+            HookEvent::Stop => "stop",
+            HookEvent::PreCompact => "preCompact",
+            HookEvent::PostCompact => "postCompact",
+            HookEvent::SubagentStart => "subagentStart",
+            HookEvent::SubagentStop => "subagentStop",
+            HookEvent::SessionEnd => "sessionEnd",
+        }
+    }
+
+    /// kebab-case label that starts a run id.
+    pub fn run_id_label(self) -> &'static str {
+        match self {
+            HookEvent::PreToolUse => "pre-tool-use",
+            HookEvent::PermissionRequest => "permission-request",
+            HookEvent::PostToolUse => "post-tool-use",
+            HookEvent::SessionStart => "session-start",
+            HookEvent::UserPromptSubmit => "user-prompt-submit",
+            HookEvent::Stop => "stop",
+            HookEvent::PreCompact => "pre-compact",
+            HookEvent::PostCompact => "post-compact",
+            HookEvent::SubagentStart => "subagent-start",
+            HookEvent::SubagentStop => "subagent-stop",
+            HookEvent::SessionEnd => "session-end",
+        }
+    }
+
+    pub fn scope(self) -> HookScope {
+        match self {
+            HookEvent::SessionStart | HookEvent::SubagentStart | HookEvent::SessionEnd => {
+                HookScope::Thread
+            }
+            _ => HookScope::Turn,
+        }
+    }
+
+    pub fn matcher_input(self) -> MatcherInput {
+        match self {
+            HookEvent::PreToolUse | HookEvent::PermissionRequest | HookEvent::PostToolUse => {
+                MatcherInput::ToolName
+            }
+            HookEvent::SessionStart => MatcherInput::Source,
+            HookEvent::UserPromptSubmit | HookEvent::Stop => MatcherInput::Ignored,
+            HookEvent::PreCompact | HookEvent::PostCompact => MatcherInput::Trigger,
+            HookEvent::SubagentStart | HookEvent::SubagentStop => MatcherInput::AgentType,
+            HookEvent::SessionEnd => MatcherInput::Reason,
+        }
+    }
+
+    /// Parses any of the spellings (PascalCase, snake_case, camelCase, kebab label).
+    pub fn parse_any(name: &str) -> Option<HookEvent> {
+        HookEvent::ALL.into_iter().find(|e| {
+            e.config_name() == name
+                || e.v1_name() == name
+                || e.v2_name() == name
+                || e.run_id_label() == name
+        })
+    }
+
+    pub fn from_config_name(name: &str) -> Option<HookEvent> {
+        HookEvent::ALL.into_iter().find(|e| e.config_name() == name)
+    }
+}
+
+impl std::fmt::Display for HookEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.config_name())
+    }
+}

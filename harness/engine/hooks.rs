@@ -1,0 +1,210 @@
+//! The engine: selects the handlers of a request, previews them, runs them concurrently and
+//! aggregates their outcomes in declaration order.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::aggregate::{aggregate, Contribution};
+use super::clock::Clock;
+use super::config::{discover, ConfiguredHandler, Discovered, DiscoveryInput};
+use super::event::HookEvent;
+use super::outcome::{EventOutcome, HandlerExit, RawOutput, RunStatus};
+use super::parse::parse_output;
+use super::request::HookRequest;
+use super::runner::{run_command, CommandRun, Invocation, RunnerConfig};
+use super::summary::{ExecutionMode, HandlerType, HookRunSummary};
+use super::wire::input::stdin_text;
+
+/// One handler's completed run, with everything a recording needs.
+#[derive(Debug, Clone)]
+pub struct HandlerRun {
+    pub summary: HookRunSummary,
+    pub command: String,
+    /// The exact stdin text the hook received.
+    pub stdin: String,
+    pub exit: HandlerExit,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub stdout_dropped: u64,
+    pub stderr_dropped: u64,
+}
+
+/// All runs of one event and their aggregated outcome.
+#[derive(Debug, Clone)]
+pub struct EventRun {
+    pub event: HookEvent,
+    pub runs: Vec<HandlerRun>,
+    pub outcome: EventOutcome,
+}
+
+#[derive(Debug, Clone)]
+pub struct Engine {
+    handlers: Vec<ConfiguredHandler>,
+    warnings: Vec<String>,
+    runner: RunnerConfig,
+    clock: Arc<dyn Clock>,
+    cwd_override: Option<PathBuf>,
+}
+
+impl Engine {
+    pub fn new(discovered: Discovered, runner: RunnerConfig, clock: Arc<dyn Clock>) -> Self {
+        Engine {
+            handlers: discovered.handlers,
+            warnings: discovered.warnings,
+            runner,
+            clock,
+            cwd_override: None,
+        }
+    }
+
+    /// Discovers the handlers of `input` and builds an engine over them.
+    pub fn discover(input: &DiscoveryInput, runner: RunnerConfig, clock: Arc<dyn Clock>) -> Self {
+        Engine::new(discover(input), runner, clock)
+    }
+
+    /// Discovery warnings, in order.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    pub fn handlers(&self) -> &[ConfiguredHandler] {
+        &self.handlers
+    }
+
+    pub fn runner(&self) -> &RunnerConfig {
+        &self.runner
+    }
+
+    /// The handlers a request selects, in declaration (display) order; each at most once.
+    pub fn select(&self, request: &HookRequest) -> Vec<&ConfiguredHandler> {
+        let event = request.event();
+        let subjects: Option<Vec<&str>> = request.payload.matcher_subject().map(|mut s| {
+            s.extend(request.matcher_aliases.iter().map(String::as_str));
+            s
+        });
+        self.handlers
+            .iter()
+            .filter(|h| h.event == event)
+            .filter(|h| match &subjects {
+                None => true,
+                Some(subjects) => h.matcher.matches_any(subjects),
+            })
+            .collect()
+    }
+
+    pub fn run_id(handler: &ConfiguredHandler, request: &HookRequest) -> String {
+        let base = format!(
+            "{}:{}:{}",
+            handler.event.run_id_label(),
+            handler.display_order,
+            handler.source_path
+        );
+        match request.run_id_suffix() {
+            Some(suffix) => format!("{base}:{suffix}"),
+            None => base,
+        }
+    }
+
+    fn summary(
+        &self,
+        handler: &ConfiguredHandler,
+        request: &HookRequest,
+        started_at: i64,
+    ) -> HookRunSummary {
+        HookRunSummary {
+            id: Engine::run_id(handler, request),
+            event: handler.event,
+            handler_type: HandlerType::Command,
+            execution_mode: ExecutionMode::Sync,
+            scope: handler.event.scope(),
+            source_path: handler.source_path.clone(),
+            source: handler.source,
+            display_order: handler.display_order,
+            status: RunStatus::Running,
+            status_message: handler.status_message.clone(),
+            started_at,
+            completed_at: None,
+            duration_ms: None,
+            entries: Vec::new(),
+        }
+    }
+
+    /// The `running` summaries, one per selected handler, as `hook/started` carries them.
+    pub fn preview(&self, request: &HookRequest) -> Vec<HookRunSummary> {
+        let now = self.clock.now_unix_secs();
+        self.select(request)
+            .into_iter()
+            .map(|h| self.summary(h, request, now))
+            .collect()
+    }
+
+    /// Runs every selected handler concurrently, then parses and aggregates in declaration order.
+    pub async fn run(&self, request: &HookRequest) -> EventRun {
+        let event = request.event();
+        let stdin = stdin_text(request);
+        let cwd = self
+            .cwd_override
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(&request.context.cwd));
+        let selected = self.select(request);
+        let futures = selected.iter().map(|h| {
+            let stdin = stdin.as_bytes();
+            let cwd = cwd.as_path();
+            async move {
+                let started_at = self.clock.now_unix_secs();
+                let run = run_command(
+                    &self.runner,
+                    Invocation::Shell(&h.command),
+                    cwd,
+                    stdin,
+                    Duration::from_secs(h.timeout_secs),
+                    h.timeout_secs,
+                )
+                .await;
+                (started_at, run)
+            }
+        });
+        let results: Vec<(i64, CommandRun)> = futures::future::join_all(futures).await;
+        let mut runs = Vec::with_capacity(results.len());
+        let mut outcomes = Vec::with_capacity(results.len());
+        for (handler, (started_at, run)) in selected.iter().zip(results) {
+            let raw = RawOutput {
+                exit: run.exit.clone(),
+                stdout: run.stdout,
+                stderr: run.stderr,
+            };
+            let outcome = parse_output(event, &raw);
+            let mut summary = self.summary(handler, request, started_at);
+            summary.status = outcome.status;
+            summary.entries = outcome.entries.clone();
+            summary.completed_at = Some(self.clock.now_unix_secs());
+            summary.duration_ms = Some(i64::try_from(run.duration.as_millis()).unwrap_or(i64::MAX));
+            runs.push(HandlerRun {
+                summary,
+                command: handler.command.clone(),
+                stdin: stdin.clone(),
+                exit: raw.exit,
+                stdout: raw.stdout,
+                stderr: raw.stderr,
+                stdout_dropped: run.stdout_dropped,
+                stderr_dropped: run.stderr_dropped,
+            });
+            outcomes.push(outcome);
+        }
+        let contributions: Vec<Contribution<'_>> = runs
+            .iter()
+            .zip(&outcomes)
+            .map(|(r, o)| Contribution {
+                run_id: &r.summary.id,
+                outcome: o,
+            })
+            .collect();
+        let outcome = aggregate(event, &contributions);
+        EventRun {
+            event,
+            runs,
+            outcome,
+        }
+    }
+}

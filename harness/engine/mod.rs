@@ -1,0 +1,20 @@
+//! The hook engine: config discovery, matchers, the command runner, per-event output
+//! parsing (pure), aggregation, run summaries and their wire shapes. Imports nothing above it.
+
+pub mod aggregate;
+pub mod clock;
+pub mod config;
+pub mod event;
+pub mod hooks;
+pub mod matcher;
+pub mod outcome;
+pub mod parse;
+pub mod request;
+pub mod runner;
+pub mod summary;
+pub mod wire;
+
+pub use event::HookEvent;
+pub use hooks::{Engine, EventRun, HandlerRun};
+pub use outcome::{EventOutcome, HandlerExit, HandlerOutcome, RawOutput, RunStatus};
+pub use request::{EventPayload, HookContext, HookRequest};

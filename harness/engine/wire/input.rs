@@ -1,0 +1,127 @@
+//! Hook stdin: one compact JSON object, keys in the reference engine's order.
+
+use serde_json::{Map, Value};
+
+use crate::engine::event::HookEvent;
+use crate::engine::request::{EventPayload, HookRequest};
+
+/// Builds the stdin JSON object for a request, keys in wire order:
+/// `session_id`, `turn_id` (not for SessionStart/SessionEnd), the subagent identity when
+/// inside one, `transcript_path`, `cwd`, `hook_event_name`, `model`, `permission_mode`
+/// (not for the compact events), then the event's own keys.
+pub fn stdin_object(request: &HookRequest) -> Map<String, Value> {
+    let ctx = &request.context;
+    let event = request.event();
+    let mut m = Map::new();
+    m.insert("session_id".into(), ctx.session_id.clone().into());
+    if !matches!(event, HookEvent::SessionStart | HookEvent::SessionEnd) {
+        m.insert("turn_id".into(), ctx.turn_id.clone().into());
+    }
+    let event_carries_identity =
+        matches!(event, HookEvent::SubagentStart | HookEvent::SubagentStop);
+    if let (Some(agent), false) = (&ctx.agent, event_carries_identity) {
+        m.insert("agent_id".into(), agent.agent_id.clone().into());
+        m.insert("agent_type".into(), agent.agent_type.clone().into());
+    }
+    m.insert(
+        "transcript_path".into(),
+        ctx.transcript_path
+            .clone()
+            .map_or(Value::Null, Value::String),
+    );
+    if let EventPayload::SubagentStop {
+        agent_transcript_path,
+        ..
+    } = &request.payload
+    {
+        m.insert(
+            "agent_transcript_path".into(),
+            agent_transcript_path
+                .clone()
+                .map_or(Value::Null, Value::String),
+        );
+    }
+    m.insert("cwd".into(), ctx.cwd.clone().into());
+    m.insert("hook_event_name".into(), event.config_name().into());
+    m.insert("model".into(), ctx.model.clone().into());
+    if !matches!(event, HookEvent::PreCompact | HookEvent::PostCompact) {
+        m.insert(
+            "permission_mode".into(),
+            ctx.permission_mode.as_str().into(),
+        );
+    }
+    let opt = |v: &Option<String>| v.clone().map_or(Value::Null, Value::String);
+    match &request.payload {
+        EventPayload::PreToolUse {
+            tool_name,
+            tool_input,
+            tool_use_id,
+        } => {
+            m.insert("tool_name".into(), tool_name.clone().into());
+            m.insert("tool_input".into(), tool_input.clone());
+            m.insert("tool_use_id".into(), tool_use_id.clone().into());
+        }
+        EventPayload::PermissionRequest {
+            tool_name,
+            tool_input,
+        } => {
+            m.insert("tool_name".into(), tool_name.clone().into());
+            m.insert("tool_input".into(), tool_input.clone());
+        }
+        EventPayload::PostToolUse {
+            tool_name,
+            tool_input,
+            tool_response,
+            tool_use_id,
+        } => {
+            m.insert("tool_name".into(), tool_name.clone().into());
+            m.insert("tool_input".into(), tool_input.clone());
+            m.insert("tool_response".into(), tool_response.clone());
+            m.insert("tool_use_id".into(), tool_use_id.clone().into());
+        }
+        EventPayload::SessionStart { source } => {
+            m.insert("source".into(), source.as_str().into());
+        }
+        EventPayload::UserPromptSubmit { prompt } => {
+            m.insert("prompt".into(), prompt.clone().into());
+        }
+        EventPayload::Stop {
+            stop_hook_active,
+            last_assistant_message,
+        } => {
+            m.insert("stop_hook_active".into(), (*stop_hook_active).into());
+            m.insert("last_assistant_message".into(), opt(last_assistant_message));
+        }
+        EventPayload::PreCompact { trigger } | EventPayload::PostCompact { trigger } => {
+            m.insert("trigger".into(), trigger.as_str().into());
+        }
+        EventPayload::SubagentStart {
+            agent_id,
+            agent_type,
+        } => {
+            m.insert("agent_id".into(), agent_id.clone().into());
+            m.insert("agent_type".into(), agent_type.clone().into());
+        }
+        EventPayload::SubagentStop {
+            stop_hook_active,
+            agent_id,
+            agent_type,
+            last_assistant_message,
+            ..
+        } => {
+            m.insert("stop_hook_active".into(), (*stop_hook_active).into());
+            m.insert("agent_id".into(), agent_id.clone().into());
+            m.insert("agent_type".into(), agent_type.clone().into());
+            m.insert("last_assistant_message".into(), opt(last_assistant_message));
+        }
+        EventPayload::SessionEnd { reason } => {
+            m.insert("reason".into(), reason.clone().into());
+        }
+    }
+    m
+}
+
+/// The exact stdin text: compact JSON, no trailing newline.
+pub fn stdin_text(request: &HookRequest) -> String {
+    Value::Object(stdin_object(request)).to_string()
+}
