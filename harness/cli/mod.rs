@@ -1,6 +1,7 @@
 //! The command line: argument parsing and dispatch only. Each subcommand lives in its own
 //! file and calls down into `replay`, `conformance` or `engine`.
 
+mod bench;
 mod conformance;
 
 use std::process::ExitCode;
@@ -28,12 +29,15 @@ enum Command {
     /// Conformance vectors recorded from the real Codex engine.
     #[command(subcommand)]
     Conformance(conformance::ConformanceCommand),
+    /// Measure what the harness costs against the floor of spawning the hook.
+    Bench(bench::BenchArgs),
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Conformance(cmd) => conformance::run(cmd),
+        Command::Bench(args) => bench::run(args),
     };
     match result {
         Ok(code) => code,
