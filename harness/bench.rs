@@ -114,8 +114,8 @@ pub fn spawn_floor(runs: usize) -> Result<Stats, BenchError> {
     Ok(Stats::from_samples(samples))
 }
 
-/// 2. The engine on the same command: select, preview, run (spawn, stdin, capture, timeout,
-/// process group), parse, summary, aggregate.
+/// 2. The engine on the same command: select, preview, run, parse, summary, aggregate
+/// (the run covers spawn, stdin, capture, timeout and the process group).
 pub fn engine_per_hook(runs: usize) -> Result<Stats, BenchError> {
     let tmp = tempfile::tempdir()?;
     let dir = tmp.path();
