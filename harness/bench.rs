@@ -82,7 +82,7 @@ fn pre_tool_use_request(cwd: &str) -> HookRequest {
     )
 }
 
-/// 1. The floor: `sh -c` from plain `std::process`, payload on stdin, output read to the end.
+/// Part 1, the floor: `sh -c` from plain `std::process`, payload on stdin, output read to the end.
 pub fn spawn_floor(runs: usize) -> Result<Stats, BenchError> {
     let cwd = std::env::temp_dir();
     let payload = stdin_text(&pre_tool_use_request(&cwd.display().to_string()));
@@ -114,7 +114,7 @@ pub fn spawn_floor(runs: usize) -> Result<Stats, BenchError> {
     Ok(Stats::from_samples(samples))
 }
 
-/// 2. The engine on the same command: select, preview, run, parse, summary, aggregate
+/// Part 2, the engine on the same command: select, preview, run, parse, summary, aggregate
 /// (the run covers spawn, stdin, capture, timeout and the process group).
 pub fn engine_per_hook(runs: usize) -> Result<Stats, BenchError> {
     let tmp = tempfile::tempdir()?;
@@ -203,7 +203,7 @@ pub fn parser_corpus(event: HookEvent) -> Vec<RawOutput> {
     ]
 }
 
-/// 4. Pure parser throughput for one event, in outputs per second (one core).
+/// Part 4, pure parser throughput for one event, in outputs per second (one core).
 pub fn parser_throughput(event: HookEvent, budget: Duration) -> (u64, f64) {
     let corpus = parser_corpus(event);
     let start = Instant::now();
