@@ -82,12 +82,10 @@ fn pre_tool_use_request(cwd: &str) -> HookRequest {
     )
 }
 
-/// Part 1, the floor: `sh -c` from plain `std::process`, payload on stdin, output read to the end.
-pub fn spawn_floor(runs: usize) -> Result<Stats, BenchError> {
-    let cwd = std::env::temp_dir();
-    let payload = stdin_text(&pre_tool_use_request(&cwd.display().to_string()));
-    let mut samples = Vec::with_capacity(runs);
-    for _ in 0..runs {
+/// Part 1, the floor: `sh -c` from plain `std::process`, payload on stdin, output read to
+/// the end. One run.
+fn floor_once(cwd: &std::path::Path, payload: &str) -> Result<Duration, BenchError> {
+    {
         let start = Instant::now();
         let mut child = Command::new("/bin/sh")
             .arg("-c")
@@ -109,14 +107,14 @@ pub fn spawn_floor(runs: usize) -> Result<Stats, BenchError> {
             stderr.read_to_end(&mut err)?;
         }
         child.wait()?;
-        samples.push(start.elapsed());
+        Ok(start.elapsed())
     }
-    Ok(Stats::from_samples(samples))
 }
 
-/// Part 2, the engine on the same command: select, preview, run, parse, summary, aggregate
-/// (the run covers spawn, stdin, capture, timeout and the process group).
-pub fn engine_per_hook(runs: usize) -> Result<Stats, BenchError> {
+/// Parts 1 and 2, interleaved run by run so both see the same machine load: the floor
+/// (plain `std::process`) and the engine on the same command (select, preview, run, parse,
+/// summary, aggregate; the run covers spawn, stdin, capture, timeout and the process group).
+pub fn floor_and_engine(runs: usize) -> Result<(Stats, Stats), BenchError> {
     let tmp = tempfile::tempdir()?;
     let dir = tmp.path();
     let hooks = serde_json::json!({"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": HOOK_COMMAND}]}]}});
@@ -135,11 +133,14 @@ pub fn engine_per_hook(runs: usize) -> Result<Stats, BenchError> {
         Arc::new(FixedClock::new(0)),
     );
     let request = pre_tool_use_request(&dir.display().to_string());
+    let payload = stdin_text(&request);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let mut samples = Vec::with_capacity(runs);
+    let mut floor = Vec::with_capacity(runs);
+    let mut engine_samples = Vec::with_capacity(runs);
     for _ in 0..runs {
+        floor.push(floor_once(dir, &payload)?);
         let start = Instant::now();
         let preview = engine.preview(&request);
         let run = runtime.block_on(engine.run(&request));
@@ -149,9 +150,12 @@ pub fn engine_per_hook(runs: usize) -> Result<Stats, BenchError> {
                 run.runs.first().map(|r| &r.summary)
             )));
         }
-        samples.push(start.elapsed());
+        engine_samples.push(start.elapsed());
     }
-    Ok(Stats::from_samples(samples))
+    Ok((
+        Stats::from_samples(floor),
+        Stats::from_samples(engine_samples),
+    ))
 }
 
 /// A fixed corpus of typical outputs for one event: empty, plain text, valid JSON, invalid

@@ -41,9 +41,19 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // A closed stdout (`hooktape … | head`) ends the command quietly, as for other tools.
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::from(EXIT_BAD_INPUT)
         }
     }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
