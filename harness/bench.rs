@@ -90,7 +90,7 @@ fn floor_once(cwd: &std::path::Path, payload: &str) -> Result<Duration, BenchErr
         let mut child = Command::new("/bin/sh")
             .arg("-c")
             .arg(HOOK_COMMAND)
-            .current_dir(&cwd)
+            .current_dir(cwd)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
