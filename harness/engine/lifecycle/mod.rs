@@ -18,7 +18,7 @@ pub use config::{
 };
 pub use event::{LifecycleEventName, LifecycleHookKey};
 pub use payload::{
-    AgentTurn, LifecycleContext, LifecycleEvent, LifecycleFields, LifecyclePayload,
+    joined_prompt, AgentTurn, LifecycleContext, LifecycleEvent, LifecycleFields, LifecyclePayload,
     SandboxPermissions, ShellParams, ToolCall, ToolCallResult, ToolInput, ToolKind,
 };
 pub use result::{

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::event::LifecycleEventName;
+use crate::engine::request::HookContext;
 
 /// The session part of every payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +18,30 @@ pub struct LifecycleContext {
     pub cwd: String,
     /// The client name (e.g. `codex-tui`); `None` when unknown (the key is then omitted).
     pub client: Option<String>,
+}
+
+impl LifecycleContext {
+    /// The lifecycle context of a codex-dialect [`HookContext`] (same session, rollout and cwd);
+    /// `client` is not part of it.
+    pub fn from_hook_context(ctx: &HookContext, client: Option<String>) -> Self {
+        LifecycleContext {
+            session_id: ctx.session_id.clone(),
+            transcript_path: ctx.transcript_path.clone(),
+            cwd: ctx.cwd.clone(),
+            client,
+        }
+    }
+}
+
+/// UserPromptSubmit's `prompt`: the turn's text inputs joined with newlines, `None` (omitted)
+/// when that is empty.
+pub fn joined_prompt<S: AsRef<str>>(texts: &[S]) -> Option<String> {
+    let joined = texts
+        .iter()
+        .map(AsRef::as_ref)
+        .collect::<Vec<&str>>()
+        .join("\n");
+    (!joined.is_empty()).then_some(joined)
 }
 
 /// The optional fields of the seven lifecycle events (SessionStart, UserPromptSubmit, Stop,
@@ -204,5 +229,18 @@ impl LifecyclePayload {
 
     pub fn name(&self) -> LifecycleEventName {
         self.event.name()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::joined_prompt;
+
+    #[test]
+    fn prompt_is_the_text_inputs_joined_with_newlines_or_omitted() {
+        assert_eq!(joined_prompt(&["a", "b"]).as_deref(), Some("a\nb"));
+        assert_eq!(joined_prompt::<&str>(&[]), None);
+        assert_eq!(joined_prompt(&[""]), None);
+        assert_eq!(joined_prompt(&["", ""]).as_deref(), Some("\n"));
     }
 }
