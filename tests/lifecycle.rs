@@ -895,3 +895,28 @@ fn config_files_on_disk_name_their_path_in_errors_and_a_missing_file_is_empty() 
     );
     Ok(())
 }
+
+proptest::proptest! {
+    /// The result rules, for any event, exit code and stderr bytes: success iff exit 0,
+    /// abort iff exit 2 on one of the four aborting events, and the failure text is the
+    /// trimmed (lossy UTF-8) stderr or the status-code sentence.
+    #[test]
+    fn judge_follows_the_result_rules(
+        event in proptest::sample::select(LifecycleEventName::ALL.to_vec()),
+        code in proptest::prop_oneof![proptest::num::i32::ANY, 0..4],
+        stderr in proptest::collection::vec(proptest::num::u8::ANY, 0..64),
+    ) {
+        let result = hooktape::engine::lifecycle::judge(event, &HandlerExit::Code { code }, &stderr);
+        proptest::prop_assert_eq!(result.is_success(), code == 0);
+        proptest::prop_assert_eq!(result.is_abort(), code == 2 && event.exit_2_aborts());
+        if code != 0 {
+            let text = String::from_utf8_lossy(&stderr).trim().to_owned();
+            let expected = if text.is_empty() {
+                format!("hook exited with status code {code}")
+            } else {
+                text
+            };
+            proptest::prop_assert_eq!(result.error(), Some(expected.as_str()));
+        }
+    }
+}

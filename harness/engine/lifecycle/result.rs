@@ -197,6 +197,24 @@ mod tests {
     }
 
     #[test]
+    fn an_unserialisable_payload_is_a_failure_that_continues() {
+        let err =
+            serde_json::to_string(&std::collections::HashMap::from([((1, 2), 3)])).unwrap_err();
+        let message = serialise_failure_text(&err);
+        assert_eq!(
+            message,
+            "failed to serialize hook payload: key must be a string"
+        );
+        let r = judge(
+            LifecycleEventName::PreToolUse,
+            &HandlerExit::RunnerError { message },
+            b"",
+        );
+        assert_eq!(r.status(), RunStatus::Failed);
+        assert!(!r.is_abort());
+    }
+
+    #[test]
     fn abort_texts() {
         assert_eq!(
             pre_tool_use_abort_message("pre_tool_use", "denied"),
