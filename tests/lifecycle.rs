@@ -443,6 +443,13 @@ fn layers_merge_key_by_key_and_higher_layers_win() {
         ],
     };
     let cfg = LifecycleConfig::discover(&input).unwrap();
+    let engine = LifecycleEngine::discover(
+        &input,
+        RunnerConfig::default(),
+        Arc::new(FixedClock::new(T0)),
+    )
+    .unwrap();
+    assert_eq!(engine.config(), &cfg);
     let shown: Vec<(&str, &str, &str, i64)> = cfg
         .hooks
         .iter()

@@ -7,13 +7,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::engine::clock::Clock;
-use crate::engine::config::DEFAULT_TIMEOUT_SECS;
+use crate::engine::config::{DiscoveryInput, DEFAULT_TIMEOUT_SECS};
 use crate::engine::outcome::HandlerExit;
 use crate::engine::runner::{run_command, CommandRun, Invocation, RunnerConfig};
 use crate::engine::summary::{ExecutionMode, HandlerType, HookRunSummary};
 use crate::engine::wire::lifecycle::{legacy_notification_json, payload_json};
 
-use super::config::{LifecycleConfig, LifecycleHook, NotifyHook};
+use super::config::{LifecycleConfig, LifecycleConfigError, LifecycleHook, NotifyHook};
 use super::event::{LifecycleEventName, LifecycleHookKey};
 use super::payload::{AgentTurn, LifecyclePayload};
 use super::result::{judge, serialise_failure_text, tool_abort_message, LifecycleResult};
@@ -90,7 +90,21 @@ impl LifecycleEngine {
         }
     }
 
-    /// At least one second, as in the codex dialect.
+    /// Reads the lifecycle config of `input` (see [`LifecycleConfig::discover`]) and builds an
+    /// engine over it; a bad `[hooks]` table or `notify` is an error.
+    pub fn discover(
+        input: &DiscoveryInput,
+        runner: RunnerConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, LifecycleConfigError> {
+        Ok(LifecycleEngine::new(
+            LifecycleConfig::discover(input)?,
+            runner,
+            clock,
+        ))
+    }
+
+    /// Sets the per-hook timeout; at least one second, as in the codex dialect.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout.max(Duration::from_secs(1));
         self
@@ -100,7 +114,7 @@ impl LifecycleEngine {
         &self.config
     }
 
-    /// The hook that would run for `payload`'s event (`None` for AfterAgent and unset keys).
+    /// The hook configured for `event` (`None` for AfterAgent and for unset keys).
     pub fn hook_for(&self, event: LifecycleEventName) -> Option<&LifecycleHook> {
         event.key().and_then(|k| self.config.hook(k))
     }
