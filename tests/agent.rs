@@ -1111,3 +1111,174 @@ async fn unused_responses_are_an_error_showing_what_was_left() -> Result<()> {
     );
     Ok(())
 }
+
+fn shared_schema(relative: &str) -> Result<Value> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/schemas/codex")
+        .join(relative);
+    let text = std::fs::read_to_string(&path).with_context(|| format!("{}", path.display()))?;
+    Ok(serde_json::from_str(&text)?)
+}
+
+fn schema_errors(schema: &Value, instance: &Value) -> Result<Vec<String>> {
+    let validator =
+        jsonschema::validator_for(schema).map_err(|e| anyhow::anyhow!("schema: {e}"))?;
+    Ok(validator
+        .iter_errors(instance)
+        .map(|e| e.to_string())
+        .collect())
+}
+
+#[tokio::test]
+async fn notifications_and_hook_inputs_match_the_published_schemas() -> Result<()> {
+    let allow = r#"printf '{"hookSpecificOutput":{"hookEventName":"PermissionRequest","decision":{"behavior":"allow"}}}'"#;
+    let fx = multi_fixture(&[
+        ("SessionStart", None, "start.sh", "echo started"),
+        ("UserPromptSubmit", None, "ups.sh", "true"),
+        ("PreToolUse", None, "pre.sh", "true"),
+        ("PermissionRequest", None, "perm.sh", allow),
+        (
+            "PostToolUse",
+            None,
+            "post.sh",
+            "echo '{\"systemMessage\":\"seen\"}'",
+        ),
+        ("Stop", None, "stop.sh", "true"),
+    ])?;
+    let needs = ToolResult {
+        output: "ok".to_owned(),
+        needs_approval: true,
+        ..ToolResult::default()
+    };
+    let spec = fx.spec(vec![turn(
+        "turn-1",
+        "hi",
+        vec![
+            ModelResponse::calls(vec![
+                call("call-1", shell(&["ls", "-la"]), needs.clone()),
+                call(
+                    "call-2",
+                    ToolSpec::ApplyPatch {
+                        patch: "*** Begin Patch\n*** End Patch".to_owned(),
+                    },
+                    needs,
+                ),
+            ]),
+            ModelResponse::message("done"),
+        ],
+    )]);
+    let r = fx.play(&spec).await?;
+    let started = shared_schema("app-server/HookStartedNotification.json")?;
+    let completed = shared_schema("app-server/HookCompletedNotification.json")?;
+    let mut checked = 0;
+    for ev in r.hook_events() {
+        for n in &ev.started {
+            let errors = schema_errors(&started, &n["params"])?;
+            ensure!(errors.is_empty(), "{}: {errors:?}\n{n:#}", ev.event);
+            checked += 1;
+        }
+        for n in &ev.completed {
+            let errors = schema_errors(&completed, &n["params"])?;
+            ensure!(errors.is_empty(), "{}: {errors:?}\n{n:#}", ev.event);
+            checked += 1;
+        }
+    }
+    // SessionStart, UPS, 2×Pre, 2×Permission, 2×Post, Stop: 9 runs, started + completed.
+    assert_eq!(checked, 18);
+    let inputs = fx.log()?;
+    assert_eq!(inputs.len(), 9);
+    for input in &inputs {
+        let name = input["hook_event_name"].as_str().unwrap_or("");
+        let file = match name {
+            "SessionStart" => "session-start",
+            "UserPromptSubmit" => "user-prompt-submit",
+            "PreToolUse" => "pre-tool-use",
+            "PermissionRequest" => "permission-request",
+            "PostToolUse" => "post-tool-use",
+            "Stop" => "stop",
+            other => anyhow::bail!("unexpected event {other}"),
+        };
+        let schema = shared_schema(&format!("hooks/{file}.command.input.schema.json"))?;
+        let errors = schema_errors(&schema, input)?;
+        ensure!(errors.is_empty(), "{name}: {errors:?}\n{input:#}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn failed_stream_ends_the_turn_without_stop() -> Result<()> {
+    let fx = self_fixture("Stop", None, "stop.sh", "true")?;
+    let spec = fx.spec(vec![
+        turn(
+            "turn-1",
+            "hello",
+            vec![ModelResponse {
+                failed: Some("rate limited".to_owned()),
+                ..ModelResponse::default()
+            }],
+        ),
+        turn("turn-2", "again", vec![ModelResponse::message("fine")]),
+    ]);
+    let r = fx.play(&spec).await?;
+    let ends: Vec<&TurnEnd> = r.turn_ends().map(|t| &t.end).collect();
+    assert_eq!(
+        ends[0],
+        &TurnEnd::Failed {
+            message: "rate limited".to_owned()
+        }
+    );
+    let stops = fx.log_of("Stop")?;
+    assert_eq!(stops.len(), 1);
+    assert_eq!(stops[0]["turn_id"], "turn-2");
+    let outputs: Vec<Vec<String>> = r.model_requests().map(|m| m.output.clone()).collect();
+    assert_eq!(
+        outputs,
+        [
+            vec!["failed: rate limited".to_owned()],
+            vec!["assistant: fine".to_owned()]
+        ]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn local_shell_and_exec_command_are_bash_with_joined_or_raw_commands() -> Result<()> {
+    let fx = self_fixture("PreToolUse", Some("Bash"), "pre.sh", "true")?;
+    let spec = fx.spec(vec![turn(
+        "turn-1",
+        "run",
+        vec![
+            ModelResponse::calls(vec![
+                call(
+                    "call-1",
+                    ToolSpec::LocalShell {
+                        argv: vec!["echo".to_owned(), "a b".to_owned()],
+                    },
+                    ToolResult::ok("a b"),
+                ),
+                call(
+                    "call-2",
+                    ToolSpec::ExecCommand {
+                        cmd: "echo 'x' | wc -c".to_owned(),
+                        justification: None,
+                    },
+                    ToolResult::ok("2"),
+                ),
+            ]),
+            ModelResponse::message("ok"),
+        ],
+    )]);
+    let r = fx.play(&spec).await?;
+    let pre = fx.log_of("PreToolUse")?;
+    let commands: Vec<&Value> = pre.iter().map(|p| &p["tool_input"]["command"]).collect();
+    assert_eq!(commands, [&json!("echo 'a b'"), &json!("echo 'x' | wc -c")]);
+    assert!(pre.iter().all(|p| p["tool_name"] == "Bash"));
+    let reqs = requests(&r);
+    assert!(
+        has_line(&reqs[1], "local_shell_call(call-1): [\"echo\",\"a b\"]"),
+        "{:#?}",
+        reqs[1]
+    );
+    assert!(has_line(&reqs[1], "function_call_output(call-1): a b"));
+    Ok(())
+}
