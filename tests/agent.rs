@@ -1282,3 +1282,52 @@ async fn local_shell_and_exec_command_are_bash_with_joined_or_raw_commands() -> 
     assert!(has_line(&reqs[1], "function_call_output(call-1): a b"));
     Ok(())
 }
+
+/// Replaces the fixture dir and every `durationMs` so two runs can be compared.
+fn normalised(r: &Recording, dir: &Path) -> Result<String> {
+    let text = serde_json::to_string_pretty(r)?.replace(&dir.display().to_string(), "<DIR>");
+    let mut v: Value = serde_json::from_str(&text)?;
+    fn scrub(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                if let Some(d) = m.get_mut("durationMs") {
+                    if !d.is_null() {
+                        *d = json!("<MS>");
+                    }
+                }
+                m.values_mut().for_each(scrub);
+            }
+            Value::Array(a) => a.iter_mut().for_each(scrub),
+            _ => {}
+        }
+    }
+    scrub(&mut v);
+    Ok(serde_json::to_string_pretty(&v)?)
+}
+
+#[tokio::test]
+async fn two_runs_in_different_dirs_record_the_same_session() -> Result<()> {
+    let mut texts = Vec::new();
+    for _ in 0..2 {
+        let fx = multi_fixture(&[
+            ("SessionStart", None, "start.sh", "echo hello context"),
+            ("Stop", None, "stop.sh", STOP_BLOCK_TWICE),
+            ("PostToolUse", None, "post.sh", "true"),
+        ])?;
+        let spec = fx.spec(vec![turn(
+            "turn-1",
+            "hi",
+            vec![
+                ModelResponse::calls(vec![call("call-1", shell(&["ls"]), ToolResult::ok("x"))]),
+                ModelResponse::message("a"),
+                ModelResponse::message("b"),
+                ModelResponse::message("c"),
+            ],
+        )]);
+        let r = fx.play(&spec).await?;
+        texts.push(normalised(&r, fx.dir.path())?);
+    }
+    assert_eq!(texts[0], texts[1]);
+    assert!(!texts[0].contains("/tmp/"), "{}", texts[0]);
+    Ok(())
+}
