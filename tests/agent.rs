@@ -1331,3 +1331,34 @@ async fn two_runs_in_different_dirs_record_the_same_session() -> Result<()> {
     assert!(!texts[0].contains("/tmp/"), "{}", texts[0]);
     Ok(())
 }
+
+#[tokio::test]
+async fn invalid_specs_are_clear_errors() -> Result<()> {
+    let fx = self_fixture("Stop", None, "stop.sh", "true")?;
+    let mut spec = fx.spec(vec![turn(
+        "turn-1",
+        "hi",
+        vec![ModelResponse::calls(vec![
+            call("dup", shell(&["ls"]), ToolResult::ok("")),
+            call("dup", shell(&["ls"]), ToolResult::ok("")),
+        ])],
+    )]);
+    let err = play(&spec, &fx.engine, &fx.env)
+        .await
+        .err()
+        .context("must fail")?;
+    assert_eq!(
+        err.to_string(),
+        "invalid session spec: call_id \"dup\" is used by two calls"
+    );
+    spec.cwd = "relative/dir".to_owned();
+    let err = play(&spec, &fx.engine, &fx.env)
+        .await
+        .err()
+        .context("must fail")?;
+    assert_eq!(
+        err.to_string(),
+        "invalid session spec: cwd \"relative/dir\" is not an existing absolute directory"
+    );
+    Ok(())
+}
