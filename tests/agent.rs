@@ -1362,3 +1362,42 @@ async fn invalid_specs_are_clear_errors() -> Result<()> {
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn subagent_stop_block_continues_the_child() -> Result<()> {
+    let body = r#"case "$input" in *'"stop_hook_active":false'*) printf '{"decision":"block","reason":"verify first"}' ;; esac"#;
+    let fx = self_fixture("SubagentStop", Some("worker"), "sub_stop.sh", body)?;
+    let child = ChildSpec {
+        agent_id: "child-7".to_owned(),
+        agent_type: "worker".to_owned(),
+        turn_id: "child-turn".to_owned(),
+        message: "do it".to_owned(),
+        responses: vec![
+            ModelResponse::message("draft"),
+            ModelResponse::message("verified"),
+        ],
+    };
+    let spec = fx.spec(vec![turn(
+        "turn-1",
+        "delegate",
+        vec![
+            ModelResponse::calls(vec![call(
+                "call-1",
+                ToolSpec::SpawnAgent(child),
+                ToolResult::default(),
+            )]),
+            ModelResponse::message("done"),
+        ],
+    )]);
+    let r = fx.play(&spec).await?;
+    assert_eq!(tool_output(&r, "call-1").as_deref(), Some("verified"));
+    let stops = fx.log_of("SubagentStop")?;
+    let active: Vec<&Value> = stops.iter().map(|s| &s["stop_hook_active"]).collect();
+    assert_eq!(active, [&json!(false), &json!(true)]);
+    let reqs = requests(&r);
+    assert_eq!(reqs.len(), 4);
+    assert!(reqs[2].last().is_some_and(|l| l
+        .starts_with("user: <hook_prompt hook_run_id=\"subagent-stop:0:")
+        && l.ends_with(">verify first</hook_prompt>")));
+    Ok(())
+}
