@@ -9,6 +9,7 @@ pub mod hooks;
 pub mod matcher;
 pub mod outcome;
 pub mod parse;
+mod proctree;
 pub mod request;
 pub mod runner;
 pub mod summary;
