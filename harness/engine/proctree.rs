@@ -4,7 +4,8 @@
 //! of its direct child while that child lives (the child is made a *child subreaper* before
 //! it execs the shell, so even double-forked, `setsid` grandchildren stay in its subtree);
 //! and, once the run's output pipes should have closed, any process still holding them
-//! open. The harness itself is a child subreaper too ([`become_subreaper`]), so orphans of a
+//! open (but a fork of the harness itself, which may be a sibling hook between fork and
+//! exec). The harness itself is a child subreaper too ([`become_subreaper`]), so orphans of a
 //! hook are re-parented to it rather than to `init` (which, in some containers, never reaps)
 //! and the runner reaps the ones it killed. A process that leaves the group *and* the
 //! subtree *and* the pipes (a `setsid` daemon started by a hook whose shell then exits
@@ -157,13 +158,18 @@ impl HookProcesses {
                 }
             }
             if with_pipes && !self.pipes.is_empty() {
-                // A process of another session (`setsid`) holding our pipes is an escaped
-                // descendant. One of our own session that is neither in the group nor the
-                // tree may be a sibling hook's child between fork and exec (pipes are
-                // close-on-exec): leave it alone.
+                // A process holding our pipes is an escaped descendant, unless it is a
+                // fork of the harness itself between fork and exec (a sibling hook being
+                // spawned; our pipes are close-on-exec): same session, same executable.
+                let my_exe = std::fs::read_link("/proc/self/exe").ok();
                 for p in &procs {
-                    if p.pid != me && !p.zombie && p.sid != my_sid && holds_any(p.pid, &self.pipes)
-                    {
+                    if p.pid == me || p.zombie || !holds_any(p.pid, &self.pipes) {
+                        continue;
+                    }
+                    let forked_harness = p.sid == my_sid
+                        && my_exe.is_some()
+                        && std::fs::read_link(format!("/proc/{}/exe", p.pid)).ok() == my_exe;
+                    if !forked_harness {
                         victims.insert(p.pid);
                     }
                 }
