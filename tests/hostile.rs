@@ -165,6 +165,43 @@ fn hang_does_not_touch_sibling_handlers() {
     assert_eq!(left, 0, "processes left: {what:?}");
 }
 
+/// Orphans that exit on their own (no kill needed) are still reaped, not left as zombies:
+/// one that ends while the hook's shell runs, one that ends after the shell exited.
+#[test]
+fn orphans_that_exit_by_themselves_are_reaped() {
+    setup();
+    let dir = HookDir::new().unwrap();
+    // The marker's digits as the fraction: `sleep 0.05<digits>` lasts about 0.05 s.
+    let digits = marker().replace("1000.", "");
+    let pids = dir.quoted("pids");
+    let command = format!(
+        "(sleep 0.05{digits} >/dev/null 2>&1 & echo $! >> {pids}); \
+         (sleep 0.3{digits} >/dev/null 2>&1 & echo $! >> {pids}); sleep 0.2"
+    );
+    let (run, elapsed) = run_one(
+        &dir,
+        HookEvent::PreToolUse,
+        &command,
+        5,
+        RunnerConfig::default(),
+        payload(HookEvent::PreToolUse),
+    )
+    .unwrap();
+    // The second orphan outlives the run (0.3 s > 0.2 s) and is killed by the final sweep.
+    let recorded = read_pids(&dir.file("pids"));
+    assert_eq!(recorded.len(), 2);
+    let (left, what) = processes_left(&digits, &recorded);
+    report(
+        "orphans exit by themselves / outlive the shell",
+        "completed",
+        elapsed,
+        left,
+        "orphans_that_exit_by_themselves_are_reaped",
+    );
+    assert_summary(only(&run).unwrap(), RunStatus::Completed, &[]);
+    assert_eq!(left, 0, "processes left: {what:?}");
+}
+
 /// A 10 MiB prompt the hook never reads: the write fails with EPIPE, which is ignored;
 /// the run is judged by the exit status.
 #[test]

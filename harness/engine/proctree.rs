@@ -130,6 +130,15 @@ impl HookProcesses {
         let me = std::process::id() as i32;
         let my_sid = nix::unistd::getsid(None).map(Pid::as_raw).unwrap_or(-1);
         let give_up = std::time::Instant::now() + budget;
+        // The common case, a hook that exited with nothing left: the group is empty (no
+        // member, not even a zombie) and nothing escaped it so far. One syscall, no scan.
+        if !with_root
+            && !with_pipes
+            && self.seen.is_empty()
+            && killpg(Pid::from_raw(self.root), None) == Err(nix::errno::Errno::ESRCH)
+        {
+            return;
+        }
         loop {
             let procs = snapshot();
             let by_pid: HashMap<i32, Proc> = procs.iter().map(|p| (p.pid, *p)).collect();
