@@ -1,4 +1,5 @@
-//! Finding, killing and reaping every process of one hook run (Linux, through `/proc`).
+//! Finding, killing and reaping every process of one hook run (Linux, through `/proc`;
+//! elsewhere only the process group is killed, as `/proc` and subreapers do not exist).
 //!
 //! A hook's processes are: its process group (`process_group(0)` at spawn); the descendants
 //! of its direct child while that child lives (the child is made a *child subreaper* before
@@ -68,6 +69,7 @@ fn snapshot() -> Vec<Proc> {
 pub(crate) fn become_subreaper() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
+        #[cfg(target_os = "linux")]
         let _ = nix::sys::prctl::set_child_subreaper(true);
     });
 }
@@ -76,6 +78,7 @@ pub(crate) fn become_subreaper() {
 /// child subreaper, so its whole subtree stays findable while it lives. Only a `prctl`
 /// syscall, which is async-signal-safe.
 pub(crate) fn subreaper_pre_exec() -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
     let _ = nix::sys::prctl::set_child_subreaper(true);
     Ok(())
 }
@@ -194,10 +197,12 @@ impl HookProcesses {
             }
             // Only signal the group while a member lives: an empty group's id could be
             // reused by an unrelated process group.
-            if group_alive {
+            // Without `/proc` (not Linux) nothing is known: signal the group and root blindly.
+            let blind = procs.is_empty();
+            if group_alive || blind {
                 let _ = killpg(Pid::from_raw(self.root), Signal::SIGKILL);
             }
-            if with_root && root_alive {
+            if with_root && (root_alive || blind) {
                 let _ = kill(Pid::from_raw(self.root), Signal::SIGKILL);
             }
 
