@@ -6,3 +6,4 @@
 pub mod cli;
 pub mod conformance;
 pub mod engine;
+pub mod scenario;

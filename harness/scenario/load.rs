@@ -1,0 +1,522 @@
+//! Loading: TOML text -> [`ScenarioFile`] (syntax, unknown keys, wrong types) -> validated
+//! [`Scenario`] (semantic checks). Every error names `file:line:col` and what was expected;
+//! loading never panics.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+use std::path::{Component, Path, PathBuf};
+
+use toml::Spanned;
+
+use super::model::{
+    LayerFile, LayerKind, ResponseFile, ScenarioFile, ToolCallFile, TurnFile, WorkspaceFile,
+};
+use super::{
+    FileSpec, Layer, LayerSource, Response, Scenario, Session, Subagent, ToolCall, ToolResult,
+    Turn, DEFAULT_MODEL, DEFAULT_THREAD_ID,
+};
+use crate::engine::event::HookEvent;
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("{path}: cannot read scenario: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A problem at a position in the file.
+    #[error("{path}:{line}:{col}: {message}")]
+    Invalid {
+        path: String,
+        line: usize,
+        col: usize,
+        message: String,
+    },
+}
+
+impl ScenarioError {
+    fn at(path: &Path, text: &str, span: Option<Range<usize>>, message: impl Into<String>) -> Self {
+        let (line, col) = line_col(text, span.map_or(0, |s| s.start));
+        ScenarioError::Invalid {
+            path: path.display().to_string(),
+            line,
+            col,
+            message: message.into(),
+        }
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
+    (line, col)
+}
+
+/// Reads and validates a scenario file.
+pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    load_str(path, &text)
+}
+
+/// Validates scenario text; `path` names it in errors and anchors relative `file` paths.
+pub fn load_str(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+    let file: ScenarioFile = toml::from_str(text)
+        .map_err(|err| ScenarioError::at(path, text, err.span(), err.message().trim()))?;
+    Validator { path, text }.scenario(file)
+}
+
+struct Validator<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Validator<'_> {
+    fn err<T>(&self, span: Range<usize>, message: impl Into<String>) -> Result<T, ScenarioError> {
+        Err(ScenarioError::at(self.path, self.text, Some(span), message))
+    }
+
+    fn scenario(&self, file: ScenarioFile) -> Result<Scenario, ScenarioError> {
+        let description = file.description.get_ref().trim();
+        if description.is_empty() || description.contains('\n') {
+            return self.err(
+                file.description.span(),
+                "expected a one-line, non-empty `description`",
+            );
+        }
+        let cwd = match &file.session.cwd {
+            Some(cwd) => self.relative_path(cwd, "session `cwd`")?,
+            None => PathBuf::new(),
+        };
+        let session = Session {
+            model: file
+                .session
+                .model
+                .clone()
+                .unwrap_or_else(|| DEFAULT_MODEL.to_owned()),
+            approval_policy: file.session.approval_policy.unwrap_or_default(),
+            cwd,
+            dialect: file.session.dialect,
+            thread_id: file
+                .session
+                .thread_id
+                .clone()
+                .unwrap_or_else(|| DEFAULT_THREAD_ID.to_owned()),
+        };
+        let layers = file
+            .layers
+            .iter()
+            .map(|l| self.layer(l))
+            .collect::<Result<Vec<_>, _>>()?;
+        let files = file
+            .files
+            .iter()
+            .map(|f| self.workspace_file(f))
+            .collect::<Result<Vec<_>, _>>()?;
+        for key in file.env.keys() {
+            if key.is_empty() || key.contains('=') || key.contains('\0') {
+                return self.err(0..0, format!("invalid environment variable name {key:?}"));
+            }
+        }
+        let turns_span = file.turns.span();
+        let turn_files = file.turns.into_inner();
+        if turn_files.is_empty() {
+            return self.err(
+                turns_span,
+                "expected at least one `[[turns]]` with a `prompt`",
+            );
+        }
+        let mut ids = Ids::default();
+        let turns = turn_files
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| self.turn(i, t, &mut ids))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Scenario {
+            path: self.path.to_path_buf(),
+            description: description.to_owned(),
+            session,
+            layers,
+            files,
+            env: file.env,
+            turns,
+            end: file
+                .end
+                .map(|e| e.reason.unwrap_or_else(|| "exit".to_owned())),
+        })
+    }
+
+    /// A relative path without `..` or a root.
+    fn relative_path(&self, s: &Spanned<String>, what: &str) -> Result<PathBuf, ScenarioError> {
+        let p = Path::new(s.get_ref().as_str());
+        let ok = p
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+        if !ok {
+            return self.err(
+                s.span(),
+                format!(
+                    "expected a relative path without `..` for {what}, found {:?}",
+                    s.get_ref()
+                ),
+            );
+        }
+        Ok(p.components()
+            .filter(|c| matches!(c, Component::Normal(_)))
+            .collect())
+    }
+
+    fn layer(&self, l: &LayerFile) -> Result<Layer, ScenarioError> {
+        let kind = *l.kind.get_ref();
+        let span = l.kind.span();
+        let given: Vec<&str> = [
+            l.hooks.as_ref().map(|_| "hooks"),
+            l.hooks_json.as_ref().map(|_| "hooks_json"),
+            l.config_toml.as_ref().map(|_| "config_toml"),
+            l.file.as_ref().map(|_| "file"),
+            l.requirements.as_ref().map(|_| "requirements"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if given.len() != 1 {
+            return self.err(
+                span,
+                format!(
+                    "expected exactly one of `hooks`, `hooks_json`, `config_toml`, `file`, \
+                     `requirements` in this layer, found {}",
+                    if given.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        given.join(", ")
+                    }
+                ),
+            );
+        }
+        if l.trusted.is_some() && kind != LayerKind::Project {
+            return self.err(span, "`trusted` applies to `project` layers only");
+        }
+        let source = if let Some(hooks) = &l.hooks {
+            let mut events = serde_json::Map::new();
+            for (name, groups) in hooks {
+                if HookEvent::from_config_name(name.get_ref()).is_none() {
+                    let known: Vec<&str> = HookEvent::ALL.iter().map(|e| e.config_name()).collect();
+                    return self.err(
+                        name.span(),
+                        format!(
+                            "unknown hook event `{}`, expected one of {}",
+                            name.get_ref(),
+                            known.join(", ")
+                        ),
+                    );
+                }
+                events.insert(name.get_ref().clone(), groups.clone());
+            }
+            let doc = serde_json::json!({ "hooks": events });
+            // A serde_json::Value always serialises.
+            let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+            match kind {
+                LayerKind::Managed => self.managed_from_hooks(&doc),
+                LayerKind::SessionFlags => {
+                    return self.err(
+                        span,
+                        "a `session_flags` layer takes `config_toml` (hooks.json has no session-flags form)",
+                    )
+                }
+                _ => LayerSource::HooksJson(text + "\n"),
+            }
+        } else if let Some(text) = &l.hooks_json {
+            LayerSource::HooksJson(text.clone())
+        } else if let Some(text) = &l.config_toml {
+            LayerSource::ConfigToml(text.clone())
+        } else if let Some(text) = &l.requirements {
+            LayerSource::Requirements(text.clone())
+        } else if let Some(file) = &l.file {
+            self.layer_file(kind, file)?
+        } else {
+            // `given.len() == 1` above guarantees one source is present.
+            return self.err(span, "layer has no source");
+        };
+        let fits = match (&source, kind) {
+            (LayerSource::Requirements(_), k) => k == LayerKind::Managed,
+            (_, LayerKind::Managed) => false,
+            (LayerSource::ConfigToml(_), _) => true,
+            (_, LayerKind::SessionFlags) => false,
+            _ => true,
+        };
+        if !fits {
+            return self.err(
+                span,
+                match kind {
+                    LayerKind::Managed => {
+                        "a `managed` layer takes `requirements`, `hooks` or a requirements `file`"
+                    }
+                    LayerKind::SessionFlags => "a `session_flags` layer takes `config_toml`",
+                    _ => "`requirements` belongs to a `managed` layer",
+                },
+            );
+        }
+        Ok(Layer {
+            kind,
+            trusted: l.trusted.unwrap_or(true),
+            source,
+        })
+    }
+
+    /// Inline `hooks` on a managed layer: a requirements file with that `[hooks]` table.
+    fn managed_from_hooks(&self, doc: &serde_json::Value) -> LayerSource {
+        let hooks = doc.get("hooks").cloned().unwrap_or_default();
+        let table: Result<toml::Value, _> =
+            toml::Value::try_from(serde_json::json!({ "hooks": hooks }));
+        LayerSource::Requirements(
+            table
+                .ok()
+                .and_then(|t| toml::to_string(&t).ok())
+                .unwrap_or_default(),
+        )
+    }
+
+    fn layer_file(
+        &self,
+        kind: LayerKind,
+        file: &Spanned<String>,
+    ) -> Result<LayerSource, ScenarioError> {
+        let rel = Path::new(file.get_ref().as_str());
+        let base = self.path.parent().unwrap_or(Path::new("."));
+        let full = base.join(rel);
+        let text = match std::fs::read_to_string(&full) {
+            Ok(t) => t,
+            Err(e) => {
+                return self.err(
+                    file.span(),
+                    format!("cannot read layer file {}: {e}", full.display()),
+                )
+            }
+        };
+        let name = rel.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        Ok(match (kind, name) {
+            (LayerKind::Managed, _) => LayerSource::Requirements(text),
+            (_, "settings.json" | "settings.local.json") => LayerSource::SettingsJson(text),
+            (_, n) if n.ends_with(".json") => LayerSource::HooksJson(text),
+            (_, n) if n.ends_with(".toml") => LayerSource::ConfigToml(text),
+            _ => return self.err(
+                file.span(),
+                format!(
+                    "expected a `.json` (hooks.json, settings.json) or `.toml` file, found {:?}",
+                    file.get_ref()
+                ),
+            ),
+        })
+    }
+
+    fn workspace_file(&self, f: &WorkspaceFile) -> Result<FileSpec, ScenarioError> {
+        let path = self.relative_path(&f.path, "a workspace file")?;
+        if path.as_os_str().is_empty() {
+            return self.err(f.path.span(), "expected a file path, found an empty one");
+        }
+        let executable = f.executable.unwrap_or_else(|| {
+            f.content.starts_with("#!") || path.extension().is_some_and(|e| e == "sh" || e == "py")
+        });
+        Ok(FileSpec {
+            root: f.root,
+            path,
+            content: f.content.clone(),
+            executable,
+        })
+    }
+
+    fn turn(&self, index: usize, t: TurnFile, ids: &mut Ids) -> Result<Turn, ScenarioError> {
+        let mut call_ids = BTreeSet::new();
+        let responses = t
+            .responses
+            .into_iter()
+            .map(|r| self.response(r, ids, &mut call_ids))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut results = BTreeMap::new();
+        for (id, r) in t.results {
+            if !call_ids.contains(id.get_ref()) {
+                let known: Vec<&str> = call_ids.iter().map(String::as_str).collect();
+                return self.err(
+                    id.span(),
+                    format!(
+                        "tool result for unknown call id `{}`; this turn's calls are: {}",
+                        id.get_ref(),
+                        if known.is_empty() {
+                            "(none)".to_owned()
+                        } else {
+                            known.join(", ")
+                        }
+                    ),
+                );
+            }
+            results.insert(
+                id.into_inner(),
+                ToolResult {
+                    output: r.output,
+                    exit_code: r.exit_code,
+                    needs_approval: r.needs_approval,
+                },
+            );
+        }
+        let subagents = t
+            .subagents
+            .into_iter()
+            .map(|s| {
+                ids.agents += 1;
+                Subagent {
+                    id: s.id.unwrap_or_else(|| format!("agent-{}", ids.agents)),
+                    agent_type: s.agent_type.unwrap_or_else(|| "general".to_owned()),
+                    message: s.message,
+                }
+            })
+            .collect();
+        Ok(Turn {
+            id: t.id.unwrap_or_else(|| format!("turn-{}", index + 1)),
+            prompt: t.prompt,
+            queued: t.queued,
+            resume: t.resume,
+            compact: t.compact,
+            responses,
+            results,
+            subagents,
+        })
+    }
+
+    fn response(
+        &self,
+        r: ResponseFile,
+        ids: &mut Ids,
+        call_ids: &mut BTreeSet<String>,
+    ) -> Result<Response, ScenarioError> {
+        let mut messages: Vec<String> = r.message.into_iter().collect();
+        messages.extend(r.messages);
+        let calls = r
+            .calls
+            .into_iter()
+            .map(|c| self.call(c, ids, call_ids))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Response { messages, calls })
+    }
+
+    fn call(
+        &self,
+        c: ToolCallFile,
+        ids: &mut Ids,
+        call_ids: &mut BTreeSet<String>,
+    ) -> Result<ToolCall, ScenarioError> {
+        ids.calls += 1;
+        let id = match c.id {
+            Some(id) => {
+                if !ids.all_calls.insert(id.get_ref().clone()) {
+                    return self.err(
+                        id.span(),
+                        format!(
+                            "duplicate call id `{}`; call ids must be unique",
+                            id.get_ref()
+                        ),
+                    );
+                }
+                id.into_inner()
+            }
+            None => {
+                let id = format!("call-{}", ids.calls);
+                ids.all_calls.insert(id.clone());
+                id
+            }
+        };
+        call_ids.insert(id.clone());
+        Ok(ToolCall {
+            id,
+            tool: c.tool,
+            input: c.input.unwrap_or_else(|| serde_json::json!({})),
+        })
+    }
+}
+
+#[derive(Default)]
+struct Ids {
+    calls: usize,
+    agents: usize,
+    all_calls: BTreeSet<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Scenario, ScenarioError> {
+        load_str(Path::new("s.toml"), text)
+    }
+
+    #[test]
+    fn minimal_scenario_gets_defaults() {
+        let s = load("description = \"d\"\n[[turns]]\nprompt = \"hi\"\n[[turns.responses]]\nmessage = \"ok\"\n")
+            .unwrap();
+        assert_eq!(s.session.model, DEFAULT_MODEL);
+        assert_eq!(s.turns[0].id, "turn-1");
+        assert_eq!(s.turns[0].responses[0].messages, vec!["ok"]);
+    }
+
+    #[test]
+    fn unknown_key_has_position() {
+        let err = load("description = \"d\"\nbogus = 1\n[[turns]]\nprompt = \"p\"\n").unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with("s.toml:2:1: unknown field `bogus`"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn call_ids_are_generated_and_results_checked() {
+        let s = load(
+            "description = \"d\"\n[[turns]]\nprompt = \"p\"\n[[turns.responses]]\n\
+             calls = [{ tool = \"shell\" }, { tool = \"shell\", id = \"x\" }]\n\
+             [turns.results.call-1]\noutput = \"o\"\n",
+        )
+        .unwrap();
+        let calls = &s.turns[0].responses[0].calls;
+        assert_eq!(calls[0].id, "call-1");
+        assert_eq!(calls[1].id, "x");
+        assert_eq!(s.turns[0].results["call-1"].output, "o");
+
+        let err = load(
+            "description = \"d\"\n[[turns]]\nprompt = \"p\"\n[[turns.responses]]\n\
+             calls = [{ tool = \"shell\" }]\n[turns.results.call-9]\noutput = \"o\"\n",
+        )
+        .unwrap_err();
+        assert!(err.to_string().starts_with("s.toml:6:"), "{err}");
+        assert!(
+            err.to_string().contains("unknown call id `call-9`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_event_in_inline_hooks() {
+        let err = load(
+            "description = \"d\"\n[[layers]]\nkind = \"user\"\n[layers.hooks]\nStp = []\n\
+             [[turns]]\nprompt = \"p\"\n",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("s.toml:5:1: unknown hook event `Stp`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn line_col_counts_chars() {
+        assert_eq!(line_col("ab\ncé\nx", 7), (3, 1));
+        assert_eq!(line_col("ab", 1), (1, 2));
+    }
+}
