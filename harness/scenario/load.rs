@@ -9,12 +9,15 @@ use std::path::{Component, Path, PathBuf};
 use toml::Spanned;
 
 use super::model::{
-    LayerFile, LayerKind, ResponseFile, ScenarioFile, ToolCallFile, TurnFile, WorkspaceFile,
+    LayerFile, LayerKind, ResponseFile, ScenarioFile, ToolCallFile, ToolResultFile, TurnFile,
+    UserDecisionFile, WorkspaceFile,
 };
-use super::{
-    FileSpec, Layer, LayerSource, Response, Scenario, Session, Subagent, ToolCall, ToolResult,
-    Turn, DEFAULT_MODEL, DEFAULT_THREAD_ID,
+use super::{FileSpec, Layer, LayerSource, Scenario, Session, DEFAULT_MODEL, DEFAULT_THREAD_ID};
+use crate::agent::spec::{
+    ChildSpec, ModelResponse, OutputItem, QueuedPrompt, Step, ToolCallSpec, ToolResult, ToolSpec,
+    TurnSpec, Usage, UserDecision,
 };
+use crate::engine::request::SessionStartSource;
 use crate::engine::event::HookEvent;
 
 /// Why a scenario could not be loaded.
@@ -110,6 +113,17 @@ impl Validator<'_> {
                 .thread_id
                 .clone()
                 .unwrap_or_else(|| DEFAULT_THREAD_ID.to_owned()),
+            start_source: file
+                .session
+                .start_source
+                .unwrap_or(SessionStartSource::Startup),
+            auto_compact_tokens: file.session.auto_compact_tokens,
+            end_reason: file
+                .session
+                .end_reason
+                .clone()
+                .unwrap_or_else(|| "exit".to_owned()),
+            instructions: file.session.instructions.clone(),
         };
         let layers = file
             .layers
@@ -135,11 +149,10 @@ impl Validator<'_> {
             );
         }
         let mut ids = Ids::default();
-        let turns = turn_files
-            .into_iter()
-            .enumerate()
-            .map(|(i, t)| self.turn(i, t, &mut ids))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut steps = Vec::new();
+        for t in turn_files {
+            self.step(t, &mut ids, &mut steps)?;
+        }
         Ok(Scenario {
             path: self.path.to_path_buf(),
             description: description.to_owned(),
@@ -147,10 +160,7 @@ impl Validator<'_> {
             layers,
             files,
             env: file.env,
-            turns,
-            end: file
-                .end
-                .map(|e| e.reason.unwrap_or_else(|| "exit".to_owned())),
+            steps,
         })
     }
 
@@ -307,13 +317,15 @@ impl Validator<'_> {
             (_, "settings.json" | "settings.local.json") => LayerSource::SettingsJson(text),
             (_, n) if n.ends_with(".json") => LayerSource::HooksJson(text),
             (_, n) if n.ends_with(".toml") => LayerSource::ConfigToml(text),
-            _ => return self.err(
-                file.span(),
-                format!(
+            _ => {
+                return self.err(
+                    file.span(),
+                    format!(
                     "expected a `.json` (hooks.json, settings.json) or `.toml` file, found {:?}",
                     file.get_ref()
                 ),
-            ),
+                )
+            }
         })
     }
 
@@ -333,61 +345,77 @@ impl Validator<'_> {
         })
     }
 
-    fn turn(&self, index: usize, t: TurnFile, ids: &mut Ids) -> Result<Turn, ScenarioError> {
+    fn step(
+        &self,
+        t: Spanned<TurnFile>,
+        ids: &mut Ids,
+        steps: &mut Vec<Step>,
+    ) -> Result<(), ScenarioError> {
+        let span = t.span();
+        let t = t.into_inner();
+        if t.resume {
+            steps.push(Step::Resume);
+        }
+        if let Some(summary) = t.compact {
+            if t.prompt.is_some() || !t.responses.is_empty() || !t.queued.is_empty() {
+                return self.err(
+                    span,
+                    "a `compact` step takes only `id` (and `resume`); put the prompt in the next `[[turns]]`",
+                );
+            }
+            ids.turns += 1;
+            steps.push(Step::Compact {
+                turn_id: t.id.unwrap_or_else(|| format!("turn-{}", ids.turns)),
+                summary: ModelResponse::message(summary),
+            });
+            return Ok(());
+        }
+        let Some(prompt) = t.prompt else {
+            if t.resume && t.responses.is_empty() && t.queued.is_empty() && t.results.is_empty() {
+                return Ok(());
+            }
+            return self.err(
+                span,
+                "missing `prompt`: a `[[turns]]` entry needs `prompt = \"...\"` (or `compact`, or `resume = true` alone)",
+            );
+        };
+        ids.turns += 1;
+        let mut results = t.results;
         let mut call_ids = BTreeSet::new();
         let responses = t
             .responses
             .into_iter()
-            .map(|r| self.response(r, ids, &mut call_ids))
+            .map(|r| self.response(r, ids, &mut call_ids, &mut results))
             .collect::<Result<Vec<_>, _>>()?;
-        let mut results = BTreeMap::new();
-        for (id, r) in t.results {
-            if !call_ids.contains(id.get_ref()) {
-                let known: Vec<&str> = call_ids.iter().map(String::as_str).collect();
-                return self.err(
-                    id.span(),
-                    format!(
-                        "tool result for unknown call id `{}`; this turn's calls are: {}",
-                        id.get_ref(),
-                        if known.is_empty() {
-                            "(none)".to_owned()
-                        } else {
-                            known.join(", ")
-                        }
-                    ),
-                );
-            }
-            results.insert(
-                id.into_inner(),
-                ToolResult {
-                    output: r.output,
-                    exit_code: r.exit_code,
-                    needs_approval: r.needs_approval,
-                },
+        if let Some((id, _)) = results.into_iter().next() {
+            let known: Vec<&str> = call_ids.iter().map(String::as_str).collect();
+            return self.err(
+                id.span(),
+                format!(
+                    "tool result for unknown call id `{}`; this turn's calls are: {}",
+                    id.get_ref(),
+                    if known.is_empty() {
+                        "(none)".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
             );
         }
-        let subagents = t
-            .subagents
-            .into_iter()
-            .map(|s| {
-                ids.agents += 1;
-                Subagent {
-                    id: s.id.unwrap_or_else(|| format!("agent-{}", ids.agents)),
-                    agent_type: s.agent_type.unwrap_or_else(|| "general".to_owned()),
-                    message: s.message,
-                }
-            })
-            .collect();
-        Ok(Turn {
-            id: t.id.unwrap_or_else(|| format!("turn-{}", index + 1)),
-            prompt: t.prompt,
-            queued: t.queued,
-            resume: t.resume,
-            compact: t.compact,
+        steps.push(Step::Turn(TurnSpec {
+            turn_id: t.id.unwrap_or_else(|| format!("turn-{}", ids.turns)),
+            prompt,
+            queued: t
+                .queued
+                .into_iter()
+                .map(|q| QueuedPrompt {
+                    after_request: q.after_request.unwrap_or(1),
+                    prompt: q.prompt,
+                })
+                .collect(),
             responses,
-            results,
-            subagents,
-        })
+        }));
+        Ok(())
     }
 
     fn response(
@@ -395,31 +423,46 @@ impl Validator<'_> {
         r: ResponseFile,
         ids: &mut Ids,
         call_ids: &mut BTreeSet<String>,
-    ) -> Result<Response, ScenarioError> {
-        let mut messages: Vec<String> = r.message.into_iter().collect();
-        messages.extend(r.messages);
-        let calls = r
-            .calls
+        results: &mut BTreeMap<Spanned<String>, ToolResultFile>,
+    ) -> Result<ModelResponse, ScenarioError> {
+        let mut output: Vec<OutputItem> = r
+            .message
             .into_iter()
-            .map(|c| self.call(c, ids, call_ids))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Response { messages, calls })
+            .chain(r.messages)
+            .map(|text| OutputItem::Message { text })
+            .collect();
+        for c in r.calls {
+            output.push(OutputItem::Call(self.call(c, ids, call_ids, results)?));
+        }
+        Ok(ModelResponse {
+            id: None,
+            output,
+            usage: r.tokens.map(|t| Usage {
+                input_tokens: t,
+                output_tokens: 0,
+                total_tokens: t,
+            }),
+            failed: r.failed,
+        })
     }
 
     fn call(
         &self,
-        c: ToolCallFile,
+        c: Spanned<ToolCallFile>,
         ids: &mut Ids,
         call_ids: &mut BTreeSet<String>,
-    ) -> Result<ToolCall, ScenarioError> {
+        results: &mut BTreeMap<Spanned<String>, ToolResultFile>,
+    ) -> Result<ToolCallSpec, ScenarioError> {
+        let span = c.span();
+        let c = c.into_inner();
         ids.calls += 1;
         let id = match c.id {
             Some(id) => {
-                if !ids.all_calls.insert(id.get_ref().clone()) {
+                if id.get_ref().is_empty() || !ids.all_calls.insert(id.get_ref().clone()) {
                     return self.err(
                         id.span(),
                         format!(
-                            "duplicate call id `{}`; call ids must be unique",
+                            "call id `{}` is empty or already used; call ids must be unique",
                             id.get_ref()
                         ),
                     );
@@ -433,16 +476,119 @@ impl Validator<'_> {
             }
         };
         call_ids.insert(id.clone());
-        Ok(ToolCall {
-            id,
-            tool: c.tool,
-            input: c.input.unwrap_or_else(|| serde_json::json!({})),
+        let kinds: Vec<&str> = [
+            c.shell.as_ref().map(|_| "shell"),
+            c.shell_command.as_ref().map(|_| "shell_command"),
+            c.exec.as_ref().map(|_| "exec"),
+            c.local_shell.as_ref().map(|_| "local_shell"),
+            c.apply_patch.as_ref().map(|_| "apply_patch"),
+            c.mcp.as_ref().map(|_| "mcp"),
+            c.update_plan.as_ref().map(|_| "update_plan"),
+            c.spawn.as_ref().map(|_| "spawn"),
+            c.tool.as_ref().map(|_| "tool"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if kinds.len() != 1 {
+            return self.err(
+                span.clone(),
+                format!(
+                    "expected exactly one of `shell`, `shell_command`, `exec`, `local_shell`, \
+                     `apply_patch`, `mcp`, `update_plan`, `spawn`, `tool` in call `{id}`, found {}",
+                    if kinds.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        kinds.join(", ")
+                    }
+                ),
+            );
+        }
+        let arguments = c.arguments.clone().unwrap_or_default();
+        let tool = if let Some(argv) = c.shell {
+            ToolSpec::Shell {
+                argv,
+                justification: c.justification,
+            }
+        } else if let Some(command) = c.shell_command {
+            ToolSpec::ShellCommand {
+                command,
+                justification: c.justification,
+            }
+        } else if let Some(cmd) = c.exec {
+            ToolSpec::ExecCommand {
+                cmd,
+                justification: c.justification,
+            }
+        } else if let Some(argv) = c.local_shell {
+            ToolSpec::LocalShell { argv }
+        } else if let Some(patch) = c.apply_patch {
+            ToolSpec::ApplyPatch { patch }
+        } else if let Some(name) = c.mcp {
+            let Some((server, tool)) = name.split_once('/') else {
+                return self.err(
+                    span,
+                    format!("expected `mcp = \"server/tool\"` in call `{id}`, found {name:?}"),
+                );
+            };
+            ToolSpec::Mcp {
+                server: server.to_owned(),
+                tool: tool.to_owned(),
+                arguments,
+            }
+        } else if c.update_plan.is_some() {
+            ToolSpec::UpdatePlan { arguments }
+        } else if let Some(agent_type) = c.spawn {
+            ids.agents += 1;
+            let mut child_calls = BTreeSet::new();
+            let responses = c
+                .responses
+                .into_iter()
+                .map(|r| self.response(r, ids, &mut child_calls, results))
+                .collect::<Result<Vec<_>, _>>()?;
+            call_ids.extend(child_calls);
+            ToolSpec::SpawnAgent(ChildSpec {
+                agent_id: c
+                    .agent_id
+                    .unwrap_or_else(|| format!("agent-{}", ids.agents)),
+                agent_type,
+                turn_id: format!("agent-turn-{}", ids.agents),
+                message: c.message.unwrap_or_default(),
+                responses,
+            })
+        } else if let Some(tool_name) = c.tool {
+            ToolSpec::Other {
+                tool_name,
+                arguments,
+            }
+        } else {
+            // `kinds.len() == 1` above guarantees one branch matched.
+            return self.err(span, "call has no tool");
+        };
+        let key = results.keys().find(|k| k.get_ref() == &id).cloned();
+        let result = match key.and_then(|k| results.remove(&k)) {
+            Some(r) => ToolResult {
+                exit_code: r.exit_code,
+                output: r.output,
+                needs_approval: r.needs_approval,
+                user_decision: match r.user_decision {
+                    Some(UserDecisionFile::Deny) => UserDecision::Deny,
+                    _ => UserDecision::Approve,
+                },
+            },
+            None => ToolResult::default(),
+        };
+        Ok(ToolCallSpec {
+            call_id: id,
+            tool,
+            result,
         })
     }
 }
 
 #[derive(Default)]
 struct Ids {
+    turns: usize,
     calls: usize,
     agents: usize,
     all_calls: BTreeSet<String>,
@@ -461,8 +607,11 @@ mod tests {
         let s = load("description = \"d\"\n[[turns]]\nprompt = \"hi\"\n[[turns.responses]]\nmessage = \"ok\"\n")
             .unwrap();
         assert_eq!(s.session.model, DEFAULT_MODEL);
-        assert_eq!(s.turns[0].id, "turn-1");
-        assert_eq!(s.turns[0].responses[0].messages, vec!["ok"]);
+        let Step::Turn(turn) = &s.steps[0] else {
+            panic!("a turn")
+        };
+        assert_eq!(turn.turn_id, "turn-1");
+        assert_eq!(turn.responses[0], ModelResponse::message("ok"));
     }
 
     #[test]
@@ -479,18 +628,28 @@ mod tests {
     fn call_ids_are_generated_and_results_checked() {
         let s = load(
             "description = \"d\"\n[[turns]]\nprompt = \"p\"\n[[turns.responses]]\n\
-             calls = [{ tool = \"shell\" }, { tool = \"shell\", id = \"x\" }]\n\
+             calls = [{ shell = [\"ls\"] }, { exec = \"ls\", id = \"x\" }]\n\
              [turns.results.call-1]\noutput = \"o\"\n",
         )
         .unwrap();
-        let calls = &s.turns[0].responses[0].calls;
-        assert_eq!(calls[0].id, "call-1");
-        assert_eq!(calls[1].id, "x");
-        assert_eq!(s.turns[0].results["call-1"].output, "o");
+        let Step::Turn(turn) = &s.steps[0] else {
+            panic!("a turn")
+        };
+        let calls: Vec<&ToolCallSpec> = turn.responses[0]
+            .output
+            .iter()
+            .filter_map(|o| match o {
+                OutputItem::Call(c) => Some(c),
+                OutputItem::Message { .. } => None,
+            })
+            .collect();
+        assert_eq!(calls[0].call_id, "call-1");
+        assert_eq!(calls[0].result.output, "o");
+        assert_eq!(calls[1].call_id, "x");
 
         let err = load(
             "description = \"d\"\n[[turns]]\nprompt = \"p\"\n[[turns.responses]]\n\
-             calls = [{ tool = \"shell\" }]\n[turns.results.call-9]\noutput = \"o\"\n",
+             calls = [{ shell = [\"ls\"] }]\n[turns.results.call-9]\noutput = \"o\"\n",
         )
         .unwrap_err();
         assert!(err.to_string().starts_with("s.toml:6:"), "{err}");

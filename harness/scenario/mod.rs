@@ -15,7 +15,8 @@ pub use load::{load_file, load_str, ScenarioError};
 pub use model::{Dialect, FileRoot, LayerKind};
 pub use workspace::Workspace;
 
-use crate::engine::request::{ApprovalPolicy, CompactTrigger};
+use crate::agent::spec::{SessionSpec, Step};
+use crate::engine::request::{ApprovalPolicy, SessionStartSource};
 
 /// Default model slug.
 pub const DEFAULT_MODEL: &str = "gpt-5-codex";
@@ -46,9 +47,36 @@ pub struct Scenario {
     pub layers: Vec<Layer>,
     pub files: Vec<FileSpec>,
     pub env: BTreeMap<String, String>,
-    pub turns: Vec<Turn>,
-    /// SessionEnd reason, if the session is ended.
-    pub end: Option<String>,
+    /// The session's steps, as the mock agent plays them.
+    pub steps: Vec<Step>,
+}
+
+impl Scenario {
+    /// The agent's session spec, with the session cwd inside `workspace`.
+    pub fn session_spec(&self, workspace: &Workspace) -> SessionSpec {
+        let s = &self.session;
+        let mut spec = SessionSpec {
+            thread_id: s.thread_id.clone(),
+            model: s.model.clone(),
+            cwd: workspace.cwd.display().to_string(),
+            approval_policy: s.approval_policy,
+            base_instructions: String::new(),
+            start_source: s.start_source,
+            auto_compact_token_limit: s.auto_compact_tokens,
+            end_reason: s.end_reason.clone(),
+            steps: self.steps.clone(),
+        };
+        // Take the agent's own default instructions unless the scenario overrides them.
+        spec.base_instructions = match &s.instructions {
+            Some(text) => text.clone(),
+            None => serde_json::from_value::<SessionSpec>(serde_json::json!({
+                "thread_id": "", "model": "", "cwd": "", "steps": []
+            }))
+            .map(|d| d.base_instructions)
+            .unwrap_or_default(),
+        };
+        spec
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -59,6 +87,10 @@ pub struct Session {
     pub cwd: PathBuf,
     pub dialect: Dialect,
     pub thread_id: String,
+    pub start_source: SessionStartSource,
+    pub auto_compact_tokens: Option<u64>,
+    pub end_reason: String,
+    pub instructions: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -88,43 +120,4 @@ pub struct FileSpec {
     pub path: PathBuf,
     pub content: String,
     pub executable: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Turn {
-    pub id: String,
-    pub prompt: String,
-    pub queued: Vec<String>,
-    pub resume: bool,
-    pub compact: Option<CompactTrigger>,
-    pub responses: Vec<Response>,
-    pub results: BTreeMap<String, ToolResult>,
-    pub subagents: Vec<Subagent>,
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Response {
-    pub messages: Vec<String>,
-    pub calls: Vec<ToolCall>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ToolCall {
-    pub id: String,
-    pub tool: String,
-    pub input: serde_json::Value,
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ToolResult {
-    pub output: String,
-    pub exit_code: i32,
-    pub needs_approval: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Subagent {
-    pub id: String,
-    pub agent_type: String,
-    pub message: Option<String>,
 }

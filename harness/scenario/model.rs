@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use toml::Spanned;
 
-use crate::engine::request::{ApprovalPolicy, CompactTrigger};
+use crate::engine::request::{ApprovalPolicy, SessionStartSource};
 
 /// A scripted agent session, its hook configuration and its workspace.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -33,12 +33,10 @@ pub struct ScenarioFile {
     /// Extra environment variables for hooks (on top of the built, minimal environment).
     #[serde(default)]
     pub env: BTreeMap<String, String>,
-    /// The turns, in order. At least one.
+    /// The steps of the session, in order: prompt turns, manual compactions, resumes.
+    /// At least one.
     #[schemars(with = "Vec<TurnFile>")]
-    pub turns: Spanned<Vec<TurnFile>>,
-    /// End the session (fires SessionEnd). Omitted: the session is left open.
-    #[serde(default)]
-    pub end: Option<SessionEndFile>,
+    pub turns: Spanned<Vec<Spanned<TurnFile>>>,
 }
 
 /// The hook dialect (engine rules). Only `codex` is supported for now.
@@ -68,6 +66,18 @@ pub struct SessionFile {
     /// Thread (session) id. Default `00000000-0000-4000-8000-000000000001`.
     #[serde(default)]
     pub thread_id: Option<String>,
+    /// SessionStart `source` pending at the first turn. Default `startup`.
+    #[serde(default)]
+    pub start_source: Option<SessionStartSource>,
+    /// Compact automatically once a response reports this many `tokens`.
+    #[serde(default)]
+    pub auto_compact_tokens: Option<u64>,
+    /// SessionEnd `reason` when the session closes. Default `exit`.
+    #[serde(default)]
+    pub end_reason: Option<String>,
+    /// Base instructions (the first developer message). Default: the agent's.
+    #[serde(default)]
+    pub instructions: Option<String>,
 }
 
 /// Which config layer a hooks source belongs to.
@@ -148,24 +158,26 @@ pub struct WorkspaceFile {
     pub executable: Option<bool>,
 }
 
-/// One user turn.
+/// One step: a prompt turn (`prompt`), a manual compaction (`compact`), or a resume
+/// (`resume = true`, optionally followed by this step's `prompt`).
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TurnFile {
-    /// Turn id. Default `turn-N` (1-based).
+    /// Turn id. Default `turn-N` (N counts prompt turns and compactions, 1-based).
     #[serde(default)]
     pub id: Option<String>,
     /// The user prompt.
-    pub prompt: String,
-    /// Prompts queued while this turn runs; each starts its own turn afterwards.
     #[serde(default)]
-    pub queued: Vec<String>,
-    /// Resume the thread before this turn (SessionStart with source `resume`).
+    pub prompt: Option<String>,
+    /// Close and resume the thread before this step (SessionEnd, then SessionStart `resume`).
     #[serde(default)]
     pub resume: bool,
-    /// Compact the history before this turn's prompt (PreCompact/PostCompact).
+    /// A manual compaction (`/compact`): the summary the model answers with.
     #[serde(default)]
-    pub compact: Option<CompactTrigger>,
+    pub compact: Option<String>,
+    /// Prompts typed while this turn runs.
+    #[serde(default)]
+    pub queued: Vec<QueuedFile>,
     /// What the model answers, one entry per sampling request, in order.
     #[serde(default)]
     pub responses: Vec<ResponseFile>,
@@ -173,9 +185,15 @@ pub struct TurnFile {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, ToolResultFile>")]
     pub results: BTreeMap<Spanned<String>, ToolResultFile>,
-    /// Subagents spawned during this turn (SubagentStart/SubagentStop).
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QueuedFile {
+    pub prompt: String,
+    /// Arrives once this many sampling requests of the turn were answered. Default 1.
     #[serde(default)]
-    pub subagents: Vec<SubagentFile>,
+    pub after_request: Option<usize>,
 }
 
 /// One sampling response: assistant messages and/or tool calls.
@@ -185,14 +203,23 @@ pub struct ResponseFile {
     /// A single assistant message (shorthand for `messages = [..]`).
     #[serde(default)]
     pub message: Option<String>,
-    /// Assistant messages, in order.
+    /// Assistant messages, in order (before the calls).
     #[serde(default)]
     pub messages: Vec<String>,
     /// Tool calls, in order.
     #[serde(default)]
-    pub calls: Vec<ToolCallFile>,
+    #[schemars(with = "Vec<ToolCallFile>")]
+    pub calls: Vec<Spanned<ToolCallFile>>,
+    /// `usage.total_tokens` reported (drives `auto_compact_tokens`).
+    #[serde(default)]
+    pub tokens: Option<u64>,
+    /// Fail the stream (`response.failed`) with this message.
+    #[serde(default)]
+    pub failed: Option<String>,
 }
 
+/// A tool call: `id` (optional) plus exactly one of `shell`, `shell_command`, `exec`,
+/// `apply_patch`, `mcp`, `update_plan`, `spawn`, `tool`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ToolCallFile {
@@ -200,12 +227,48 @@ pub struct ToolCallFile {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub id: Option<Spanned<String>>,
-    /// The tool: `shell` (hooks see `Bash`), `apply_patch` (`Write`/`Edit`), `mcp__server__tool`,
-    /// or any other name (fires no hook).
-    pub tool: String,
-    /// The call's arguments (for `shell`: `command`).
+    /// `shell` function call with this argv (hooks see `Bash`).
     #[serde(default)]
-    pub input: Option<Value>,
+    pub shell: Option<Vec<String>>,
+    /// `shell_command` function call with this raw command (hooks see `Bash`).
+    #[serde(default)]
+    pub shell_command: Option<String>,
+    /// Unified `exec_command` with this raw command (hooks see `Bash`).
+    #[serde(default)]
+    pub exec: Option<String>,
+    /// `local_shell_call` with this argv (hooks see `Bash`).
+    #[serde(default)]
+    pub local_shell: Option<Vec<String>>,
+    /// `apply_patch` with this patch text (hooks see `apply_patch`, matchers `Write`/`Edit`).
+    #[serde(default)]
+    pub apply_patch: Option<String>,
+    /// An MCP tool `server/tool` (hooks see `mcp__server__tool`).
+    #[serde(default)]
+    pub mcp: Option<String>,
+    /// `update_plan` (fires no hooks).
+    #[serde(default)]
+    pub update_plan: Option<bool>,
+    /// Spawn a subagent of this type (SubagentStart/SubagentStop); see `message`, `responses`.
+    #[serde(default)]
+    pub spawn: Option<String>,
+    /// Any other function call by name (the model gets `unsupported call`, no hook fires).
+    #[serde(default)]
+    pub tool: Option<String>,
+    /// Raw JSON arguments text (`mcp`, `update_plan`, `tool`).
+    #[serde(default)]
+    pub arguments: Option<String>,
+    /// Justification (`shell`, `shell_command`, `exec`).
+    #[serde(default)]
+    pub justification: Option<String>,
+    /// `spawn`: the task message given to the subagent.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// `spawn`: the subagent's agent id. Default `agent-N`.
+    #[serde(default)]
+    pub agent_id: Option<String>,
+    /// `spawn`: the subagent's model answers.
+    #[serde(default)]
+    pub responses: Vec<ResponseFile>,
 }
 
 /// A scripted tool result.
@@ -215,32 +278,20 @@ pub struct ToolResultFile {
     /// What the tool printed.
     #[serde(default)]
     pub output: String,
-    /// Exit code (shell). Default 0.
+    /// Exit code; 0 is success (PostToolUse runs only then). Default 0.
     #[serde(default)]
     pub exit_code: i32,
-    /// Whether an approval prompt would be shown (fires PermissionRequest). Default false.
+    /// Whether the agent would ask for approval (fires PermissionRequest). Default false.
     #[serde(default)]
     pub needs_approval: bool,
+    /// What the user answers if asked: `approve` (default) or `deny`.
+    #[serde(default)]
+    pub user_decision: Option<UserDecisionFile>,
 }
 
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SubagentFile {
-    /// Agent id. Default `agent-N`.
-    #[serde(default)]
-    pub id: Option<String>,
-    /// Agent type (what SubagentStart/SubagentStop matchers see). Default `general`.
-    #[serde(default)]
-    pub agent_type: Option<String>,
-    /// The subagent's final message.
-    #[serde(default)]
-    pub message: Option<String>,
-}
-
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SessionEndFile {
-    /// SessionEnd `reason`. Default `exit`.
-    #[serde(default)]
-    pub reason: Option<String>,
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UserDecisionFile {
+    Approve,
+    Deny,
 }

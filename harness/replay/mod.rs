@@ -1,0 +1,239 @@
+//! Replay: scenario → fresh workspace → engine + mock agent (scripted model server and
+//! analytics sink on loopback) → [`Recording`] → normalised data → golden text → compare or
+//! bless. The only layer that knows about goldens.
+
+pub mod golden;
+pub mod normalise;
+pub mod render;
+
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::agent::{self, AgentEnv, Recording};
+use crate::engine::clock::FixedClock;
+use crate::engine::runner::RunnerConfig;
+use crate::engine::Engine;
+use crate::scenario::{self, Scenario, ScenarioError, Workspace};
+
+pub use golden::{in_ci, GoldenError};
+pub use normalise::Normaliser;
+
+/// The fixed clock every replay runs on: 2026-01-01T00:00:00Z.
+pub const REPLAY_EPOCH: i64 = 1_767_225_600;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    /// Bad input: the scenario does not load (exit 2).
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// A path given on the command line is not a scenario under a `scenarios/` folder.
+    #[error("{0}")]
+    Input(String),
+    #[error("{scenario}: {source}")]
+    Workspace {
+        scenario: String,
+        #[source]
+        source: scenario::workspace::WorkspaceError,
+    },
+    /// The session could not be played as scripted (script overrun, unused responses...).
+    #[error("{scenario}: {source}")]
+    Agent {
+        scenario: String,
+        #[source]
+        source: agent::AgentError,
+    },
+    #[error(transparent)]
+    Golden(#[from] GoldenError),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+}
+
+impl ReplayError {
+    /// Bad input (exit 2) rather than a failing scenario (exit 1).
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            ReplayError::Scenario(_) | ReplayError::Input(_) | ReplayError::Golden(_)
+        )
+    }
+}
+
+/// One scenario file of a suite and where its golden lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Case {
+    /// `stop/block_twice`: the path under `scenarios/` without `.toml`.
+    pub name: String,
+    pub file: PathBuf,
+    /// `<root>/goldens/<name>.snap`.
+    pub golden: PathBuf,
+    /// `scenarios/<name>.toml`, relative to the root (the golden's `input_file`).
+    pub input_file: String,
+}
+
+impl Case {
+    /// The case of one scenario file: it must live under a folder named `scenarios`, whose
+    /// sibling `goldens` holds the goldens.
+    pub fn of_file(file: &Path) -> Result<Case, ReplayError> {
+        let comps: Vec<Component<'_>> = file.components().collect();
+        let Some(pos) = comps.iter().rposition(|c| c.as_os_str() == "scenarios") else {
+            return Err(ReplayError::Input(format!(
+                "{}: scenario files must live under a `scenarios/` folder (its golden goes in the sibling `goldens/`)",
+                file.display()
+            )));
+        };
+        let root: PathBuf = comps[..pos].iter().collect();
+        let scenarios_root = root.join("scenarios");
+        let name = golden::scenario_name(&scenarios_root, file);
+        let goldens_root = root.join("goldens");
+        Ok(Case {
+            golden: golden::golden_path(&goldens_root, &name),
+            input_file: format!("scenarios/{name}.toml"),
+            name,
+            file: file.to_path_buf(),
+        })
+    }
+}
+
+/// Every `*.toml` scenario under `paths` (files or directories), sorted by name, deduplicated.
+pub fn collect(paths: &[PathBuf]) -> Result<Vec<Case>, ReplayError> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut files).map_err(|e| ReplayError::Input(format!("{}: {e}", p.display())))?;
+        } else if p.is_file() {
+            files.push(p.clone());
+        } else {
+            return Err(ReplayError::Input(format!(
+                "{}: no such scenario file or directory",
+                p.display()
+            )));
+        }
+    }
+    let mut cases = files
+        .iter()
+        .map(|f| Case::of_file(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    cases.sort_by(|a, b| a.name.cmp(&b.name));
+    cases.dedup_by(|a, b| a.name == b.name && a.golden == b.golden);
+    Ok(cases)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let path = e.path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if path.extension().is_some_and(|x| x == "toml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// A played and normalised scenario.
+#[derive(Debug, Clone)]
+pub struct Replayed {
+    pub scenario: Scenario,
+    /// The recording, normalised (no absolute path, time or duration).
+    pub recording: Value,
+    /// The golden text (the session's story).
+    pub text: String,
+}
+
+/// Loads and plays one scenario file.
+pub async fn replay_file(file: &Path) -> Result<Replayed, ReplayError> {
+    let scenario = scenario::load_file(file)?;
+    replay(&scenario).await
+}
+
+/// Plays a scenario in a fresh workspace and normalises what it recorded.
+pub async fn replay(scenario: &Scenario) -> Result<Replayed, ReplayError> {
+    let name = scenario.path.display().to_string();
+    let ws = Workspace::materialise(scenario).map_err(|source| ReplayError::Workspace {
+        scenario: name.clone(),
+        source,
+    })?;
+    let clock = Arc::new(FixedClock::new(REPLAY_EPOCH));
+    let runner = RunnerConfig {
+        env: ws.hook_env(),
+        ..RunnerConfig::default()
+    };
+    let engine = Engine::discover(ws.discovery_input(), runner, clock.clone());
+    let env = AgentEnv {
+        sessions_dir: ws.codex_home.join("sessions"),
+        clock,
+    };
+    let spec = scenario.session_spec(&ws);
+    let recording = agent::play(&spec, &engine, &env)
+        .await
+        .map_err(|source| ReplayError::Agent {
+            scenario: name,
+            source,
+        })?;
+    let recording = normalised(&recording, &Normaliser::new(ws.placeholders()));
+    let text = render::render(&scenario.description, &recording);
+    Ok(Replayed {
+        scenario: scenario.clone(),
+        recording,
+        text,
+    })
+}
+
+/// The recording as data, normalised.
+pub fn normalised(recording: &Recording, normaliser: &Normaliser) -> Value {
+    // `Recording` is plain data (strings, numbers, maps): serialising it cannot fail.
+    let mut value = serde_json::to_value(recording).unwrap_or(Value::Null);
+    normaliser.value(&mut value);
+    value
+}
+
+/// Blocking wrapper: plays one file on a fresh current-thread runtime.
+pub fn replay_file_blocking(file: &Path) -> Result<Replayed, ReplayError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(ReplayError::Runtime)?;
+    rt.block_on(replay_file(file))
+}
+
+/// The result of comparing one replay with its golden.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Match,
+    /// A unified diff golden → actual.
+    Mismatch(String),
+    /// No golden yet.
+    Missing,
+}
+
+/// Compares a replay with the case's golden.
+pub fn compare(case: &Case, replayed: &Replayed) -> Result<Verdict, ReplayError> {
+    Ok(match golden::read(&case.golden)? {
+        None => Verdict::Missing,
+        Some(golden) => match golden::diff(&case.name, &golden, &replayed.text) {
+            None => Verdict::Match,
+            Some(diff) => Verdict::Mismatch(diff),
+        },
+    })
+}
+
+/// Writes the case's golden (refused in CI). Returns whether the contents changed.
+pub fn bless(case: &Case, replayed: &Replayed) -> Result<bool, ReplayError> {
+    let changed = compare(case, replayed)? != Verdict::Match;
+    if in_ci() {
+        return Err(GoldenError::InCi(case.golden.clone()).into());
+    }
+    if changed {
+        let text = golden::snapshot_text(
+            &replayed.scenario.description,
+            &case.input_file,
+            &replayed.text,
+        );
+        golden::write(&case.golden, &text)?;
+    }
+    Ok(changed)
+}
