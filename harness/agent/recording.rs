@@ -172,4 +172,6 @@ pub enum TurnEnd {
     CompactionAborted { event: String, reason: String },
     /// A manual compaction completed.
     Compacted,
+    /// The model stream failed (`response.failed`); Stop does not run.
+    Failed { message: String },
 }
