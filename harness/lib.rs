@@ -7,4 +7,5 @@ pub mod agent;
 pub mod cli;
 pub mod conformance;
 pub mod engine;
+pub mod replay;
 pub mod scenario;

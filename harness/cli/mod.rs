@@ -1,7 +1,13 @@
 //! The command line: argument parsing and dispatch only. Each subcommand lives in its own
 //! file and calls down into `replay`, `conformance` or `engine`.
 
+mod bless;
+mod check;
 mod conformance;
+mod new;
+mod run;
+mod schema;
+mod style;
 
 use std::process::ExitCode;
 
@@ -28,12 +34,27 @@ enum Command {
     /// Conformance vectors recorded from the real Codex engine.
     #[command(subcommand)]
     Conformance(conformance::ConformanceCommand),
+    /// Play scenarios and print each session's timeline.
+    Run(run::RunArgs),
+    /// Replay scenarios and compare them with their goldens (exit 1 on a mismatch).
+    Check(check::CheckArgs),
+    /// Replay scenarios and write their goldens (refused when CI is set).
+    Bless(bless::BlessArgs),
+    /// Write a commented starter scenario for one event.
+    New(new::NewArgs),
+    /// Print the JSON Schema of the scenario format.
+    Schema,
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Conformance(cmd) => conformance::run(cmd),
+        Command::Run(args) => run::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Bless(args) => bless::run(args),
+        Command::New(args) => new::run(args),
+        Command::Schema => schema::run(),
     };
     match result {
         Ok(code) => code,

@@ -131,7 +131,10 @@ mod tests {
     #[test]
     fn names_from_paths() {
         assert_eq!(
-            scenario_name(Path::new("scenarios"), Path::new("scenarios/stop/block_twice.toml")),
+            scenario_name(
+                Path::new("scenarios"),
+                Path::new("scenarios/stop/block_twice.toml")
+            ),
             "stop/block_twice"
         );
     }

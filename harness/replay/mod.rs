@@ -42,7 +42,7 @@ pub enum ReplayError {
     Agent {
         scenario: String,
         #[source]
-        source: agent::AgentError,
+        source: Box<agent::AgentError>,
     },
     #[error(transparent)]
     Golden(#[from] GoldenError),
@@ -168,12 +168,13 @@ pub async fn replay(scenario: &Scenario) -> Result<Replayed, ReplayError> {
         clock,
     };
     let spec = scenario.session_spec(&ws);
-    let recording = agent::play(&spec, &engine, &env)
-        .await
-        .map_err(|source| ReplayError::Agent {
-            scenario: name,
-            source,
-        })?;
+    let recording =
+        agent::play(&spec, &engine, &env)
+            .await
+            .map_err(|source| ReplayError::Agent {
+                scenario: name,
+                source: Box::new(source),
+            })?;
     let recording = normalised(&recording, &Normaliser::new(ws.placeholders()));
     let text = render::render(&scenario.description, &recording);
     Ok(Replayed {
@@ -236,4 +237,53 @@ pub fn bless(case: &Case, replayed: &Replayed) -> Result<bool, ReplayError> {
         golden::write(&case.golden, &text)?;
     }
     Ok(changed)
+}
+
+/// Loads every case's scenario; the errors are bad input.
+pub fn load_all(cases: &[Case]) -> (Vec<(Case, Scenario)>, Vec<ScenarioError>) {
+    let mut ok = Vec::new();
+    let mut errors = Vec::new();
+    for case in cases {
+        match scenario::load_file(&case.file) {
+            Ok(s) => ok.push((case.clone(), s)),
+            Err(e) => errors.push(e),
+        }
+    }
+    (ok, errors)
+}
+
+/// One replay's result, with the caller's tag.
+pub type Tagged<T> = (T, Result<Replayed, ReplayError>);
+
+/// Plays scenarios concurrently (at most `jobs` at a time) on a multi-thread runtime;
+/// `on_done` is called as each finishes. Results come back in input order.
+pub fn replay_all<T: Clone + Send + 'static>(
+    items: Vec<(T, Scenario)>,
+    jobs: usize,
+    on_done: impl Fn(&T) + Send + Sync,
+) -> Result<Vec<Tagged<T>>, ReplayError> {
+    use futures::StreamExt as _;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(ReplayError::Runtime)?;
+    let on_done = &on_done;
+    let results = rt.block_on(async move {
+        let mut indexed: Vec<(usize, T, Result<Replayed, ReplayError>)> =
+            futures::stream::iter(items.into_iter().enumerate())
+                .map(|(i, (tag, scenario))| async move {
+                    let result = replay(&scenario).await;
+                    on_done(&tag);
+                    (i, tag, result)
+                })
+                .buffer_unordered(jobs.max(1))
+                .collect()
+                .await;
+        indexed.sort_by_key(|(i, _, _)| *i);
+        indexed
+            .into_iter()
+            .map(|(_, tag, r)| (tag, r))
+            .collect::<Vec<_>>()
+    });
+    Ok(results)
 }

@@ -39,7 +39,7 @@ impl Normaliser {
             .filter(|(p, _)| !p.is_empty())
             .collect();
         // Longest first, so `<CODEX_HOME>` wins over `<HOME>` whatever the caller's order.
-        paths.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        paths.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
         Normaliser {
             paths,
             // A constant, valid pattern: this cannot fail.

@@ -128,6 +128,10 @@ fn hooks(out: &mut String, entry: &Value) {
         s(entry, "event"),
         runs.len()
     );
+    // `hook/started` comes first (all handlers), as the agent emits it.
+    for started in arr(entry, "started") {
+        let _ = writeln!(out, "   started: {}", compact(started));
+    }
     let completed = arr(entry, "completed");
     for (i, run) in runs.iter().enumerate() {
         let _ = writeln!(out, "   * {} [{}]", s(run, "run_id"), s(run, "status"));
@@ -154,10 +158,6 @@ fn hooks(out: &mut String, entry: &Value) {
             indent(out, "     completed: ", &pretty(run_summary));
         }
     }
-    // The started notifications carry the same ids as the runs; show them compactly.
-    for started in arr(entry, "started") {
-        let _ = writeln!(out, "   started: {}", compact(started));
-    }
 }
 
 /// A possibly multi-line text, shown as `label: (empty)`, `label: text` or an indented block.
@@ -165,11 +165,7 @@ fn block(out: &mut String, label: &str, text: &str) {
     if text.is_empty() {
         let _ = writeln!(out, "{label}: (empty)");
     } else if !text.contains('\n') || (text.ends_with('\n') && text.matches('\n').count() == 1) {
-        let _ = writeln!(
-            out,
-            "{label}: {:?}",
-            text
-        );
+        let _ = writeln!(out, "{label}: {:?}", text);
     } else {
         let _ = writeln!(out, "{label}: |");
         let pad = " ".repeat(label.len() - label.trim_start().len() + 2);
@@ -198,7 +194,9 @@ fn s(v: &Value, key: &str) -> String {
 }
 
 fn arr<'a>(v: &'a Value, key: &str) -> &'a [Value] {
-    v.get(key).and_then(Value::as_array).map_or(&[], Vec::as_slice)
+    v.get(key)
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
 }
 
 fn compact(v: &Value) -> String {

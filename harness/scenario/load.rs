@@ -17,8 +17,8 @@ use crate::agent::spec::{
     ChildSpec, ModelResponse, OutputItem, QueuedPrompt, Step, ToolCallSpec, ToolResult, ToolSpec,
     TurnSpec, Usage, UserDecision,
 };
-use crate::engine::request::SessionStartSource;
 use crate::engine::event::HookEvent;
+use crate::engine::request::SessionStartSource;
 
 /// Why a scenario could not be loaded.
 #[derive(Debug, thiserror::Error)]

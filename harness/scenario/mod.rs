@@ -6,6 +6,7 @@
 
 pub mod load;
 pub mod model;
+pub mod template;
 pub mod workspace;
 
 use std::collections::BTreeMap;

@@ -76,7 +76,11 @@ impl Workspace {
         let system = root.join("system");
         let managed = root.join("managed");
         let tmp = root.join("tmp");
-        let cwd = project.join(&scenario.session.cwd);
+        let cwd = if scenario.session.cwd.as_os_str().is_empty() {
+            project.clone()
+        } else {
+            project.join(&scenario.session.cwd)
+        };
         for d in [
             &codex_home,
             &project.join(".codex"),
