@@ -104,7 +104,8 @@ pub fn diff(name: &str, golden: &str, actual: &str) -> Option<String> {
     if golden == actual {
         return None;
     }
-    let diff = similar::TextDiff::from_lines(golden, actual);
+    let (golden, actual) = (format!("{golden}\n"), format!("{actual}\n"));
+    let diff = similar::TextDiff::from_lines(&golden, &actual);
     Some(
         diff.unified_diff()
             .context_radius(3)

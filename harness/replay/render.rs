@@ -45,7 +45,9 @@ pub fn render(description: &str, rec: &Value) -> String {
                     s(entry, "purpose")
                 );
                 for line in arr(entry, "input") {
-                    let _ = writeln!(out, "   | {}", line.as_str().unwrap_or_default());
+                    // One item per line: embedded newlines are shown escaped.
+                    let text = line.as_str().unwrap_or_default();
+                    let _ = writeln!(out, "   | {}", text.replace('\n', "\\n"));
                 }
             }
             "tool_call" => {
