@@ -46,27 +46,34 @@ pub fn jobs(jobs: Option<usize>) -> usize {
     jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()))
 }
 
-/// Collects and loads the cases; prints bad input and returns `Err(exit code)` on any.
+/// Collects and loads the scenarios, then finds their goldens; prints bad input and
+/// returns `Err(exit code)` on any.
 pub fn load(paths: &[PathBuf]) -> Result<Vec<(Case, crate::scenario::Scenario)>, ExitCode> {
-    let cases = match replay::collect(paths) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Err(ExitCode::from(EXIT_BAD_INPUT));
-        }
+    let bad = |e: &dyn std::fmt::Display| {
+        eprintln!("error: {e}");
+        ExitCode::from(EXIT_BAD_INPUT)
     };
-    if cases.is_empty() {
-        eprintln!("error: no scenario files (*.toml) under {}", show(paths));
-        return Err(ExitCode::from(EXIT_BAD_INPUT));
+    let files = replay::collect_files(paths).map_err(|e| bad(&e))?;
+    if files.is_empty() {
+        return Err(bad(&format!(
+            "no scenario files (*.toml) under {}",
+            show(paths)
+        )));
     }
-    let (loaded, errors) = replay::load_all(&cases);
+    let (loaded, errors) = replay::load_all(&files);
     if !errors.is_empty() {
         for e in &errors {
             eprintln!("error: {e}");
         }
         return Err(ExitCode::from(EXIT_BAD_INPUT));
     }
-    Ok(loaded)
+    let mut out = Vec::new();
+    for scenario in loaded {
+        let case = Case::of_file(&scenario.path).map_err(|e| bad(&e))?;
+        out.push((case, scenario));
+    }
+    out.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+    Ok(out)
 }
 
 fn show(paths: &[PathBuf]) -> String {

@@ -96,8 +96,8 @@ impl Case {
     }
 }
 
-/// Every `*.toml` scenario under `paths` (files or directories), sorted by name, deduplicated.
-pub fn collect(paths: &[PathBuf]) -> Result<Vec<Case>, ReplayError> {
+/// Every `*.toml` file under `paths` (files or directories), in path order, deduplicated.
+pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ReplayError> {
     let mut files = Vec::new();
     for p in paths {
         if p.is_dir() {
@@ -111,12 +111,18 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<Case>, ReplayError> {
             )));
         }
     }
-    let mut cases = files
+    files.sort();
+    files.dedup();
+    Ok(files)
+}
+
+/// The cases of every scenario under `paths`, sorted by name.
+pub fn collect(paths: &[PathBuf]) -> Result<Vec<Case>, ReplayError> {
+    let mut cases = collect_files(paths)?
         .iter()
         .map(|f| Case::of_file(f))
         .collect::<Result<Vec<_>, _>>()?;
     cases.sort_by(|a, b| a.name.cmp(&b.name));
-    cases.dedup_by(|a, b| a.name == b.name && a.golden == b.golden);
     Ok(cases)
 }
 
@@ -239,13 +245,13 @@ pub fn bless(case: &Case, replayed: &Replayed) -> Result<bool, ReplayError> {
     Ok(changed)
 }
 
-/// Loads every case's scenario; the errors are bad input.
-pub fn load_all(cases: &[Case]) -> (Vec<(Case, Scenario)>, Vec<ScenarioError>) {
+/// Loads every scenario file; the errors are bad input.
+pub fn load_all(files: &[PathBuf]) -> (Vec<Scenario>, Vec<ScenarioError>) {
     let mut ok = Vec::new();
     let mut errors = Vec::new();
-    for case in cases {
-        match scenario::load_file(&case.file) {
-            Ok(s) => ok.push((case.clone(), s)),
+    for file in files {
+        match scenario::load_file(file) {
+            Ok(s) => ok.push(s),
             Err(e) => errors.push(e),
         }
     }

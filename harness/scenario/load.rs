@@ -458,11 +458,14 @@ impl Validator<'_> {
         ids.calls += 1;
         let id = match c.id {
             Some(id) => {
-                if id.get_ref().is_empty() || !ids.all_calls.insert(id.get_ref().clone()) {
+                if id.get_ref().is_empty() {
+                    return self.err(id.span(), "expected a non-empty call `id`");
+                }
+                if !ids.all_calls.insert(id.get_ref().clone()) {
                     return self.err(
                         id.span(),
                         format!(
-                            "call id `{}` is empty or already used; call ids must be unique",
+                            "call id `{}` is already used by another call; call ids must be unique",
                             id.get_ref()
                         ),
                     );
