@@ -114,8 +114,26 @@ pub(crate) fn indent(lines: &[String]) -> String {
         .join("\n")
 }
 
-/// Checks what the agent cannot play: empty or duplicate call ids.
+/// Checks what the agent cannot play: a cwd that is not an existing absolute directory
+/// (hooks run there), empty or duplicate call ids, queued prompts waiting for request 0.
 pub fn validate(spec: &SessionSpec) -> Result<(), AgentError> {
+    let cwd = Path::new(&spec.cwd);
+    if !cwd.is_absolute() || !cwd.is_dir() {
+        return Err(AgentError::InvalidSpec(format!(
+            "cwd {:?} is not an existing absolute directory",
+            spec.cwd
+        )));
+    }
+    for step in &spec.steps {
+        if let spec::Step::Turn(turn) = step {
+            if let Some(q) = turn.queued.iter().find(|q| q.after_request == 0) {
+                return Err(AgentError::InvalidSpec(format!(
+                    "turn {}: queued prompt {:?} has after_request 0; requests count from 1",
+                    turn.turn_id, q.prompt
+                )));
+            }
+        }
+    }
     let mut seen = BTreeSet::new();
     for response in spec.model_script() {
         for item in &response.output {

@@ -26,8 +26,6 @@ pub const ANALYTICS_PATH: &str = "/codex/analytics-events/events";
 /// One scripted response, ready to serve.
 #[derive(Debug, Clone)]
 struct Scripted {
-    /// 1-based position in the script.
-    index: usize,
     summary: String,
     body: String,
 }
@@ -95,7 +93,6 @@ impl ScriptedModel {
             .iter()
             .enumerate()
             .map(|(i, r)| Scripted {
-                index: i + 1,
                 summary: describe_response(i + 1, r),
                 body: sse_body(i + 1, r),
             })
@@ -127,14 +124,7 @@ impl ScriptedModel {
     /// The scripted responses never served, described.
     pub fn unused(&self) -> Vec<String> {
         let state = lock(&self.state);
-        state
-            .queue
-            .iter()
-            .map(|s| {
-                debug_assert!(s.index > 0);
-                s.summary.clone()
-            })
-            .collect()
+        state.queue.iter().map(|s| s.summary.clone()).collect()
     }
 }
 

@@ -39,12 +39,15 @@ pub fn protocol_violations(requests: &[Value]) -> Vec<String> {
                                 at(i)
                             ));
                         }
-                        if let Some(first) = outputs.insert(id, i) {
-                            out.push(format!(
+                        match outputs.get(id) {
+                            Some(first) => out.push(format!(
                                 "{}: second {kind} for {id:?} (first at input {})",
                                 at(i),
                                 first + 1
-                            ));
+                            )),
+                            None => {
+                                outputs.insert(id, i);
+                            }
                         }
                     }
                 },

@@ -124,6 +124,9 @@ pub struct ModelRequestRecord {
     pub purpose: String,
     /// One line per input item, e.g. `user: hello`, `function_call shell(call-1): {...}`.
     pub input: Vec<String>,
+    /// What the model answered, one line per output item (same form), then
+    /// `failed: <message>` if the stream failed. Empty if no answer came.
+    pub output: Vec<String>,
 }
 
 /// A tool call and what became of it.

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use super::history::{compact_input, HistoryItem, Role};
+use super::history::{compact_input, compact_line, HistoryItem, Role};
 use super::model_server::{ANALYTICS_PATH, SCRIPT_EXHAUSTED_HEADER};
 use super::recording::{
     EventRunRecord, HookRunRecord, ModelRequestRecord, Recording, TimelineEntry, ToolCallRecord,
@@ -652,7 +652,9 @@ impl<'a> Agent<'a> {
                 turn_id: turn_id.to_owned(),
                 purpose: purpose.to_owned(),
                 input: input.clone(),
+                output: Vec::new(),
             }));
+        let slot = self.timeline.len() - 1;
         let url = format!(
             "{}/responses",
             self.endpoints.model_base_url.trim_end_matches('/')
@@ -690,7 +692,16 @@ impl<'a> Agent<'a> {
                 message: format!("status {status}: {text}"),
             });
         }
-        parse_sse(&text).map_err(|message| AgentError::Stream { index, message })
+        let sampled = parse_sse(&text).map_err(|message| AgentError::Stream { index, message })?;
+        if let Some(TimelineEntry::ModelRequest(record)) = self.timeline.get_mut(slot) {
+            record.output = sampled
+                .items
+                .iter()
+                .map(|i| compact_line(&i.to_wire(false)))
+                .chain(sampled.failed.iter().map(|m| format!("failed: {m}")))
+                .collect();
+        }
+        Ok(sampled)
     }
 
     async fn handle_call(
