@@ -106,25 +106,41 @@ pub fn timeline(name: &str, replayed: &replay::Replayed, st: Style) -> String {
         }
         let line = match str_of(e, "kind") {
             "hooks" => {
+                let completed = e.get("completed").and_then(Value::as_array);
                 let runs: Vec<String> = e
                     .get("runs")
                     .and_then(Value::as_array)
                     .into_iter()
                     .flatten()
-                    .map(|r| {
+                    .enumerate()
+                    .map(|(i, r)| {
                         let status = str_of(r, "status");
                         let painted = match status {
                             "completed" => st.green(status),
                             "blocked" | "stopped" => st.yellow(status),
                             _ => st.red(status),
                         };
-                        format!("{} {}", str_of(r, "command"), painted)
+                        // The completed summary's entries: what the hook said.
+                        let entries: Vec<String> = completed
+                            .and_then(|c| c.get(i))
+                            .and_then(|c| c.pointer("/params/run/entries"))
+                            .and_then(Value::as_array)
+                            .into_iter()
+                            .flatten()
+                            .map(|en| format!("{}: {:?}", str_of(en, "kind"), str_of(en, "text")))
+                            .collect();
+                        let said = if entries.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" {}", st.dim(&entries.join(", ")))
+                        };
+                        format!("{} {painted}{said}", shorten(str_of(r, "command"), 60))
                     })
                     .collect();
                 format!(
-                    "{} {}",
+                    "{}\n      {}",
                     st.magenta(&format!("⚑ {}", str_of(e, "event"))),
-                    runs.join("; ")
+                    runs.join("\n      ")
                 )
             }
             "model_request" => {
@@ -159,4 +175,15 @@ pub fn timeline(name: &str, replayed: &replay::Replayed, st: Style) -> String {
         out += &format!("  {line}\n");
     }
     out
+}
+
+/// At most `max` characters, with `…` when cut.
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
 }

@@ -48,13 +48,48 @@ pub fn golden_path(goldens_root: &Path, name: &str) -> PathBuf {
 
 /// The snapshot file text insta reads: YAML header, then the contents.
 pub fn snapshot_text(description: &str, input_file: &str, contents: &str) -> String {
-    let quote = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"));
     format!(
         "---\nsource: {SNAPSHOT_SOURCE}\ndescription: {}\ninput_file: {}\n---\n{}\n",
-        quote(description),
-        quote(input_file),
+        yaml_str(description),
+        yaml_str(input_file),
         contents.trim_end()
     )
+}
+
+/// A YAML scalar as insta's emitter writes it: plain unless it needs quotes, then a
+/// double-quoted string with JSON-compatible escapes. Matching insta byte for byte means a
+/// golden accepted with `cargo insta review` equals one written by `hooktape bless`.
+fn yaml_str(s: &str) -> String {
+    let needs_quotes = s.is_empty()
+        || s.starts_with(' ')
+        || s.ends_with(' ')
+        || s.starts_with(['&', '*', '?', '|', '-', '<', '>', '=', '!', '%', '@', '.'])
+        || s.starts_with("0x")
+        || s.contains(|c: char| {
+            matches!(
+                c,
+                ':' | '{' | '}' | '[' | ']' | ',' | '#' | '`' | '"' | '\'' | '\\'
+            ) || (c.is_ascii_control()
+                && c != '\x07'
+                && c != '\x08'
+                && c != '\x0b'
+                && c != '\x0c'
+                && c != '\x1b'
+                && c != '\x7f')
+        })
+        || [
+            "yes", "Yes", "YES", "no", "No", "NO", "True", "TRUE", "true", "False", "FALSE",
+            "false", "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL", "~",
+        ]
+        .contains(&s)
+        || s.parse::<i64>().is_ok()
+        || s.parse::<f64>().is_ok();
+    if needs_quotes {
+        // Serialising a &str cannot fail.
+        serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
+    } else {
+        s.to_owned()
+    }
 }
 
 /// The contents of a snapshot file (after its header), as insta compares them.
@@ -122,6 +157,13 @@ mod tests {
     fn header_roundtrip_and_diff() {
         let text = snapshot_text("a \"d\"", "scenarios/x/y.toml", "line1\nline2\n\n");
         assert!(text.starts_with("---\nsource: tests/scenarios.rs\ndescription: \"a \\\"d\\\"\"\n"));
+        assert!(
+            text.contains("\ninput_file: scenarios/x/y.toml\n---\n"),
+            "{text}"
+        );
+        assert_eq!(yaml_str("plain words"), "plain words");
+        assert_eq!(yaml_str("a: b"), "\"a: b\"");
+        assert_eq!(yaml_str("true"), "\"true\"");
         assert_eq!(snapshot_contents(&text), "line1\nline2");
         assert!(diff("x/y", "a\nb", "a\nb\n").is_none());
         let d = diff("x/y", "a\nb\n", "a\nc\n").unwrap();
