@@ -38,12 +38,9 @@ pub enum ReplayError {
         source: scenario::workspace::WorkspaceError,
     },
     /// The session could not be played as scripted (script overrun, unused responses...).
-    #[error("{scenario}: {source}")]
-    Agent {
-        scenario: String,
-        #[source]
-        source: Box<agent::AgentError>,
-    },
+    /// The agent's error text, normalised (workspace paths as placeholders).
+    #[error("{scenario}: {message}")]
+    Agent { scenario: String, message: String },
     #[error(transparent)]
     Golden(#[from] GoldenError),
     #[error("cannot start the async runtime: {0}")]
@@ -174,14 +171,14 @@ pub async fn replay(scenario: &Scenario) -> Result<Replayed, ReplayError> {
         clock,
     };
     let spec = scenario.session_spec(&ws);
-    let recording =
-        agent::play(&spec, &engine, &env)
-            .await
-            .map_err(|source| ReplayError::Agent {
-                scenario: name,
-                source: Box::new(source),
-            })?;
-    let recording = normalised(&recording, &Normaliser::new(ws.placeholders()));
+    let normaliser = Normaliser::new(ws.placeholders());
+    let recording = agent::play(&spec, &engine, &env)
+        .await
+        .map_err(|e| ReplayError::Agent {
+            scenario: name,
+            message: normaliser.text(&e.to_string()),
+        })?;
+    let recording = normalised(&recording, &normaliser);
     let text = render::render(&scenario.description, &recording);
     Ok(Replayed {
         scenario: scenario.clone(),

@@ -26,13 +26,16 @@ pub fn render(description: &str, rec: &Value) -> String {
     for entry in arr(rec, "timeline") {
         let turn = s(entry, "turn_id");
         let thread = s(entry, "thread_id");
-        let label = if thread == s(rec, "thread_id") || thread.is_empty() {
-            turn.clone()
+        let label = if s(entry, "event") == "SessionEnd" {
+            // Thread-scoped: it belongs to no turn.
+            "session end".to_owned()
+        } else if thread == s(rec, "thread_id") || thread.is_empty() {
+            format!("turn {turn}")
         } else {
-            format!("{turn} (thread {thread})")
+            format!("turn {turn} (thread {thread})")
         };
         if current_turn.as_deref() != Some(label.as_str()) {
-            let _ = writeln!(out, "\n== turn {label} ==");
+            let _ = writeln!(out, "\n== {label} ==");
             current_turn = Some(label);
         }
         match s(entry, "kind").as_str() {

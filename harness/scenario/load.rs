@@ -135,10 +135,16 @@ impl Validator<'_> {
             .iter()
             .map(|f| self.workspace_file(f))
             .collect::<Result<Vec<_>, _>>()?;
-        for key in file.env.keys() {
-            if key.is_empty() || key.contains('=') || key.contains('\0') {
-                return self.err(0..0, format!("invalid environment variable name {key:?}"));
+        let mut env = BTreeMap::new();
+        for (key, value) in file.env {
+            let name = key.get_ref();
+            if name.is_empty() || name.contains('=') || name.contains('\0') {
+                return self.err(
+                    key.span(),
+                    format!("expected an environment variable name without `=`, found {name:?}"),
+                );
             }
+            env.insert(key.into_inner(), value);
         }
         let turns_span = file.turns.span();
         let turn_files = file.turns.into_inner();
@@ -159,7 +165,7 @@ impl Validator<'_> {
             session,
             layers,
             files,
-            env: file.env,
+            env,
             steps,
         })
     }

@@ -32,7 +32,8 @@ pub struct ScenarioFile {
     pub files: Vec<WorkspaceFile>,
     /// Extra environment variables for hooks (on top of the built, minimal environment).
     #[serde(default)]
-    pub env: BTreeMap<String, String>,
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub env: BTreeMap<Spanned<String>, String>,
     /// The steps of the session, in order: prompt turns, manual compactions, resumes.
     /// At least one.
     #[schemars(with = "Vec<TurnFile>")]
