@@ -1,9 +1,10 @@
 //! hooktape: a record-and-replay test harness for coding-agent lifecycle hooks.
 //!
 //! Layers, imports pointing down only: `cli` → `replay` → `scenario` → `agent` → `engine`.
-//! `conformance` sits beside `replay` and uses only the engine.
+//! `conformance` and `bench` sit beside `replay`.
 
 pub mod agent;
+pub mod bench;
 pub mod cli;
 pub mod conformance;
 pub mod engine;

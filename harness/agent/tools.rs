@@ -6,24 +6,12 @@ use serde_json::{json, Value};
 use super::history::HistoryItem;
 use super::spec::{ChildSpec, ToolSpec};
 
-/// Joins argv into one shell command line, quoting each word that needs it
-/// (POSIX single quotes; an embedded `'` becomes `'"'"'`).
+/// Joins argv into one shell command line, quoting each word that needs it, exactly as
+/// Codex does (`shlex::try_join`: `it's` becomes `"it's"`).
 pub fn shell_join(argv: &[String]) -> String {
-    argv.iter()
-        .map(|a| shell_quote(a))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn shell_quote(word: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "_@%+=:,./-".contains(c);
-    if word.is_empty() {
-        "''".to_owned()
-    } else if word.chars().all(safe) {
-        word.to_owned()
-    } else {
-        format!("'{}'", word.replace('\'', "'\"'\"'"))
-    }
+    // The `shlex` crate is what Codex joins argv with; a word it cannot quote (a NUL byte)
+    // falls back to a plain space join, as there.
+    shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_else(|_| argv.join(" "))
 }
 
 /// The model-visible tool name of a call.
@@ -349,7 +337,7 @@ mod tests {
             "ls -la /tmp/x.txt"
         );
         assert_eq!(shell_join(&v(&["echo", "a b", ""])), "echo 'a b' ''");
-        assert_eq!(shell_join(&v(&["echo", "it's"])), "echo 'it'\"'\"'s'");
+        assert_eq!(shell_join(&v(&["echo", "it's"])), "echo \"it's\"");
         assert_eq!(
             shell_join(&v(&["sh", "-c", "x=$HOME; echo $x"])),
             "sh -c 'x=$HOME; echo $x'"

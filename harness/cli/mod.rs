@@ -1,6 +1,7 @@
 //! The command line: argument parsing and dispatch only. Each subcommand lives in its own
 //! file and calls down into `replay`, `conformance` or `engine`.
 
+mod bench;
 mod bless;
 mod check;
 mod conformance;
@@ -34,6 +35,8 @@ enum Command {
     /// Conformance vectors recorded from the real Codex engine.
     #[command(subcommand)]
     Conformance(conformance::ConformanceCommand),
+    /// Measure what the harness costs against the floor of spawning the hook.
+    Bench(bench::BenchArgs),
     /// Play scenarios and print each session's timeline.
     Run(run::RunArgs),
     /// Replay scenarios and compare them with their goldens (exit 1 on a mismatch).
@@ -50,6 +53,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Conformance(cmd) => conformance::run(cmd),
+        Command::Bench(args) => bench::run(args),
         Command::Run(args) => run::run(args),
         Command::Check(args) => check::run(args),
         Command::Bless(args) => bless::run(args),
@@ -58,9 +62,19 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // A closed stdout (`hooktape … | head`) ends the command quietly, as for other tools.
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::from(EXIT_BAD_INPUT)
         }
     }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
