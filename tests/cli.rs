@@ -137,8 +137,11 @@ fn every_bad_scenario_gives_one_positioned_error_and_exit_2() {
 fn check_passes_on_the_suite_and_writes_junit() {
     let dir = tempfile::tempdir().unwrap();
     let junit = dir.path().join("report.xml");
+    // Harness secrets must not reach hooks (config/hook_environment pins that they are unset).
     let out = hooktape()
         .current_dir(repo())
+        .env("FAKE_API_KEY", "sk-must-not-leak")
+        .env("GITHUB_TOKEN", "ghp-must-not-leak")
         .args(["check", "--junit"])
         .arg(&junit)
         .output()

@@ -156,7 +156,7 @@ pub fn timeline(name: &str, replayed: &replay::Replayed, st: Style) -> String {
                         "→ model #{}",
                         e.get("index").map(Value::to_string).unwrap_or_default()
                     )),
-                    st.dim(&format!("…{last}"))
+                    st.dim(&format!("…{}", last.replace('\n', "\\n")))
                 )
             }
             "tool_call" => format!(
