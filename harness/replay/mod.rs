@@ -290,3 +290,24 @@ pub fn replay_all<T: Clone + Send + 'static>(
     });
     Ok(results)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_case_maps_its_scenario_path_to_its_golden() {
+        let case = Case::of_file(Path::new("/repo/scenarios/stop/block_twice.toml")).unwrap();
+        assert_eq!(case.name, "stop/block_twice");
+        assert_eq!(
+            case.golden,
+            Path::new("/repo/goldens/stop/block_twice.snap")
+        );
+        assert_eq!(case.input_file, "scenarios/stop/block_twice.toml");
+        let err = Case::of_file(Path::new("/tmp/x.toml")).unwrap_err();
+        assert!(
+            err.is_bad_input() && err.to_string().contains("scenarios/"),
+            "{err}"
+        );
+    }
+}

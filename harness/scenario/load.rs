@@ -682,6 +682,21 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Loading never panics, whatever the text (arbitrary, or a valid file cut anywhere).
+        #[test]
+        fn loading_never_panics(text in "\\PC{0,200}", cut in 0usize..400) {
+            let _ = load(&text);
+            let valid = "description = \"d\"\n[[layers]]\nkind = \"user\"\n[layers.hooks]\n\
+                Stop = [{ hooks = [{ type = \"command\", command = \"x\" }] }]\n[[turns]]\n\
+                prompt = \"p\"\n[[turns.responses]]\ncalls = [{ shell = [\"ls\"] }]\n\
+                [turns.results.call-1]\noutput = \"o\"\n";
+            let cut = valid.char_indices().map(|(i, _)| i).find(|i| *i >= cut).unwrap_or(valid.len());
+            let _ = load(&valid[..cut]);
+            let _ = load(&format!("{}{}", &valid[..cut], text));
+        }
+    }
+
     #[test]
     fn line_col_counts_chars() {
         assert_eq!(line_col("ab\ncé\nx", 7), (3, 1));
