@@ -240,7 +240,7 @@ impl Validator<'_> {
             // A serde_json::Value always serialises.
             let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
             match kind {
-                LayerKind::Managed => self.managed_from_hooks(&doc),
+                LayerKind::Managed => self.managed_from_hooks(&doc, span.clone())?,
                 LayerKind::SessionFlags => {
                     return self.err(
                         span,
@@ -288,16 +288,22 @@ impl Validator<'_> {
     }
 
     /// Inline `hooks` on a managed layer: a requirements file with that `[hooks]` table.
-    fn managed_from_hooks(&self, doc: &serde_json::Value) -> LayerSource {
+    fn managed_from_hooks(
+        &self,
+        doc: &serde_json::Value,
+        span: Range<usize>,
+    ) -> Result<LayerSource, ScenarioError> {
         let hooks = doc.get("hooks").cloned().unwrap_or_default();
-        let table: Result<toml::Value, _> =
-            toml::Value::try_from(serde_json::json!({ "hooks": hooks }));
-        LayerSource::Requirements(
-            table
-                .ok()
-                .and_then(|t| toml::to_string(&t).ok())
-                .unwrap_or_default(),
-        )
+        let text = toml::Value::try_from(serde_json::json!({ "hooks": hooks }))
+            .and_then(|t| toml::to_string(&t))
+            .map_err(|e| e.to_string());
+        match text {
+            Ok(text) => Ok(LayerSource::Requirements(text)),
+            Err(e) => self.err(
+                span,
+                format!("these managed `hooks` cannot be written as requirements TOML: {e}"),
+            ),
+        }
     }
 
     fn layer_file(
@@ -695,6 +701,24 @@ mod tests {
             let _ = load(&valid[..cut]);
             let _ = load(&format!("{}{}", &valid[..cut], text));
         }
+    }
+
+    #[test]
+    fn managed_inline_hooks_become_requirements() {
+        let s = load(
+            "description = \"d\"\n[[layers]]\nkind = \"managed\"\n[layers.hooks]\n\
+             Stop = [{ hooks = [{ type = \"command\", command = \"x\" }] }]\n\
+             [[turns]]\nprompt = \"p\"\n",
+        )
+        .unwrap();
+        let LayerSource::Requirements(text) = &s.layers[0].source else {
+            panic!("requirements expected");
+        };
+        let table: toml::Table = text.parse().unwrap();
+        assert_eq!(
+            table["hooks"]["Stop"][0]["hooks"][0]["command"].as_str(),
+            Some("x")
+        );
     }
 
     #[test]
