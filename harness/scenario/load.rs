@@ -455,6 +455,7 @@ impl Validator<'_> {
                 total_tokens: t,
             }),
             failed: r.failed,
+            disconnect: r.disconnect,
         })
     }
 
@@ -590,6 +591,7 @@ impl Validator<'_> {
                     Some(UserDecisionFile::Deny) => UserDecision::Deny,
                     _ => UserDecision::Approve,
                 },
+                sandbox_denied: r.sandbox_denied,
             },
             None => ToolResult::default(),
         };
