@@ -11,6 +11,7 @@ pub mod lifecycle;
 pub mod matcher;
 pub mod outcome;
 pub mod parse;
+mod proctree;
 pub mod request;
 pub mod runner;
 pub mod summary;
