@@ -113,8 +113,12 @@ impl Fixture {
         }
     }
 
-    /// Plays with every engine and the notify available; the spec's dialect picks.
+    /// Plays with every engine and the notify available; the spec's dialect picks. Each
+    /// play starts from an empty sessions dir (a rollout is never overwritten).
     async fn play(&self, spec: &SessionSpec) -> Result<Recording> {
+        if self.env.sessions_dir.exists() {
+            std::fs::remove_dir_all(&self.env.sessions_dir)?;
+        }
         let hooks = Hooks {
             codex: Some(&self.codex),
             lifecycle: Some(&self.lifecycle),
