@@ -8,3 +8,5 @@ pub mod bench;
 pub mod cli;
 pub mod conformance;
 pub mod engine;
+pub mod replay;
+pub mod scenario;
