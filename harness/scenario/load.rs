@@ -455,6 +455,8 @@ impl Validator<'_> {
                 total_tokens: t,
             }),
             failed: r.failed,
+            // Not expressible in the scenario format yet.
+            disconnect: false,
         })
     }
 
@@ -590,6 +592,8 @@ impl Validator<'_> {
                     Some(UserDecisionFile::Deny) => UserDecision::Deny,
                     _ => UserDecision::Approve,
                 },
+                // Not expressible in the scenario format yet.
+                sandbox_denied: false,
             },
             None => ToolResult::default(),
         };
