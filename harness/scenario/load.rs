@@ -581,8 +581,7 @@ impl Validator<'_> {
                 total_tokens: t,
             }),
             failed: r.failed,
-            // Not expressible in the scenario format yet.
-            disconnect: false,
+            disconnect: r.disconnect,
         })
     }
 
@@ -718,8 +717,7 @@ impl Validator<'_> {
                     Some(UserDecisionFile::Deny) => UserDecision::Deny,
                     _ => UserDecision::Approve,
                 },
-                // Not expressible in the scenario format yet.
-                sandbox_denied: false,
+                sandbox_denied: r.sandbox_denied,
             },
             None => ToolResult::default(),
         };

@@ -216,6 +216,10 @@ pub struct ResponseFile {
     /// Fail the stream (`response.failed`) with this message.
     #[serde(default)]
     pub failed: Option<String>,
+    /// End the stream after the items without `response.completed` (the turn then fails
+    /// with "stream disconnected before completion").
+    #[serde(default)]
+    pub disconnect: bool,
 }
 
 /// A tool call: `id` (optional) plus exactly one of `shell`, `shell_command`, `exec`,
@@ -287,6 +291,10 @@ pub struct ToolResultFile {
     /// What the user answers if asked: `approve` (default) or `deny`.
     #[serde(default)]
     pub user_decision: Option<UserDecisionFile>,
+    /// The sandbox denies the command (shell tools and `apply_patch` only): the agent asks
+    /// for approval to retry outside it (PermissionRequest with suffix `:retry`).
+    #[serde(default)]
+    pub sandbox_denied: bool,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
