@@ -72,10 +72,20 @@ const BAD: &[(&str, &str, &str)] = &[
         "4:8",
         "expected a relative path without `..`",
     ),
+    (
+        "lifecycle_turn_start",
+        "11:1",
+        "lifecycle `config.toml`: unknown field `turn_start`, expected one of `session_start`",
+    ),
     ("missing_description", "1:1", "missing field `description`"),
     ("missing_layer_file", "5:8", "cannot read layer file"),
     ("missing_prompt", "3:1", "missing `prompt`"),
     ("no_turns", "2:9", "expected at least one `[[turns]]`"),
+    (
+        "notify_not_argv",
+        "6:10",
+        "`notify` of `config.toml`: invalid type: string \"say done\", expected a sequence",
+    ),
     (
         "trusted_on_user_layer",
         "4:8",

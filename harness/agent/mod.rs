@@ -8,6 +8,8 @@
 //!   spec's responses and an [`model_server::AnalyticsSink`], plays the session, checks
 //!   that every scripted response was used, and fills the recording's analytics with what
 //!   the sink received.
+//! - [`play_with`] is the same over [`Hooks`]: the engine of each dialect the caller has
+//!   (the spec's `dialect` picks which one runs) and the legacy `notify` hook.
 //! - [`session::Agent`] plays against endpoints you provide.
 
 pub mod history;
@@ -26,7 +28,8 @@ use std::sync::Arc;
 use thiserror::Error;
 
 use crate::engine::clock::Clock;
-use crate::engine::Engine;
+use crate::engine::lifecycle::{LifecycleEngine, NotifyHook};
+use crate::engine::{Dialect, Engine};
 
 pub use model_server::{AnalyticsSink, ScriptedModel};
 pub use protocol::protocol_violations;
@@ -41,6 +44,44 @@ pub struct AgentEnv {
     pub sessions_dir: PathBuf,
     /// The clock behind rollout timestamps (use the engine's clock).
     pub clock: Arc<dyn Clock>,
+}
+
+/// The hooks a session can run: one engine per dialect (only the spec's dialect's engine
+/// runs; the other is never touched) and the legacy `notify`, run after every completed
+/// turn in either dialect.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Hooks<'a> {
+    /// The codex dialect's engine (`hooks.json` / `[hooks]` event tables).
+    pub codex: Option<&'a Engine>,
+    /// The lifecycle dialect's engine (`[hooks]` argv table).
+    pub lifecycle: Option<&'a LifecycleEngine>,
+    /// The legacy `notify = [argv…]` hook.
+    pub notify: Option<&'a NotifyHook>,
+}
+
+impl<'a> Hooks<'a> {
+    /// The codex dialect's engine, no notify (see [`crate::engine::lifecycle::discover_notify`]).
+    pub fn codex(engine: &'a Engine) -> Self {
+        Hooks {
+            codex: Some(engine),
+            ..Hooks::default()
+        }
+    }
+
+    /// The lifecycle dialect's engine, with the `notify` of its config.
+    pub fn lifecycle(engine: &'a LifecycleEngine) -> Self {
+        Hooks {
+            lifecycle: Some(engine),
+            notify: engine.config().notify.as_ref(),
+            ..Hooks::default()
+        }
+    }
+
+    /// Replaces the notify hook.
+    pub fn with_notify(mut self, notify: Option<&'a NotifyHook>) -> Self {
+        self.notify = notify;
+        self
+    }
 }
 
 #[derive(Debug, Error)]
@@ -118,6 +159,22 @@ pub(crate) fn indent(lines: &[String]) -> String {
         .map(|l| format!("  {l}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Checks that `hooks` has the engine of the spec's dialect.
+pub fn validate_hooks(spec: &SessionSpec, hooks: &Hooks<'_>) -> Result<(), AgentError> {
+    let present = match spec.dialect {
+        Dialect::Codex => hooks.codex.is_some(),
+        Dialect::Lifecycle => hooks.lifecycle.is_some(),
+    };
+    if present {
+        Ok(())
+    } else {
+        Err(AgentError::InvalidSpec(format!(
+            "the session's dialect is `{}` but no {} engine was given",
+            spec.dialect, spec.dialect
+        )))
+    }
 }
 
 /// Checks what the agent cannot play: a cwd that is not an existing absolute directory
@@ -209,20 +266,32 @@ pub fn validate(spec: &SessionSpec) -> Result<(), AgentError> {
     Ok(())
 }
 
-/// Plays `spec` against a fresh scripted model and analytics sink on loopback.
+/// Plays `spec` (codex dialect, no notify) against a fresh scripted model and analytics
+/// sink on loopback.
 pub async fn play(
     spec: &SessionSpec,
     engine: &Engine,
     env: &AgentEnv,
 ) -> Result<Recording, AgentError> {
+    play_with(spec, Hooks::codex(engine), env).await
+}
+
+/// Plays `spec` through `hooks` (the engine of `spec.dialect` must be there) against a
+/// fresh scripted model and analytics sink on loopback.
+pub async fn play_with(
+    spec: &SessionSpec,
+    hooks: Hooks<'_>,
+    env: &AgentEnv,
+) -> Result<Recording, AgentError> {
     validate(spec)?;
+    validate_hooks(spec, &hooks)?;
     let model = ScriptedModel::start(&spec.model_script()).await;
     let sink = AnalyticsSink::start().await;
     let endpoints = Endpoints {
         model_base_url: model.base_url(),
         analytics_base_url: Some(sink.base_url()),
     };
-    let mut recording = Agent::new(spec, engine, env, endpoints).run().await?;
+    let mut recording = Agent::new(spec, hooks, env, endpoints)?.run().await?;
     let requests = model.requests();
     let unused = model.unused();
     if !unused.is_empty() {

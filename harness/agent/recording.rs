@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::engine::lifecycle::LifecycleResult;
 use crate::engine::outcome::HandlerExit;
 use crate::engine::wire::HookRunAnalyticsEvent;
 
@@ -54,6 +55,22 @@ impl Recording {
         })
     }
 
+    /// Every lifecycle-dialect hook run, in order.
+    pub fn lifecycle_runs(&self) -> impl Iterator<Item = &LifecycleRunRecord> {
+        self.timeline.iter().filter_map(|e| match e {
+            TimelineEntry::LifecycleHook(r) => Some(r),
+            _ => None,
+        })
+    }
+
+    /// Every legacy notify run, in order.
+    pub fn notify_runs(&self) -> impl Iterator<Item = &NotifyRecord> {
+        self.timeline.iter().filter_map(|e| match e {
+            TimelineEntry::Notify(r) => Some(r),
+            _ => None,
+        })
+    }
+
     pub fn turn_ends(&self) -> impl Iterator<Item = &TurnEndRecord> {
         self.timeline.iter().filter_map(|e| match e {
             TimelineEntry::TurnEnd(r) => Some(r),
@@ -68,6 +85,10 @@ impl Recording {
 pub enum TimelineEntry {
     /// One event's hooks ran (possibly none matched: then it is not recorded).
     Hooks(EventRunRecord),
+    /// A lifecycle-dialect hook ran (an event whose key is unset is not recorded).
+    LifecycleHook(LifecycleRunRecord),
+    /// The legacy notify hook ran after a completed turn (either dialect).
+    Notify(NotifyRecord),
     ModelRequest(ModelRequestRecord),
     ToolCall(ToolCallRecord),
     /// A warning the agent surfaced (e.g. a Stop block without a prompt).
@@ -113,6 +134,56 @@ pub struct HookRunRecord {
     pub status: String,
 }
 
+/// One lifecycle-dialect hook run. The dialect has no app-server notifications and no
+/// analytics event, so none are recorded or sent; the summary is the run's
+/// [`crate::engine::summary::HookRunSummary`] in its v2 wire shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LifecycleRunRecord {
+    /// The payload's `hook_event_name` (PascalCase).
+    pub event: String,
+    /// The hook's name: its `[hooks]` key, e.g. `pre_tool_use`.
+    pub name: String,
+    pub thread_id: String,
+    /// `None` before the first turn (SessionStart at session configuration).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub turn_id: Option<String>,
+    /// Set inside a subagent.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub agent_id: Option<String>,
+    /// The command run (no shell).
+    pub argv: Vec<String>,
+    /// The exact stdin text (the JSON payload).
+    pub stdin: String,
+    pub exit: HandlerExit,
+    pub stderr: String,
+    pub stderr_dropped: u64,
+    /// `success`, `failed_continue` or `failed_abort`, with the failure text.
+    pub result: LifecycleResult,
+    /// What the agent logged about the run (an abort of a never-fatal event:
+    /// `lifecycle hook failed with abort; continuing`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub log: Option<String>,
+    /// The completed run summary (v2 shape: `id`, `eventName`, `status`, `entries`, ...).
+    pub summary: Value,
+}
+
+/// One legacy notify run: the configured argv plus the `agent-turn-complete` JSON as the
+/// last argument, nothing on stdin. Its result never changes the session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotifyRecord {
+    pub thread_id: String,
+    pub turn_id: String,
+    /// The full argv the process got (its last element is `json`).
+    pub argv: Vec<String>,
+    /// The notification JSON.
+    pub json: String,
+    /// The `config.toml` that set `notify`.
+    pub source_path: String,
+    pub exit: HandlerExit,
+    pub stderr: String,
+    pub result: LifecycleResult,
+}
+
 /// One sampling request, as a compact readable list of input items.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelRequestRecord {
@@ -145,7 +216,8 @@ pub struct ToolCallRecord {
     pub executed: bool,
     /// What became of it: `executed`, `executed_without_sandbox` (after an approved sandbox
     /// retry), `denied_by_sandbox` (policy `never`), `blocked_by_pre_tool_use`,
-    /// `denied_by_permission_request`, `denied_by_user`, `unsupported`, `no_hooks`, `subagent`.
+    /// `denied_by_permission_request`, `denied_by_user`, `unsupported`, `no_hooks`, `subagent`, and in the lifecycle
+    /// dialect `aborted_by_pre_tool_use`.
     pub disposition: String,
     /// The output the model was sent.
     pub output_to_model: String,

@@ -10,28 +10,35 @@ use serde_json::{json, Value};
 use super::history::{compact_input, compact_line, HistoryItem, Role};
 use super::model_server::{ANALYTICS_PATH, SCRIPT_EXHAUSTED_HEADER};
 use super::recording::{
-    EventRunRecord, HookRunRecord, ModelRequestRecord, Recording, TimelineEntry, ToolCallRecord,
-    TurnEnd, TurnEndRecord,
+    EventRunRecord, HookRunRecord, LifecycleRunRecord, ModelRequestRecord, NotifyRecord, Recording,
+    TimelineEntry, ToolCallRecord, TurnEnd, TurnEndRecord,
 };
 use super::spec::{
     ChildSpec, QueuedPrompt, SessionSpec, Step, ToolCallSpec, ToolResult, ToolSpec, TurnSpec,
     UserDecision,
 };
 use super::tools::{
-    blocked_text, classify, mcp_result, model_name, tool_definitions, HookedKind, ParsedCall,
-    ToolKind,
+    blocked_text, classify, lifecycle_tool_call, mcp_result, model_name, tool_definitions,
+    HookedKind, ParsedCall, ToolKind,
 };
 use super::transcript::{rfc3339, Rollout};
-use super::{indent, AgentEnv, AgentError};
+use super::{indent, validate_hooks, AgentEnv, AgentError, Hooks};
+use crate::engine::config::DEFAULT_TIMEOUT_SECS;
+use crate::engine::lifecycle::{
+    joined_prompt, run_notify, AgentTurn, LifecycleContext, LifecycleEngine, LifecycleEvent,
+    LifecycleFields, LifecycleHookKey, LifecyclePayload, LifecycleRun, NotifyHook, ToolCallResult,
+    ToolInput, ABORT_CONTINUING_LOG,
+};
 use crate::engine::outcome::{EventOutcome, PermissionDecision};
 use crate::engine::request::{
     AgentIdentity, ApprovalPolicy, CompactTrigger, EventPayload, HookContext, HookRequest,
     PermissionMode, SessionStartSource,
 };
+use crate::engine::wire::HookRunSummaryV2 as SummaryWire;
 use crate::engine::wire::{
     AnalyticsBatch, HookNotificationV2, HookRunAnalyticsEvent, HookRunSummaryV2,
 };
-use crate::engine::Engine;
+use crate::engine::{Dialect, Engine};
 
 /// The user message a compaction request ends with.
 pub const COMPACTION_PROMPT: &str =
@@ -61,6 +68,8 @@ struct Thread {
     history: Vec<HistoryItem>,
     pending_start: Option<SessionStartSource>,
     child: Option<ChildInfo>,
+    /// The user inputs accepted in the current turn (notify's `input-messages`).
+    inputs: Vec<String>,
 }
 
 impl Thread {
@@ -163,7 +172,11 @@ enum QueuedRound {
 /// Plays one session.
 pub struct Agent<'a> {
     spec: &'a SessionSpec,
-    engine: &'a Engine,
+    /// The codex dialect's engine; `None` (nothing runs) in the lifecycle dialect.
+    codex: Option<&'a Engine>,
+    /// The lifecycle dialect's engine; `None` (nothing runs) in the codex dialect.
+    lifecycle: Option<&'a LifecycleEngine>,
+    notify: Option<&'a NotifyHook>,
     env: &'a AgentEnv,
     endpoints: Endpoints,
     http: reqwest::Client,
@@ -218,10 +231,11 @@ fn notification(
 impl<'a> Agent<'a> {
     pub fn new(
         spec: &'a SessionSpec,
-        engine: &'a Engine,
+        hooks: Hooks<'a>,
         env: &'a AgentEnv,
         endpoints: Endpoints,
-    ) -> Agent<'a> {
+    ) -> Result<Agent<'a>, AgentError> {
+        validate_hooks(spec, &hooks)?;
         let calls = spec.calls_by_id();
         let mut mcp_tools: Vec<String> = calls
             .values()
@@ -230,9 +244,16 @@ impl<'a> Agent<'a> {
             .collect();
         mcp_tools.sort();
         mcp_tools.dedup();
-        Agent {
+        // Only the spec's dialect's engine is kept, so the other can never run.
+        let (codex, lifecycle) = match spec.dialect {
+            Dialect::Codex => (hooks.codex, None),
+            Dialect::Lifecycle => (None, hooks.lifecycle),
+        };
+        Ok(Agent {
             spec,
-            engine,
+            codex,
+            lifecycle,
+            notify: hooks.notify,
             env,
             endpoints,
             http: reqwest::Client::new(),
@@ -243,7 +264,7 @@ impl<'a> Agent<'a> {
             messages: 0,
             hook_prompts: 0,
             compact_before_next_turn: false,
-        }
+        })
     }
 
     fn now(&self) -> String {
@@ -274,7 +295,15 @@ impl<'a> Agent<'a> {
             history: Vec::new(),
             pending_start: Some(spec.start_source),
             child: None,
+            inputs: Vec::new(),
         };
+        // Lifecycle: SessionStart when the session is configured, before the first turn.
+        self.lifecycle_run(
+            &thread,
+            None,
+            LifecycleEvent::SessionStart(LifecycleFields::default()),
+        )
+        .await;
         // Empty until the first turn: validate() rejects empty turn ids, so "" means none.
         let mut last_turn = String::new();
         for step in &spec.steps {
@@ -304,6 +333,9 @@ impl<'a> Agent<'a> {
                     thread.history = rollout.read_history()?;
                     thread.rollout = rollout;
                     thread.pending_start = Some(SessionStartSource::Resume);
+                    // Lifecycle: the resumed session is configured again.
+                    let start = LifecycleEvent::SessionStart(LifecycleFields::default());
+                    self.lifecycle_run(&thread, None, start).await;
                 }
             }
         }
@@ -311,7 +343,10 @@ impl<'a> Agent<'a> {
         Ok(Recording {
             thread_id: spec.thread_id.clone(),
             transcript_path: thread.transcript(),
-            discovery_warnings: self.engine.warnings().to_vec(),
+            discovery_warnings: self
+                .codex
+                .map(|e| e.warnings().to_vec())
+                .unwrap_or_default(),
             timeline: self.timeline,
             transcript: thread.rollout.lines()?,
             analytics: Vec::new(),
@@ -325,6 +360,11 @@ impl<'a> Agent<'a> {
         };
         self.hooks(thread, turn_id, payload, Vec::new(), None)
             .await?;
+        // Lifecycle: at shutdown, after the rollout is flushed (every line is written
+        // synchronously, so it is).
+        let turn = (!turn_id.is_empty()).then_some(turn_id);
+        let end = LifecycleEvent::SessionEnd(LifecycleFields::default());
+        self.lifecycle_run(thread, turn, end).await;
         Ok(())
     }
 
@@ -350,6 +390,10 @@ impl<'a> Agent<'a> {
         aliases: Vec<String>,
         run_id_suffix: Option<String>,
     ) -> Result<EventOutcome, AgentError> {
+        // The codex engine runs in the codex dialect only.
+        let Some(engine) = self.codex else {
+            return Ok(EventOutcome::default());
+        };
         let mut context = self.context(thread, turn_id);
         if matches!(payload, EventPayload::SubagentStop { .. }) {
             if let Some(child) = &thread.child {
@@ -364,13 +408,12 @@ impl<'a> Agent<'a> {
         };
         // No turn yet (SessionEnd of a session that never had one): `turnId` is null.
         let wire_turn = Some(turn_id).filter(|t| !t.is_empty());
-        let started: Vec<Value> = self
-            .engine
+        let started: Vec<Value> = engine
             .preview(&request)
             .iter()
             .map(|s| notification("hook/started", &thread.thread_id, wire_turn, s.into()))
             .collect();
-        let run = self.engine.run(&request).await;
+        let run = engine.run(&request).await;
         if run.runs.is_empty() {
             return Ok(run.outcome);
         }
@@ -449,6 +492,83 @@ impl<'a> Agent<'a> {
         Ok(())
     }
 
+    /// Runs the lifecycle hook of `event`'s key, if the dialect is lifecycle and the key is
+    /// set; records the run. An abort of a never-fatal event is logged
+    /// (`lifecycle hook failed with abort; continuing`); the caller acts on tool aborts.
+    async fn lifecycle_run(
+        &mut self,
+        thread: &Thread,
+        turn_id: Option<&str>,
+        event: LifecycleEvent,
+    ) -> Option<LifecycleRun> {
+        let engine = self.lifecycle?;
+        let context = LifecycleContext {
+            session_id: thread.thread_id.clone(),
+            transcript_path: Some(thread.transcript()),
+            cwd: self.spec.cwd.clone(),
+            client: None,
+        };
+        let payload = LifecyclePayload::new(context, event);
+        let run = engine.run(&payload).await?;
+        let tool_event = matches!(
+            run.key,
+            LifecycleHookKey::PreToolUse | LifecycleHookKey::PostToolUse
+        );
+        let log = (run.result.is_abort() && !tool_event).then(|| ABORT_CONTINUING_LOG.to_owned());
+        self.timeline
+            .push(TimelineEntry::LifecycleHook(LifecycleRunRecord {
+                event: payload.name().as_str().to_owned(),
+                name: run.name().to_owned(),
+                thread_id: thread.thread_id.clone(),
+                turn_id: turn_id.map(str::to_owned),
+                agent_id: thread.child.as_ref().map(|c| c.identity.agent_id.clone()),
+                argv: run.argv.clone(),
+                stdin: run.stdin.clone(),
+                exit: run.exit.clone(),
+                stderr: String::from_utf8_lossy(&run.stderr).into_owned(),
+                stderr_dropped: run.stderr_dropped,
+                result: run.result.clone(),
+                log,
+                summary: serde_json::to_value(SummaryWire::from(&run.summary))
+                    .unwrap_or(Value::Null),
+            }));
+        Some(run)
+    }
+
+    /// Runs the legacy notify after a completed turn of the root thread (either dialect),
+    /// with the runner of the dialect's engine, and records it. Its result changes nothing.
+    async fn notify(&mut self, thread: &Thread, turn_id: &str, last: Option<String>) {
+        let Some(hook) = self.notify else {
+            return;
+        };
+        let (runner, timeout) = match (self.codex, self.lifecycle) {
+            (Some(e), _) => (
+                e.runner(),
+                std::time::Duration::from_secs(DEFAULT_TIMEOUT_SECS),
+            ),
+            (None, Some(e)) => (e.runner(), e.timeout()),
+            // `Agent::new` checked that the dialect's engine is there.
+            (None, None) => return,
+        };
+        let turn = AgentTurn {
+            thread_id: thread.thread_id.clone(),
+            turn_id: turn_id.to_owned(),
+            input_messages: thread.inputs.clone(),
+            last_assistant_message: last,
+        };
+        let run = run_notify(runner, hook, &turn, &self.spec.cwd, None, timeout).await;
+        self.timeline.push(TimelineEntry::Notify(NotifyRecord {
+            thread_id: thread.thread_id.clone(),
+            turn_id: turn_id.to_owned(),
+            argv: run.argv,
+            json: run.json,
+            source_path: run.source_path,
+            exit: run.exit,
+            stderr: String::from_utf8_lossy(&run.stderr).into_owned(),
+            result: run.result,
+        }));
+    }
+
     fn record(&mut self, thread: &mut Thread, item: HistoryItem) -> Result<(), AgentError> {
         thread.rollout.item(&self.now(), &item)?;
         thread.history.push(item);
@@ -516,7 +636,19 @@ impl<'a> Agent<'a> {
             .turn(thread, &turn.turn_id, &turn.prompt, &mut queue)
             .await?;
         queue.check_drained(&turn.turn_id)?;
-        self.end_turn(thread, &turn.turn_id, end)
+        let completed = match &end {
+            TurnEnd::Completed {
+                last_assistant_message,
+            } => Some(last_assistant_message.clone()),
+            _ => None,
+        };
+        self.end_turn(thread, &turn.turn_id, end)?;
+        // Legacy notify: after each completed turn (a codex Stop hook that stopped the turn
+        // ends it otherwise, so notify is skipped then).
+        if let Some(last) = completed {
+            self.notify(thread, &turn.turn_id, last).await;
+        }
+        Ok(())
     }
 
     /// One turn, start to end; returns how it ended.
@@ -528,6 +660,7 @@ impl<'a> Agent<'a> {
         queue: &mut PromptQueue,
     ) -> Result<TurnEnd, AgentError> {
         self.rollout_event(thread, json!({"type": "task_started", "turn_id": turn_id}))?;
+        thread.inputs.clear();
         if self.compact_before_next_turn && thread.child.is_none() {
             self.compact_before_next_turn = false;
             if let Some(aborted) = self.compact(thread, turn_id, CompactTrigger::Auto).await? {
@@ -565,6 +698,8 @@ impl<'a> Agent<'a> {
                 QueuedRound::Requeued => continue,
                 QueuedRound::Blocked => return Ok(TurnEnd::BlockedByUserPromptSubmit),
             }
+            // Lifecycle Stop's `prompt`: the last input message of the final request.
+            let last_input = last_user_message(&thread.history);
             let sampled = self.sample(thread, turn_id, "sampling", None).await?;
             queue.answered();
             let mut calls = Vec::new();
@@ -608,6 +743,22 @@ impl<'a> Agent<'a> {
             }
             if follow_up {
                 continue;
+            }
+            if self.lifecycle.is_some() {
+                // Lifecycle Stop (root thread; a subagent's end is the parent's
+                // SubagentStop): logged, never fatal, even an abort.
+                if thread.child.is_none() {
+                    let fields = LifecycleFields {
+                        prompt: last_input,
+                        last_assistant_message: last_message.clone(),
+                        ..LifecycleFields::default()
+                    };
+                    self.lifecycle_run(thread, Some(turn_id), LifecycleEvent::Stop(fields))
+                        .await;
+                }
+                return Ok(TurnEnd::Completed {
+                    last_assistant_message: last_message,
+                });
             }
             // Stop / SubagentStop.
             let payload = match &thread.child {
@@ -706,6 +857,7 @@ impl<'a> Agent<'a> {
         let any_accepted = !accepted.is_empty();
         for (prompt, contexts) in accepted {
             self.record_message(thread, Role::User, &prompt)?;
+            thread.inputs.push(prompt.clone());
             self.record_contexts(thread, &contexts)?;
         }
         let Some(contexts) = blocked else {
@@ -734,18 +886,32 @@ impl<'a> Agent<'a> {
     }
 
     /// UserPromptSubmit, then the prompt and contexts. `false`: blocked (contexts kept).
+    /// Lifecycle: the hook gets the turn's text inputs joined; it never blocks (an abort
+    /// is logged). Queued prompts ([`Agent::take_queued`]) fire no lifecycle hook.
     async fn submit_prompt(
         &mut self,
         thread: &mut Thread,
         turn_id: &str,
         prompt: &str,
     ) -> Result<bool, AgentError> {
+        if self.lifecycle.is_some() {
+            let fields = LifecycleFields {
+                prompt: joined_prompt(&[prompt]),
+                ..LifecycleFields::default()
+            };
+            let event = LifecycleEvent::UserPromptSubmit(fields);
+            self.lifecycle_run(thread, Some(turn_id), event).await;
+            self.record_message(thread, Role::User, prompt)?;
+            thread.inputs.push(prompt.to_owned());
+            return Ok(true);
+        }
         let outcome = self.prompt_hooks(thread, turn_id, prompt).await?;
         if outcome.should_stop {
             self.record_contexts(thread, &outcome.additional_contexts)?;
             return Ok(false);
         }
         self.record_message(thread, Role::User, prompt)?;
+        thread.inputs.push(prompt.to_owned());
         self.record_contexts(thread, &outcome.additional_contexts)?;
         Ok(true)
     }
@@ -877,7 +1043,28 @@ impl<'a> Agent<'a> {
             disposition: String::new(),
             output_to_model: String::new(),
         };
+        // Lifecycle: PreToolUse before every call the agent dispatches (not an unknown
+        // tool); exit 2 aborts it, and the model gets the abort text instead.
+        let lifecycle_call = (self.lifecycle.is_some() && !matches!(kind, ToolKind::Unsupported))
+            .then(|| lifecycle_tool_call(turn_id, call));
+        let mut aborted = None;
+        if let Some(tc) = &lifecycle_call {
+            record.hook_tool_name = Some(tc.tool_name.clone());
+            let pre = LifecycleEvent::PreToolUse(tc.clone());
+            if let Some(run) = self.lifecycle_run(thread, Some(turn_id), pre).await {
+                aborted = run.tool_abort_message();
+            }
+        }
+        let hooked_exit = match &kind {
+            ToolKind::Hooked { .. } => Some(scripted.result.exit_code),
+            _ => None,
+        };
+        let started = self.env.clock.now_unix_secs();
         let output = match kind {
+            _ if aborted.is_some() => {
+                record.disposition = "aborted_by_pre_tool_use".to_owned();
+                aborted.clone().unwrap_or_default()
+            }
             ToolKind::Plan => {
                 record.executed = true;
                 record.disposition = "no_hooks".to_owned();
@@ -895,7 +1082,24 @@ impl<'a> Agent<'a> {
                 };
                 record.executed = true;
                 record.disposition = "subagent".to_owned();
-                self.run_child(thread, child).await?
+                // Lifecycle: SubagentStart / SubagentStop around the spawn, in the parent.
+                let fields = LifecycleFields {
+                    prompt: Some(child.message.clone()),
+                    tool_use_id: Some(call.call_id.clone()),
+                    tool_input: Some(ToolInput::Function {
+                        arguments: call.payload.clone(),
+                    }),
+                    ..LifecycleFields::default()
+                };
+                let start = LifecycleEvent::SubagentStart(fields.clone());
+                self.lifecycle_run(thread, Some(turn_id), start).await;
+                let output = self.run_child(thread, child).await?;
+                let stop = LifecycleEvent::SubagentStop(LifecycleFields {
+                    subagent_id: Some(child.agent_id.clone()),
+                    ..fields
+                });
+                self.lifecycle_run(thread, Some(turn_id), stop).await;
+                output
             }
             ToolKind::Hooked {
                 tool_name,
@@ -922,6 +1126,20 @@ impl<'a> Agent<'a> {
                 .await?
             }
         };
+        if let Some(tc) = lifecycle_call {
+            record.hook_tool_name = Some(tc.tool_name.clone());
+            // Lifecycle: PostToolUse after every call, executed or not; never aborts. The
+            // duration is measured with the injected clock (0 under a fixed clock).
+            let elapsed = self.env.clock.now_unix_secs().saturating_sub(started);
+            let result = ToolCallResult {
+                executed: record.executed,
+                success: record.executed && hooked_exit.is_none_or(|code| code == 0),
+                duration_ms: u64::try_from(elapsed).unwrap_or(0).saturating_mul(1000),
+                output_preview: output.clone(),
+            };
+            let post = LifecycleEvent::PostToolUse(tc, result);
+            self.lifecycle_run(thread, Some(turn_id), post).await;
+        }
         record.output_to_model = output.clone();
         self.record(thread, call.output_item(output))?;
         self.timeline.push(TimelineEntry::ToolCall(record));
@@ -1103,6 +1321,7 @@ impl<'a> Agent<'a> {
             rollout,
             history: Vec::new(),
             pending_start: None,
+            inputs: Vec::new(),
             child: Some(ChildInfo {
                 identity: AgentIdentity {
                     agent_id: child.agent_id.clone(),
@@ -1128,6 +1347,15 @@ impl<'a> Agent<'a> {
         turn_id: &str,
         trigger: CompactTrigger,
     ) -> Result<Option<TurnEnd>, AgentError> {
+        if matches!(trigger, CompactTrigger::Auto) {
+            // Lifecycle: PreCompact during automatic compaction only; logged.
+            let fields = LifecycleFields {
+                prompt: Some(COMPACTION_PROMPT.to_owned()),
+                ..LifecycleFields::default()
+            };
+            self.lifecycle_run(thread, Some(turn_id), LifecycleEvent::PreCompact(fields))
+                .await;
+        }
         let outcome = self
             .hooks(
                 thread,
@@ -1215,6 +1443,18 @@ impl<'a> Agent<'a> {
         }
         Ok(None)
     }
+}
+
+/// The text of the last user message of `history` (what the next request ends with).
+fn last_user_message(history: &[HistoryItem]) -> Option<String> {
+    history.iter().rev().find_map(|item| match item {
+        HistoryItem::Message {
+            role: Role::User,
+            parts,
+            ..
+        } => Some(parts.join("")),
+        _ => None,
+    })
 }
 
 /// The assistant's last message as the turn reports it (`task_complete`, a child's output).

@@ -15,6 +15,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use crate::engine::request::{ApprovalPolicy, SessionStartSource};
+pub use crate::engine::Dialect;
 
 /// A whole session: its identity, settings and the steps to play.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -40,6 +41,10 @@ pub struct SessionSpec {
     /// `reason` of the SessionEnd fired when the session closes.
     #[serde(default = "default_end_reason")]
     pub end_reason: String,
+    /// Which hook design runs: `codex` (hooks.json engine, default) or `lifecycle` (the
+    /// lifecycle branch's argv hooks). The other dialect's hooks never run.
+    #[serde(default)]
+    pub dialect: Dialect,
     pub steps: Vec<Step>,
 }
 

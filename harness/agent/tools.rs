@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use super::history::HistoryItem;
 use super::spec::{ChildSpec, ToolSpec};
+use crate::engine::lifecycle::{ShellParams, ToolCall, ToolInput};
 
 /// Joins argv into one shell command line, quoting each word that needs it, exactly as
 /// Codex does (`shlex::try_join`: `it's` becomes `"it's"`).
@@ -265,9 +266,52 @@ pub fn classify(call: &ParsedCall) -> Result<ToolKind, String> {
 }
 
 fn is_mcp_name(name: &str) -> bool {
+    mcp_parts(name).is_some()
+}
+
+/// How a lifecycle-dialect PreToolUse / PostToolUse payload describes a call: the
+/// model-visible tool name; `tool_input` tagged by the call's wire form (`custom` for a
+/// freeform call, `local_shell` with its argv, `mcp` for an MCP tool, else `function` with
+/// the arguments text as sent). `mutating`, `sandbox` and `sandbox_policy` are not known to
+/// the mock agent and are omitted.
+pub fn lifecycle_tool_call(turn_id: &str, call: &ParsedCall) -> ToolCall {
+    let tool_input = if call.custom {
+        ToolInput::Custom {
+            input: call.payload.clone(),
+        }
+    } else if let Some(argv) = &call.argv {
+        ToolInput::LocalShell(ShellParams {
+            command: argv.clone(),
+            ..ShellParams::default()
+        })
+    } else if let Some((server, tool)) = mcp_parts(&call.name) {
+        ToolInput::Mcp {
+            server: server.to_owned(),
+            tool: tool.to_owned(),
+            arguments: call.payload.clone(),
+        }
+    } else {
+        ToolInput::Function {
+            arguments: call.payload.clone(),
+        }
+    };
+    ToolCall {
+        turn_id: turn_id.to_owned(),
+        call_id: call.call_id.clone(),
+        tool_name: call.name.clone(),
+        tool_kind: tool_input.kind(),
+        tool_input,
+        mutating: None,
+        sandbox: None,
+        sandbox_policy: None,
+    }
+}
+
+/// `(server, tool)` of an `mcp__{server}__{tool}` name.
+fn mcp_parts(name: &str) -> Option<(&str, &str)> {
     name.strip_prefix("mcp__")
         .and_then(|rest| rest.split_once("__"))
-        .is_some_and(|(server, tool)| !server.is_empty() && !tool.is_empty())
+        .filter(|(server, tool)| !server.is_empty() && !tool.is_empty())
 }
 
 /// MCP `tool_input`: parsed JSON arguments; blank → `{}`; unparseable → the raw string.

@@ -101,7 +101,12 @@ pub fn timeline(name: &str, replayed: &replay::Replayed, st: Style) -> String {
     {
         let t = format!("{} {}", str_of(e, "thread_id"), str_of(e, "turn_id"));
         if t != turn {
-            out += &format!("{}\n", st.bold(&format!("turn {}", str_of(e, "turn_id"))));
+            let header = match str_of(e, "turn_id") {
+                // Lifecycle SessionStart fires before any turn.
+                "" => "session".to_owned(),
+                id => format!("turn {id}"),
+            };
+            out += &format!("{}\n", st.bold(&header));
             turn = t;
         }
         let line = match str_of(e, "kind") {
@@ -165,6 +170,58 @@ pub fn timeline(name: &str, replayed: &replay::Replayed, st: Style) -> String {
                 str_of(e, "disposition"),
                 st.dim(&format!("→ {:?}", str_of(e, "output_to_model")))
             ),
+            "lifecycle_hook" | "notify" => {
+                let result = e.get("result").cloned().unwrap_or(Value::Null);
+                let verdict = str_of(&result, "result");
+                let painted = match verdict {
+                    "success" => st.green(verdict),
+                    "failed_abort" => st.yellow(verdict),
+                    _ => st.red(verdict),
+                };
+                let mut said: Vec<String> = Vec::new();
+                if let Some(error) = result.get("error").and_then(Value::as_str) {
+                    said.push(format!("error: {error:?}"));
+                }
+                if let Some(log) = e.get("log").and_then(Value::as_str) {
+                    said.push(format!("logged: {log:?}"));
+                }
+                let said = if said.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", st.dim(&said.join(", ")))
+                };
+                let argv = e
+                    .get("argv")
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        // Notify's last argument is the JSON: shown as `<json>`.
+                        let n = if str_of(e, "kind") == "notify" {
+                            a.len().saturating_sub(1)
+                        } else {
+                            a.len()
+                        };
+                        let mut words: Vec<String> = a[..n]
+                            .iter()
+                            .map(|w| w.as_str().unwrap_or_default().to_owned())
+                            .collect();
+                        if n < a.len() {
+                            words.push("<json>".to_owned());
+                        }
+                        words.join(" ")
+                    })
+                    .unwrap_or_default();
+                let title = if str_of(e, "kind") == "notify" {
+                    "✉ notify".to_owned()
+                } else {
+                    format!("⚑ {} ({})", str_of(e, "event"), str_of(e, "name"))
+                };
+                format!(
+                    "{}
+      {} {painted}{said}",
+                    st.magenta(&title),
+                    shorten(&argv, 60)
+                )
+            }
             "warning" => format!("{} {}", st.yellow("warning"), str_of(e, "text")),
             "turn_end" => {
                 let end = e.get("end").cloned().unwrap_or(Value::Null);

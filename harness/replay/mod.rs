@@ -11,10 +11,11 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::agent::{self, AgentEnv, Recording};
+use crate::agent::{self, AgentEnv, Hooks, Recording};
 use crate::engine::clock::FixedClock;
+use crate::engine::lifecycle::{discover_notify, LifecycleEngine};
 use crate::engine::runner::RunnerConfig;
-use crate::engine::Engine;
+use crate::engine::{Dialect, Engine};
 use crate::scenario::{self, Scenario, ScenarioError, Workspace};
 
 pub use golden::{in_ci, GoldenError};
@@ -165,14 +166,31 @@ pub async fn replay(scenario: &Scenario) -> Result<Replayed, ReplayError> {
         env: ws.hook_env(),
         ..RunnerConfig::default()
     };
-    let engine = Engine::discover(ws.discovery_input(), runner, clock.clone());
+    let normaliser = Normaliser::new(ws.placeholders());
+    // Only the scenario's dialect is discovered and run; `notify` runs in both.
+    let (codex, lifecycle, notify);
+    let hooks = match scenario.session.dialect {
+        Dialect::Codex => {
+            codex = Engine::discover(ws.discovery_input(), runner, clock.clone());
+            // Loading checked every `notify`; a config.toml that is not TOML at all is
+            // reported by the engine as a discovery warning, and then sets no notify.
+            notify = discover_notify(ws.discovery_input()).unwrap_or(None);
+            Hooks::codex(&codex).with_notify(notify.as_ref())
+        }
+        Dialect::Lifecycle => {
+            lifecycle = LifecycleEngine::discover(ws.discovery_input(), runner, clock.clone())
+                .map_err(|e| {
+                    ReplayError::Input(format!("{name}: {}", normaliser.text(&e.to_string())))
+                })?;
+            Hooks::lifecycle(&lifecycle)
+        }
+    };
     let env = AgentEnv {
         sessions_dir: ws.codex_home.join("sessions"),
         clock,
     };
     let spec = scenario.session_spec(&ws);
-    let normaliser = Normaliser::new(ws.placeholders());
-    let recording = agent::play(&spec, &engine, &env)
+    let recording = agent::play_with(&spec, hooks, &env)
         .await
         .map_err(|e| ReplayError::Agent {
             scenario: name,

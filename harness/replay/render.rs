@@ -29,6 +29,11 @@ pub fn render(description: &str, rec: &Value) -> String {
         let label = if s(entry, "event") == "SessionEnd" {
             // Thread-scoped: it belongs to no turn.
             "session end".to_owned()
+        } else if turn.is_empty()
+            && entry.get("kind").and_then(Value::as_str) == Some("lifecycle_hook")
+        {
+            // Lifecycle SessionStart fires when the session is configured, before any turn.
+            "session start".to_owned()
         } else if thread == s(rec, "thread_id") || thread.is_empty() {
             format!("turn {turn}")
         } else {
@@ -40,6 +45,8 @@ pub fn render(description: &str, rec: &Value) -> String {
         }
         match s(entry, "kind").as_str() {
             "hooks" => hooks(&mut out, entry),
+            "lifecycle_hook" => lifecycle_hook(&mut out, entry),
+            "notify" => notify(&mut out, entry),
             "model_request" => {
                 let _ = writeln!(
                     out,
@@ -162,6 +169,84 @@ fn hooks(out: &mut String, entry: &Value) {
             let run_summary = done.pointer("/params/run").unwrap_or(done);
             indent(out, "     completed: ", &pretty(run_summary));
         }
+    }
+}
+
+/// One lifecycle-dialect run: argv (no shell), the flat stdin payload, exit, stderr (stdout is
+/// discarded by the dialect), the result, what the agent logged, the completed summary.
+fn lifecycle_hook(out: &mut String, entry: &Value) {
+    let agent = entry
+        .get("agent_id")
+        .and_then(Value::as_str)
+        .map(|a| format!(" in subagent {a}"))
+        .unwrap_or_default();
+    let result = entry.get("result").cloned().unwrap_or(Value::Null);
+    let _ = writeln!(
+        out,
+        "\n-> lifecycle hook {} ({}){agent}: {}",
+        s(entry, "event"),
+        s(entry, "name"),
+        s(&result, "result")
+    );
+    let _ = writeln!(
+        out,
+        "   argv: {}",
+        entry.get("argv").map(compact).unwrap_or_default()
+    );
+    let stdin = s(entry, "stdin");
+    match serde_json::from_str::<Value>(&stdin) {
+        Ok(v) => indent(out, "   stdin: ", &pretty(&v)),
+        Err(_) => block(out, "   stdin", &stdin),
+    }
+    let _ = writeln!(
+        out,
+        "   exit: {}",
+        entry.get("exit").map(compact).unwrap_or_default()
+    );
+    block(out, "   stderr", &s(entry, "stderr"));
+    if let Some(n) = entry
+        .get("stderr_dropped")
+        .and_then(Value::as_u64)
+        .filter(|n| *n > 0)
+    {
+        let _ = writeln!(out, "   stderr_dropped: {n} bytes");
+    }
+    if let Some(error) = result.get("error").and_then(Value::as_str) {
+        let _ = writeln!(out, "   error: {error:?}");
+    }
+    if let Some(log) = entry.get("log").and_then(Value::as_str) {
+        let _ = writeln!(out, "   agent logged: {log}");
+    }
+    if let Some(summary) = entry.get("summary") {
+        indent(out, "   summary: ", &pretty(summary));
+    }
+}
+
+/// One legacy notify run: the configured argv, then the JSON it got as its last argument.
+fn notify(out: &mut String, entry: &Value) {
+    let result = entry.get("result").cloned().unwrap_or(Value::Null);
+    let _ = writeln!(out, "\n-> notify: {}", s(&result, "result"));
+    let argv = arr(entry, "argv");
+    let configured = &argv[..argv.len().saturating_sub(1)];
+    let _ = writeln!(
+        out,
+        "   argv: {} + the JSON",
+        compact(&Value::Array(configured.to_vec()))
+    );
+    let json = s(entry, "json");
+    match serde_json::from_str::<Value>(&json) {
+        Ok(v) => indent(out, "   last argument: ", &pretty(&v)),
+        Err(_) => block(out, "   last argument", &json),
+    }
+    let _ = writeln!(out, "   source: {}", s(entry, "source_path"));
+    let _ = writeln!(
+        out,
+        "   exit: {}",
+        entry.get("exit").map(compact).unwrap_or_default()
+    );
+    block(out, "   stderr", &s(entry, "stderr"));
+    if let Some(error) = result.get("error").and_then(Value::as_str) {
+        let _ = writeln!(out, "   error: {error:?}");
     }
 }
 

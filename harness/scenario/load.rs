@@ -17,8 +17,12 @@ use crate::agent::spec::{
     ChildSpec, ModelResponse, OutputItem, QueuedPrompt, Step, ToolCallSpec, ToolResult, ToolSpec,
     TurnSpec, Usage, UserDecision,
 };
+use crate::engine::config::{ConfigLayer, DiscoveryInput, TomlSource};
 use crate::engine::event::HookEvent;
+use crate::engine::lifecycle::{discover_notify, LifecycleConfig, LifecycleConfigError};
 use crate::engine::request::SessionStartSource;
+use crate::engine::summary::HookSource;
+use crate::engine::Dialect;
 
 /// Why a scenario could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +53,54 @@ impl ScenarioError {
             message: message.into(),
         }
     }
+}
+
+/// Where a layer's `config.toml` text came from.
+enum ConfigAt<'a> {
+    /// `config_toml = "…"`: the string value's span in the scenario file.
+    Inline(Range<usize>),
+    /// `file = "…"`.
+    File(&'a Spanned<String>),
+}
+
+/// The scenario-file byte offset of (line, column) inside the string value at `span`, when
+/// the value's characters are written verbatim (a literal string, or a basic string
+/// without escapes); `None` otherwise.
+fn inline_offset(
+    file_text: &str,
+    span: Range<usize>,
+    value: &str,
+    (line, col): (usize, usize),
+) -> Option<usize> {
+    let raw = file_text.get(span.clone())?;
+    let delimiter = ["'''", "\"\"\"", "'", "\""]
+        .into_iter()
+        .find(|d| raw.starts_with(d))?;
+    let mut start = span.start + delimiter.len();
+    if delimiter.len() == 3 {
+        // A newline right after the opening delimiter is not part of the value.
+        let rest = file_text.get(start..)?;
+        start += if rest.starts_with("\r\n") {
+            2
+        } else {
+            usize::from(rest.starts_with('\n'))
+        };
+    }
+    if !file_text.get(start..)?.starts_with(value) {
+        return None;
+    }
+    let line_start: usize = value
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let in_line: usize = value
+        .get(line_start..)?
+        .chars()
+        .take(col.saturating_sub(1))
+        .map(char::len_utf8)
+        .sum();
+    Some(start + line_start + in_line)
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -128,7 +180,7 @@ impl Validator<'_> {
         let layers = file
             .layers
             .iter()
-            .map(|l| self.layer(l))
+            .map(|l| self.layer(l, session.dialect))
             .collect::<Result<Vec<_>, _>>()?;
         let files = file
             .files
@@ -190,7 +242,7 @@ impl Validator<'_> {
             .collect())
     }
 
-    fn layer(&self, l: &LayerFile) -> Result<Layer, ScenarioError> {
+    fn layer(&self, l: &LayerFile, dialect: Dialect) -> Result<Layer, ScenarioError> {
         let kind = *l.kind.get_ref();
         let span = l.kind.span();
         let given: Vec<&str> = [
@@ -252,11 +304,16 @@ impl Validator<'_> {
         } else if let Some(text) = &l.hooks_json {
             LayerSource::HooksJson(text.clone())
         } else if let Some(text) = &l.config_toml {
-            LayerSource::ConfigToml(text.clone())
+            self.check_config_toml(dialect, text.get_ref(), ConfigAt::Inline(text.span()))?;
+            LayerSource::ConfigToml(text.get_ref().clone())
         } else if let Some(text) = &l.requirements {
             LayerSource::Requirements(text.clone())
         } else if let Some(file) = &l.file {
-            self.layer_file(kind, file)?
+            let source = self.layer_file(kind, file)?;
+            if let LayerSource::ConfigToml(text) = &source {
+                self.check_config_toml(dialect, text, ConfigAt::File(file))?;
+            }
+            source
         } else {
             // `given.len() == 1` above guarantees one source is present.
             return self.err(span, "layer has no source");
@@ -285,6 +342,75 @@ impl Validator<'_> {
             trusted: l.trusted.unwrap_or(true),
             source,
         })
+    }
+
+    /// Checks a layer's `config.toml` as the session's dialect will read it: in the
+    /// lifecycle dialect the `[hooks]` argv table (unknown keys are errors) and `notify`; in
+    /// the codex dialect `notify` only (a file that is not TOML at all is left to the
+    /// engine, which reports it as a discovery warning). Inline errors point into the
+    /// scenario file at the offending key.
+    fn check_config_toml(
+        &self,
+        dialect: Dialect,
+        text: &str,
+        at: ConfigAt<'_>,
+    ) -> Result<(), ScenarioError> {
+        let name = match &at {
+            ConfigAt::Inline(_) => "config_toml".to_owned(),
+            ConfigAt::File(file) => file.get_ref().clone(),
+        };
+        let result = match dialect {
+            Dialect::Lifecycle => {
+                LifecycleConfig::from_toml_str(&name, text, HookSource::User).map(|_| ())
+            }
+            Dialect::Codex => {
+                if toml::from_str::<toml::Table>(text).is_err() {
+                    return Ok(());
+                }
+                discover_notify(&DiscoveryInput {
+                    managed: Vec::new(),
+                    layers: vec![ConfigLayer {
+                        source: HookSource::User,
+                        json_files: Vec::new(),
+                        config_toml: Some(TomlSource::Inline {
+                            path: name.clone(),
+                            text: text.to_owned(),
+                        }),
+                        enabled: true,
+                    }],
+                })
+                .map(|_| ())
+            }
+        };
+        let Err(err) = result else {
+            return Ok(());
+        };
+        let what = match dialect {
+            Dialect::Lifecycle => "lifecycle `config.toml`",
+            Dialect::Codex => "`notify` of `config.toml`",
+        };
+        match (&at, &err) {
+            (
+                ConfigAt::Inline(span),
+                LifecycleConfigError::Parse {
+                    line: Some(line),
+                    column,
+                    message,
+                    ..
+                },
+            ) => {
+                let inner = (*line, column.unwrap_or(1));
+                match inline_offset(self.text, span.clone(), text, inner) {
+                    Some(offset) => self.err(offset..offset, format!("{what}: {message}")),
+                    None => self.err(
+                        span.clone(),
+                        format!("{what}: {name}:{}:{}: {message}", inner.0, inner.1),
+                    ),
+                }
+            }
+            (ConfigAt::Inline(span), _) => self.err(span.clone(), format!("{what}: {err}")),
+            (ConfigAt::File(file), _) => self.err(file.span(), format!("{what}: {err}")),
+        }
     }
 
     /// Inline `hooks` on a managed layer: a requirements file with that `[hooks]` table.
@@ -629,6 +755,54 @@ mod tests {
         };
         assert_eq!(turn.turn_id, "turn-1");
         assert_eq!(turn.responses[0], ModelResponse::message("ok"));
+    }
+
+    #[test]
+    fn lifecycle_config_errors_point_into_the_scenario() {
+        let head = "description = \"d\"\n[session]\ndialect = \"lifecycle\"\n[[layers]]\nkind = \"user\"\n";
+        let tail = "\n[[turns]]\nprompt = \"p\"\n";
+        // A multi-line literal: the key's own line and column.
+        let text = format!("{head}config_toml = '''\n[hooks]\nturn_start = []\n'''{tail}");
+        let err = load(&text).unwrap_err().to_string();
+        assert!(
+            err.starts_with("s.toml:8:1: lifecycle `config.toml`: unknown field `turn_start`"),
+            "{err}"
+        );
+        // A basic string without escapes that matter: still exact.
+        let text = format!("{head}config_toml = \"hooks = 1\"{tail}");
+        let err = load(&text).unwrap_err().to_string();
+        assert!(
+            err.starts_with("s.toml:6:24: lifecycle `config.toml`: invalid type"),
+            "{err}"
+        );
+        // With escapes the text differs from the file: the value's start plus the inner position.
+        let text = format!("{head}config_toml = \"[hooks]\\nturn_start = []\"{tail}");
+        let err = load(&text).unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "s.toml:6:15: lifecycle `config.toml`: config_toml:2:1: unknown field `turn_start`"
+            ),
+            "{err}"
+        );
+        // The codex dialect reads the same table without complaint (unknown events are
+        // ignored there), but checks `notify`.
+        let codex = text.replace("dialect = \"lifecycle\"", "dialect = \"codex\"");
+        assert!(load(&codex).is_ok());
+        let bad_notify = format!(
+            "{}config_toml = \"notify = 3\"{tail}",
+            head.replace("lifecycle", "codex")
+        );
+        let err = load(&bad_notify).unwrap_err().to_string();
+        assert!(
+            err.starts_with("s.toml:6:25: `notify` of `config.toml`: invalid type"),
+            "{err}"
+        );
+        // A config.toml that is not TOML at all is left to the codex engine's warnings.
+        let broken = format!(
+            "{}config_toml = \"[[\"{tail}",
+            head.replace("lifecycle", "codex")
+        );
+        assert!(load(&broken).is_ok());
     }
 
     #[test]

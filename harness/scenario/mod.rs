@@ -65,6 +65,7 @@ impl Scenario {
             start_source: s.start_source,
             auto_compact_token_limit: s.auto_compact_tokens,
             end_reason: s.end_reason.clone(),
+            dialect: s.dialect,
             steps: self.steps.clone(),
         };
         // Take the agent's own default instructions unless the scenario overrides them.

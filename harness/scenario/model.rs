@@ -40,13 +40,8 @@ pub struct ScenarioFile {
     pub turns: Spanned<Vec<Spanned<TurnFile>>>,
 }
 
-/// The hook dialect (engine rules). Only `codex` is supported for now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Dialect {
-    #[default]
-    Codex,
-}
+/// The hook dialect: the engine's own value (`codex`, `lifecycle`).
+pub use crate::engine::Dialect;
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -61,7 +56,9 @@ pub struct SessionFile {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub cwd: Option<Spanned<String>>,
-    /// Hook dialect. Default `codex`.
+    /// Hook dialect: `codex` (default; `hooks.json` and `[hooks]` event tables) or
+    /// `lifecycle` (the lifecycle branch: `[hooks]` argv table in a layer's `config_toml`).
+    /// The other dialect's hooks never run. `notify` in `config_toml` runs in both.
     #[serde(default)]
     pub dialect: Dialect,
     /// Thread (session) id. Default `00000000-0000-4000-8000-000000000001`.
@@ -117,9 +114,11 @@ pub struct LayerFile {
     /// The layer's `hooks.json`, verbatim (not checked: malformed content is allowed).
     #[serde(default)]
     pub hooks_json: Option<String>,
-    /// The layer's `config.toml`, verbatim.
+    /// The layer's `config.toml`, verbatim. In the `lifecycle` dialect its `[hooks]` table is
+    /// checked when the scenario loads (an unknown key such as `turn_start` is an error).
     #[serde(default)]
-    pub config_toml: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub config_toml: Option<Spanned<String>>,
     /// A real file, relative to the scenario file: `hooks.json`, `config.toml`,
     /// `settings.json` (Claude Code) or, for a managed layer, a requirements TOML.
     #[serde(default)]

@@ -88,7 +88,8 @@ message = "Hello!"
 # Golden:    hooktape bless <this file>, then review goldens/…/{name}.snap
 description = "{ev} hook sees its payload and allows (edit me)"
 
-# The session defaults: model "gpt-5-codex", approval_policy "on-request", cwd = project.
+# The session defaults: model "gpt-5-codex", approval_policy "on-request", cwd = project,
+# dialect "codex" ("lifecycle": argv hooks in a layer's config_toml `[hooks]` table).
 [session]
 approval_policy = "on-request"
 

@@ -13,7 +13,7 @@ pub const ABORT_CONTINUING_LOG: &str = "lifecycle hook failed with abort; contin
 pub const TERMINATED_WITHOUT_STATUS: &str = "hook terminated without a status code";
 
 /// The outcome of one lifecycle hook run.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum LifecycleResult {
     /// Exit 0.

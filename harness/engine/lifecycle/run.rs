@@ -114,6 +114,16 @@ impl LifecycleEngine {
         &self.config
     }
 
+    /// The runner settings (the agent runs the legacy notify with them).
+    pub fn runner(&self) -> &RunnerConfig {
+        &self.runner
+    }
+
+    /// The per-hook timeout.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
     /// The hook configured for `event` (`None` for AfterAgent and for unset keys).
     pub fn hook_for(&self, event: LifecycleEventName) -> Option<&LifecycleHook> {
         event.key().and_then(|k| self.config.hook(k))
