@@ -1,8 +1,9 @@
 //! hooktape: a record-and-replay test harness for coding-agent lifecycle hooks.
 //!
 //! Layers, imports pointing down only: `cli` → `replay` → `scenario` → `agent` → `engine`.
-//! `conformance` sits beside `replay` and uses only the engine.
+//! `conformance` and `fuzz` sit beside `replay` and use only the engine.
 
 pub mod cli;
 pub mod conformance;
 pub mod engine;
+pub mod fuzz;
