@@ -1,9 +1,10 @@
 //! hooktape: a record-and-replay test harness for coding-agent lifecycle hooks.
 //!
 //! Layers, imports pointing down only: `cli` → `replay` → `scenario` → `agent` → `engine`.
-//! `conformance` and `fuzz` sit beside `replay` and use only the engine.
+//! `conformance`, `fuzz` and `probe` sit beside `replay` and use only the engine.
 
 pub mod cli;
 pub mod conformance;
 pub mod engine;
 pub mod fuzz;
+pub mod probe;

@@ -2,6 +2,8 @@
 //! file and calls down into `replay`, `conformance` or `engine`.
 
 mod conformance;
+mod fuzz;
+mod probe;
 
 use std::process::ExitCode;
 
@@ -28,12 +30,18 @@ enum Command {
     /// Conformance vectors recorded from the real Codex engine.
     #[command(subcommand)]
     Conformance(conformance::ConformanceCommand),
+    /// Fuzz the hook-output parsers against their properties, in-process, with shrinking.
+    Fuzz(fuzz::FuzzArgs),
+    /// Run one command as the single hook of an event through the real engine, no agent.
+    Probe(Box<probe::ProbeArgs>),
 }
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Conformance(cmd) => conformance::run(cmd),
+        Command::Fuzz(args) => fuzz::run(args),
+        Command::Probe(args) => probe::run(*args),
     };
     match result {
         Ok(code) => code,
