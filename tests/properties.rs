@@ -240,6 +240,24 @@ proptest! {
     }
 }
 
+/// The fast generator of `hooktape fuzz` produces schema-valid objects too.
+#[test]
+fn fast_generator_outputs_validate_against_the_schemas() {
+    let mut rng = hooktape::fuzz::fast::Rng::new(11);
+    for event in HookEvent::REFERENCE {
+        let v = validator(event);
+        for _ in 0..2000 {
+            let text = hooktape::fuzz::fast::valid_output_text(event, &mut rng);
+            let value: Value = serde_json::from_str(&text).expect("the generator writes JSON");
+            let errors: Vec<String> = v.iter_errors(&value).map(|e| e.to_string()).collect();
+            assert!(
+                errors.is_empty(),
+                "{event}: {text} is not schema-valid: {errors:?}"
+            );
+        }
+    }
+}
+
 fn has_null(value: &Value) -> bool {
     match value {
         Value::Null => true,

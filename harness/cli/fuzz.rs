@@ -11,7 +11,7 @@ use super::EXIT_FAILED;
 use crate::engine::{HandlerExit, HookEvent};
 use crate::fuzz::properties::parser_property_names;
 use crate::fuzz::repro::{exit_code_wraps, hooks_json, probe_command, reproduction};
-use crate::fuzz::runner::{fuzz_event, with_quiet_panics, Budget, FuzzFailure, CHUNK};
+use crate::fuzz::runner::{fuzz, with_quiet_panics, Budget, FuzzFailure, Generator, CHUNK};
 
 /// Cases per event when neither `--cases` nor `--seconds` is given.
 pub const DEFAULT_CASES: u64 = 16 * CHUNK;
@@ -31,6 +31,10 @@ pub struct FuzzArgs {
     /// RNG seed [default: from the clock, printed so the run can be repeated].
     #[arg(long)]
     seed: Option<u64>,
+    /// Draw cases with proptest's TestRunner and value-tree shrinking instead of the fast
+    /// direct generator (same properties, about 5x fewer cases per second).
+    #[arg(long)]
+    proptest: bool,
 }
 
 fn events(name: &str) -> anyhow::Result<Vec<HookEvent>> {
@@ -74,7 +78,7 @@ fn show_exit(exit: &HandlerExit) -> String {
     }
 }
 
-fn print_failure(f: &FuzzFailure) {
+fn print_failure(f: &FuzzFailure, repeat: &str) {
     let event = f.event.config_name();
     println!();
     println!("FAILED: property `{}` on {event}", f.failure.property);
@@ -95,7 +99,7 @@ fn print_failure(f: &FuzzFailure) {
         );
     }
     println!(
-        "found in chunk {} (after {} passing cases); repeat with:\n  hooktape fuzz --event {event} --seed {} --cases {}",
+        "found in chunk {} (after {} passing cases); repeat with:\n  hooktape fuzz --event {event} --seed {} --cases {}{repeat}",
         f.chunk,
         group(f.cases_before),
         f.seed,
@@ -140,15 +144,21 @@ pub fn run(args: FuzzArgs) -> anyhow::Result<ExitCode> {
             .context("reading the clock for a seed")?
             .as_nanos() as u64,
     };
+    let generator = if args.proptest {
+        Generator::Proptest
+    } else {
+        Generator::Fast
+    };
+    let repeat = if args.proptest { " --proptest" } else { "" };
     println!(
-        "fuzzing the output parser of {} event(s), seed {seed} (repeat with --seed {seed})",
+        "fuzzing the output parser of {} event(s), seed {seed} (repeat with --seed {seed}{repeat})",
         events.len()
     );
     println!("properties: {}", parser_property_names().join(", "));
     let mut total_cases = 0u64;
     let mut total_time = Duration::ZERO;
     for event in events {
-        match with_quiet_panics(|| fuzz_event(event, budget, seed)) {
+        match with_quiet_panics(|| fuzz(event, budget, seed, generator)) {
             Ok(report) => {
                 total_cases += report.cases;
                 total_time += report.elapsed;
@@ -161,7 +171,7 @@ pub fn run(args: FuzzArgs) -> anyhow::Result<ExitCode> {
                 );
             }
             Err(failure) => {
-                print_failure(&failure);
+                print_failure(&failure, repeat);
                 return Ok(ExitCode::from(EXIT_FAILED));
             }
         }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use proptest::strategy::Strategy;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 
+use super::fast;
 use super::properties::{check_parser_case, PropertyFailure};
 use super::strategies::{parser_case, ParserCase};
 use crate::engine::HookEvent;
@@ -61,10 +62,14 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-fn chunk_rng(seed: u64, event: HookEvent, chunk: u64) -> TestRng {
+fn chunk_seed(seed: u64, event: HookEvent, chunk: u64) -> u64 {
     let event_index = HookEvent::ALL.iter().position(|e| *e == event).unwrap_or(0) as u64;
-    let a = mix(seed ^ mix(event_index.wrapping_add(1)));
-    let b = mix(a ^ chunk);
+    mix(mix(seed ^ mix(event_index.wrapping_add(1))) ^ chunk)
+}
+
+fn chunk_rng(seed: u64, event: HookEvent, chunk: u64) -> TestRng {
+    let a = chunk_seed(seed, event, chunk);
+    let b = mix(a);
     let mut bytes = [0u8; 16];
     bytes[..8].copy_from_slice(&a.to_le_bytes());
     bytes[8..].copy_from_slice(&b.to_le_bytes());
@@ -154,6 +159,72 @@ where
                         stdout_pad: Default::default(),
                         stderr_pad: Default::default(),
                     },
+                    seed,
+                    chunk,
+                    cases_before: cases,
+                }));
+            }
+        }
+        cases += CHUNK;
+        chunk += 1;
+    }
+    Ok(EventReport {
+        event,
+        cases,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// How cases are drawn and shrunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Generator {
+    /// [`super::fast`]: direct generation from the RNG, greedy shrinking (the default).
+    Fast,
+    /// proptest's `TestRunner` over [`parser_case`], value-tree shrinking (~5x slower).
+    Proptest,
+}
+
+/// Fuzzes one event with the chosen generator.
+pub fn fuzz(
+    event: HookEvent,
+    budget: Budget,
+    seed: u64,
+    generator: Generator,
+) -> Result<EventReport, Box<FuzzFailure>> {
+    match generator {
+        Generator::Fast => fuzz_event_fast(event, budget, seed),
+        Generator::Proptest => fuzz_event(event, budget, seed),
+    }
+}
+
+/// Fuzzes one event's parser with every parser property, drawing cases with
+/// [`super::fast::generate`] and shrinking a failure with [`super::fast::shrink`].
+pub fn fuzz_event_fast(
+    event: HookEvent,
+    budget: Budget,
+    seed: u64,
+) -> Result<EventReport, Box<FuzzFailure>> {
+    let started = Instant::now();
+    let mut cases = 0u64;
+    let mut chunk = 0u64;
+    loop {
+        let done = match budget {
+            Budget::Cases(n) => cases >= n.max(1),
+            Budget::Time(t) => cases > 0 && started.elapsed() >= t,
+        };
+        if done {
+            break;
+        }
+        let mut rng = fast::Rng::new(chunk_seed(seed, event, chunk));
+        for _ in 0..CHUNK {
+            let case = fast::generate(event, &mut rng);
+            if let Err(failure) = check_parser_case(event, &case) {
+                let case = fast::shrink(event, case, failure.property, 10_000);
+                let failure = check_parser_case(event, &case).err().unwrap_or(failure);
+                return Err(Box::new(FuzzFailure {
+                    event,
+                    failure,
+                    case,
                     seed,
                     chunk,
                     cases_before: cases,
