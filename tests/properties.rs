@@ -342,8 +342,12 @@ fn payload_for(event: HookEvent) -> EventPayload {
 
 /// Runs the cases as real hooks of one event; handler `i` sleeps `delays[i]` tenths of a
 /// second first. Returns each run's (status, entries) and the aggregate.
-fn run_real(event: HookEvent, cases: &[ParserCase], delays: &[u64]) -> anyhow::Result<RealRun> {
-    let dir = tempfile::tempdir()?;
+fn run_real(
+    dir: &tempfile::TempDir,
+    event: HookEvent,
+    cases: &[ParserCase],
+    delays: &[u64],
+) -> anyhow::Result<RealRun> {
     let hooks: Vec<Value> = cases
         .iter()
         .zip(delays)
@@ -424,8 +428,9 @@ proptest! {
         let n = cases.len() as u64;
         let late_first: Vec<u64> = (0..n).map(|i| (n - i) * 2).collect();
         let early_first: Vec<u64> = (0..n).map(|i| (i + 1) * 2).collect();
-        let (runs_a, outcome_a, run_ids) = run_real(event, &cases, &late_first).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let (runs_b, outcome_b, _) = run_real(event, &cases, &early_first).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let dir = tempfile::tempdir().map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let (runs_a, outcome_a, run_ids) = run_real(&dir, event, &cases, &late_first).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let (runs_b, outcome_b, _) = run_real(&dir, event, &cases, &early_first).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(&runs_a, &runs_b);
         prop_assert_eq!(&outcome_a, &outcome_b);
         let outcomes: Vec<HandlerOutcome> = cases.iter().map(|c| parse_output(event, &c.raw())).collect();

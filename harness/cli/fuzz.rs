@@ -12,6 +12,7 @@ use crate::engine::{HandlerExit, HookEvent};
 use crate::fuzz::properties::parser_property_names;
 use crate::fuzz::repro::{exit_code_wraps, hooks_json, probe_command, reproduction};
 use crate::fuzz::runner::{fuzz, with_quiet_panics, Budget, FuzzFailure, Generator, CHUNK};
+use crate::fuzz::strategies::show_bytes;
 
 /// Cases per event when neither `--cases` nor `--seconds` is given.
 pub const DEFAULT_CASES: u64 = 16 * CHUNK;
@@ -60,13 +61,6 @@ fn group(n: u64) -> String {
         out.push(c);
     }
     out
-}
-
-fn show_bytes(bytes: &[u8]) -> String {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => format!("{s:?}"),
-        Err(_) => format!("b\"{}\" (not UTF-8)", bytes.escape_ascii()),
-    }
 }
 
 fn show_exit(exit: &HandlerExit) -> String {

@@ -61,7 +61,7 @@ impl Padding {
 }
 
 /// One generated hook result for one event.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ParserCase {
     pub exit: HandlerExit,
     pub stdout: Vec<u8>,
@@ -71,6 +71,27 @@ pub struct ParserCase {
     pub stdout_pad: Padding,
     /// Whitespace the trimming property wraps stderr in.
     pub stderr_pad: Padding,
+}
+
+/// Streams shown as text (escaped), or as escaped bytes when they are not UTF-8.
+pub fn show_bytes(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => format!("{s:?}"),
+        Err(_) => format!("b\"{}\"", bytes.escape_ascii()),
+    }
+}
+
+impl std::fmt::Debug for ParserCase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParserCase")
+            .field("exit", &self.exit)
+            .field("stdout", &format_args!("{}", show_bytes(&self.stdout)))
+            .field("stderr", &format_args!("{}", show_bytes(&self.stderr)))
+            .field("stdout_kind", &self.stdout_kind)
+            .field("stdout_pad", &self.stdout_pad)
+            .field("stderr_pad", &self.stderr_pad)
+            .finish()
+    }
 }
 
 impl ParserCase {
