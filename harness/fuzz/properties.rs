@@ -31,7 +31,7 @@ pub type PropertyResult = Result<(), String>;
 /// A property of one parse: the event, the generated case and the parser's outcome.
 pub struct ParserProperty {
     pub name: &'static str,
-    pub check: fn(HookEvent, &ParserCase, &HandlerOutcome) -> PropertyResult,
+    pub check: fn(HookEvent, &ParserCase, &Observed) -> PropertyResult,
 }
 
 /// A failed parser property.
@@ -94,14 +94,46 @@ pub fn parser_property_names() -> Vec<&'static str> {
         .collect()
 }
 
+/// The parser's outcome for a case, with what the properties' oracles read off stdout
+/// computed once: on exit 0, the trimmed (lossy UTF-8) stdout and its JSON value.
+#[derive(Debug, Clone)]
+pub struct Observed {
+    pub outcome: HandlerOutcome,
+    pub trimmed_stdout: String,
+    pub stdout_json: Option<Value>,
+}
+
+impl Observed {
+    pub fn new(case: &ParserCase, outcome: HandlerOutcome) -> Self {
+        let (trimmed_stdout, stdout_json) = if case.exit == (HandlerExit::Code { code: 0 }) {
+            let text = lossy(&case.stdout);
+            let trimmed = text.trim();
+            let json = if trimmed.is_empty() {
+                None
+            } else {
+                serde_json::from_str::<Value>(trimmed).ok()
+            };
+            (trimmed.to_owned(), json)
+        } else {
+            (String::new(), None)
+        };
+        Observed {
+            outcome,
+            trimmed_stdout,
+            stdout_json,
+        }
+    }
+}
+
 /// Parses `case` (catching a panic) and checks every parser property on the outcome.
 pub fn check_parser_case(event: HookEvent, case: &ParserCase) -> Result<(), PropertyFailure> {
     let outcome = parse_without_panic(event, case).map_err(|message| PropertyFailure {
         property: NEVER_PANICS,
         message,
     })?;
+    let observed = Observed::new(case, outcome);
     for property in PARSER_PROPERTIES {
-        (property.check)(event, case, &outcome).map_err(|message| PropertyFailure {
+        (property.check)(event, case, &observed).map_err(|message| PropertyFailure {
             property: property.name,
             message,
         })?;
@@ -297,8 +329,9 @@ fn expect_failed_with(outcome: &HandlerOutcome, text: &str, why: &str) -> Proper
 pub fn status_and_entries_agree(
     event: HookEvent,
     _case: &ParserCase,
-    outcome: &HandlerOutcome,
+    observed: &Observed,
 ) -> PropertyResult {
+    let outcome = &observed.outcome;
     let entries = &outcome.entries;
     let effect = &outcome.effect;
     let count = |kind: EntryKind| entries.iter().filter(|e| e.kind == kind).count();
@@ -402,8 +435,9 @@ pub fn status_and_entries_agree(
 pub fn failed_handler_fails_open(
     _event: HookEvent,
     _case: &ParserCase,
-    outcome: &HandlerOutcome,
+    observed: &Observed,
 ) -> PropertyResult {
+    let outcome = &observed.outcome;
     if outcome.status == RunStatus::Failed && outcome.effect != Effect::default() {
         return Err(format!(
             "a failed handler must fail open (empty effect); got {}",
@@ -418,8 +452,9 @@ pub fn failed_handler_fails_open(
 pub fn surrounding_whitespace_changes_nothing(
     event: HookEvent,
     case: &ParserCase,
-    outcome: &HandlerOutcome,
+    observed: &Observed,
 ) -> PropertyResult {
+    let outcome = &observed.outcome;
     if case.stdout_pad == Default::default() && case.stderr_pad == Default::default() {
         return Ok(());
     }
@@ -443,8 +478,9 @@ pub fn surrounding_whitespace_changes_nothing(
 pub fn exit_two_with_blank_stderr_fails(
     event: HookEvent,
     case: &ParserCase,
-    outcome: &HandlerOutcome,
+    observed: &Observed,
 ) -> PropertyResult {
+    let outcome = &observed.outcome;
     if case.exit != (HandlerExit::Code { code: 2 }) || !is_blank_text(&lossy(&case.stderr)) {
         return Ok(());
     }
@@ -489,16 +525,16 @@ pub fn asks_block_without_reason(event: HookEvent, value: &Value) -> bool {
 pub fn block_without_reason_fails(
     event: HookEvent,
     case: &ParserCase,
-    outcome: &HandlerOutcome,
+    observed: &Observed,
 ) -> PropertyResult {
+    let outcome = &observed.outcome;
     if case.exit != (HandlerExit::Code { code: 0 }) {
         return Ok(());
     }
-    let text = lossy(&case.stdout);
-    let Ok(value) = serde_json::from_str::<Value>(text.trim()) else {
+    let Some(value) = &observed.stdout_json else {
         return Ok(());
     };
-    if !asks_block_without_reason(event, &value) {
+    if !asks_block_without_reason(event, value) {
         return Ok(());
     }
     let blocks = outcome.effect.should_block
@@ -521,13 +557,13 @@ pub fn block_without_reason_fails(
 pub fn invalid_json_and_plain_text_rules(
     event: HookEvent,
     case: &ParserCase,
-    outcome: &HandlerOutcome,
+    observed: &Observed,
 ) -> PropertyResult {
+    let outcome = &observed.outcome;
     if case.exit != (HandlerExit::Code { code: 0 }) {
         return Ok(());
     }
-    let text = lossy(&case.stdout);
-    let trimmed = text.trim();
+    let trimmed = observed.trimmed_stdout.as_str();
     let invalid = spec_invalid_json_text(event);
     if trimmed.is_empty() {
         if *outcome != HandlerOutcome::completed() {
@@ -538,9 +574,10 @@ pub fn invalid_json_and_plain_text_rules(
         }
         return Ok(());
     }
-    let accepted = serde_json::from_str::<Value>(trimmed)
-        .map(|v| wire_accepts(event, &v))
-        .unwrap_or(false);
+    let accepted = observed
+        .stdout_json
+        .as_ref()
+        .is_some_and(|v| wire_accepts(event, v));
     if accepted {
         if outcome.entries.iter().any(|e| e.text == invalid) {
             return Err(format!(
@@ -592,8 +629,9 @@ pub fn invalid_json_and_plain_text_rules(
 pub fn schema_valid_output_is_accepted(
     event: HookEvent,
     case: &ParserCase,
-    outcome: &HandlerOutcome,
+    observed: &Observed,
 ) -> PropertyResult {
+    let outcome = &observed.outcome;
     if case.stdout_kind != StdoutKind::SchemaValid || case.exit != (HandlerExit::Code { code: 0 }) {
         return Ok(());
     }
@@ -614,8 +652,9 @@ pub fn schema_valid_output_is_accepted(
 pub fn exit_status_rules(
     event: HookEvent,
     case: &ParserCase,
-    outcome: &HandlerOutcome,
+    observed: &Observed,
 ) -> PropertyResult {
+    let outcome = &observed.outcome;
     let stderr = lossy(&case.stderr);
     let stderr = stderr.trim();
     match &case.exit {
