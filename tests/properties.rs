@@ -443,6 +443,39 @@ proptest! {
     }
 }
 
+fn repro_config() -> ProptestConfig {
+    let mut c = config();
+    c.cases = c.cases.min(48);
+    c
+}
+
+proptest! {
+    #![proptest_config(repro_config())]
+
+    /// The `printf` command `hooktape fuzz` prints for a case, run by `sh`, writes exactly the
+    /// case's bytes and ends with its exit code (or signal).
+    #[test]
+    fn the_reproduction_command_replays_the_case(
+        (event, case) in any_event().prop_flat_map(|e| (Just(e), parser_case(e)))
+    ) {
+        let Some(repro) = reproduction(&case) else { return Ok(()); };
+        if repro.timeout_secs.is_some() {
+            return Ok(()); // a timeout would make this test sleep
+        }
+        let out = std::process::Command::new("sh").arg("-c").arg(&repro.command).output()
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(&out.stdout, &case.stdout, "stdout of {}", repro.command);
+        prop_assert_eq!(&out.stderr, &case.stderr, "stderr of {}", repro.command);
+        use std::os::unix::process::ExitStatusExt;
+        match case.exit {
+            HandlerExit::Code { code } => prop_assert_eq!(out.status.code(), Some(code.rem_euclid(256))),
+            HandlerExit::Signal { signal } => prop_assert_eq!(out.status.signal(), Some(signal.unwrap_or(9))),
+            HandlerExit::RunnerError { .. } => {}
+        }
+        let _ = event;
+    }
+}
+
 // ---- fixed points of spec §9.1 (trimming) ----
 
 #[test]
