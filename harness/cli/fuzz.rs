@@ -10,7 +10,9 @@ use clap::Args;
 use super::EXIT_FAILED;
 use crate::engine::{HandlerExit, HookEvent};
 use crate::fuzz::properties::parser_property_names;
-use crate::fuzz::repro::{exit_code_wraps, hooks_json, probe_command, reproduction};
+use crate::fuzz::repro::{
+    exit_code_wraps, hooks_json, probe_command, reproduction, scenario_snippet,
+};
 use crate::fuzz::runner::{fuzz, with_quiet_panics, Budget, FuzzFailure, Generator, CHUNK};
 use crate::fuzz::strategies::show_bytes;
 
@@ -110,6 +112,10 @@ fn print_failure(f: &FuzzFailure, repeat: &str) {
             );
             println!("as a hooks.json handler:");
             for line in hooks_json(f.event, &repro).lines() {
+                println!("  {line}");
+            }
+            println!("as a scenario (scenarios/*.toml):");
+            for line in scenario_snippet(f.event, &repro).lines() {
                 println!("  {line}");
             }
         }

@@ -115,6 +115,28 @@ pub fn hooks_json(event: HookEvent, repro: &Reproduction) -> String {
     serde_json::to_string_pretty(&json!({ "hooks": events })).unwrap_or_default()
 }
 
+/// A scenario file reproducing the case: one user layer with the handler, and for the
+/// events any turn fires, a turn that fires it.
+pub fn scenario_snippet(event: HookEvent, repro: &Reproduction) -> String {
+    let command = toml::Value::String(repro.command.clone());
+    let timeout = repro
+        .timeout_secs
+        .map(|s| format!(", timeout = {s}"))
+        .unwrap_or_default();
+    let mut out = format!(
+        "description = \"hooktape fuzz: {event} reproduction\"\n\n[[layers]]\nkind = \"user\"\n[layers.hooks]\n{event} = [{{ hooks = [{{ type = \"command\", command = {command}{timeout} }}] }}]\n"
+    );
+    match event {
+        HookEvent::SessionStart | HookEvent::UserPromptSubmit | HookEvent::Stop => {
+            out.push_str(
+                "\n[[turns]]\nprompt = \"hello\"\n[[turns.responses]]\nmessage = \"done\"\n",
+            );
+        }
+        _ => out.push_str(&format!("\n# add [[turns]] whose responses fire {event}\n")),
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +146,21 @@ mod tests {
         assert_eq!(printf_format(b"ok"), "'ok'");
         assert_eq!(printf_format(b"-a%b\\c'"), "'\\055a%%b\\\\c\\047'");
         assert_eq!(printf_format(&[0, 0xff, b'\n']), "'\\000\\377\\012'");
+    }
+
+    #[test]
+    fn the_scenario_snippet_is_toml_with_the_command() {
+        let repro = Reproduction {
+            command: "printf '{\"a\":1}'; exit 0".to_owned(),
+            timeout_secs: None,
+        };
+        let text = scenario_snippet(HookEvent::Stop, &repro);
+        let value: toml::Table = text.parse().expect("valid TOML");
+        assert_eq!(
+            value["layers"][0]["hooks"]["Stop"][0]["hooks"][0]["command"].as_str(),
+            Some(repro.command.as_str())
+        );
+        assert_eq!(value["turns"][0]["prompt"].as_str(), Some("hello"));
     }
 
     #[test]
