@@ -1,8 +1,11 @@
 //! hooktape: a record-and-replay test harness for coding-agent lifecycle hooks.
 //!
 //! Layers, imports pointing down only: `cli` → `replay` → `scenario` → `agent` → `engine`.
-//! `conformance`, `fuzz` and `probe` sit beside `replay` and use only the engine.
+//! `conformance`, `bench`, `fuzz` and `probe` sit beside `replay`; `fuzz` and `probe` use only
+//! the engine.
 
+pub mod agent;
+pub mod bench;
 pub mod cli;
 pub mod conformance;
 pub mod engine;

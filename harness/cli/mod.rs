@@ -1,6 +1,7 @@
 //! The command line: argument parsing and dispatch only. Each subcommand lives in its own
 //! file and calls down into `replay`, `conformance` or `engine`.
 
+mod bench;
 mod conformance;
 mod fuzz;
 mod probe;
@@ -34,6 +35,8 @@ enum Command {
     Fuzz(fuzz::FuzzArgs),
     /// Run one command as the single hook of an event through the real engine, no agent.
     Probe(Box<probe::ProbeArgs>),
+    /// Measure what the harness costs against the floor of spawning the hook.
+    Bench(bench::BenchArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -42,12 +45,23 @@ pub fn main() -> ExitCode {
         Command::Conformance(cmd) => conformance::run(cmd),
         Command::Fuzz(args) => fuzz::run(args),
         Command::Probe(args) => probe::run(*args),
+        Command::Bench(args) => bench::run(args),
     };
     match result {
         Ok(code) => code,
+        // A closed stdout (`hooktape … | head`) ends the command quietly, as for other tools.
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::from(EXIT_BAD_INPUT)
         }
     }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

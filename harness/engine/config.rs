@@ -120,7 +120,8 @@ pub enum TomlSource {
 }
 
 impl TomlSource {
-    fn display_path(&self) -> String {
+    /// How the source is named in warnings, errors and run ids.
+    pub fn display_path(&self) -> String {
         match self {
             TomlSource::File(p) => p.display().to_string(),
             TomlSource::Inline { path, .. } => path.clone(),

@@ -4,16 +4,20 @@
 pub mod aggregate;
 pub mod clock;
 pub mod config;
+pub mod dialect;
 pub mod event;
 pub mod hooks;
+pub mod lifecycle;
 pub mod matcher;
 pub mod outcome;
 pub mod parse;
+mod proctree;
 pub mod request;
 pub mod runner;
 pub mod summary;
 pub mod wire;
 
+pub use dialect::Dialect;
 pub use event::HookEvent;
 pub use hooks::{Engine, EventRun, HandlerRun};
 pub use outcome::{EventOutcome, HandlerExit, HandlerOutcome, RawOutput, RunStatus};

@@ -1,13 +1,16 @@
 //! The process runner: one hook command, its payload on stdin, bounded capture, a timeout
-//! that kills the hook's whole process group.
+//! that kills every process of the hook.
 //!
 //! Differences from the reference runner, on purpose: the timeout also covers writing
-//! stdin; a timeout (and the end of every run) kills the whole process group, not only the
-//! direct child; captured output is capped at [`RunnerConfig::output_cap`] bytes per stream;
-//! a hook that exits without reading its stdin (broken pipe) is judged by its exit status,
-//! not reported as a stdin write error, which would otherwise depend on timing.
+//! stdin; a timeout (and the end of every run) kills every process of the hook, not only
+//! the direct child: its group, its subtree and escaped holders of its pipes, reaped
+//! afterwards (see `proctree.rs`); captured output is capped at
+//! [`RunnerConfig::output_cap`] bytes per stream; a hook that exits without reading its
+//! stdin (broken pipe) is judged by its exit status, not reported as a stdin write error,
+//! which would otherwise depend on timing.
 
 use std::ffi::OsString;
+use std::os::fd::AsRawFd;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -16,6 +19,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::process::Command;
 
 use super::outcome::HandlerExit;
+use super::proctree::{self, HookProcesses};
 
 /// Default cap on captured bytes per stream (stdout and stderr each): 8 MiB.
 pub const DEFAULT_OUTPUT_CAP: usize = 8 * 1024 * 1024;
@@ -27,6 +31,26 @@ pub enum HookEnv {
     Inherit,
     /// Exactly these variables and no others.
     Exactly(Vec<(OsString, OsString)>),
+}
+
+impl HookEnv {
+    /// `Exactly` the named variables that are set in the harness's environment now, with
+    /// their current values (e.g. `["PATH", "HOME", "LANG"]`); nothing else reaches hooks.
+    pub fn allowlisted<I, S>(names: I) -> HookEnv
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        HookEnv::Exactly(
+            names
+                .into_iter()
+                .filter_map(|name| {
+                    let name = name.as_ref();
+                    std::env::var_os(name).map(|value| (name.to_owned(), value))
+                })
+                .collect(),
+        )
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -102,24 +126,38 @@ pub async fn run_command(
         .stderr(Stdio::piped())
         .process_group(0)
         .kill_on_drop(true);
+    // SAFETY: the closure runs between fork and exec; it only makes one `prctl` syscall,
+    // which is async-signal-safe, and neither allocates nor touches shared state.
+    unsafe {
+        cmd.pre_exec(proctree::subreaper_pre_exec);
+    }
     if let HookEnv::Exactly(vars) = &config.env {
         cmd.env_clear();
         cmd.envs(vars.iter().map(|(k, v)| (k, v)));
     }
+    proctree::become_subreaper();
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(err) => return runner_error(err.to_string(), started),
     };
-    let pgid = child.id().and_then(|p| i32::try_from(p).ok());
+    // `id()` is `None` only once the child has been reaped, which cannot have happened yet.
+    let root = child.id().and_then(|p| i32::try_from(p).ok());
+    let mut group_guard = GroupGuard(root);
     let cap = config.output_cap;
-    let stdout_task = child
-        .stdout
-        .take()
-        .map(|s| tokio::spawn(read_capped(s, cap)));
-    let stderr_task = child
-        .stderr
-        .take()
-        .map(|s| tokio::spawn(read_capped(s, cap)));
+    let stdout_pipe = child.stdout.take();
+    let stderr_pipe = child.stderr.take();
+    let pipes: Vec<String> = [
+        stdout_pipe.as_ref().map(AsRawFd::as_raw_fd),
+        stderr_pipe.as_ref().map(AsRawFd::as_raw_fd),
+    ]
+    .into_iter()
+    .flatten()
+    .filter_map(proctree::pipe_name)
+    .collect();
+    let mut processes = root.map(|root| HookProcesses::new(root, pipes));
+    let (cancel_readers, cancelled) = tokio::sync::watch::channel(false);
+    let stdout_task = stdout_pipe.map(|s| tokio::spawn(read_capped(s, cap, cancelled.clone())));
+    let stderr_task = stderr_pipe.map(|s| tokio::spawn(read_capped(s, cap, cancelled.clone())));
     let stdin_task = child.stdin.take().map(|mut pipe| {
         let payload = stdin.to_vec();
         tokio::spawn(async move {
@@ -138,12 +176,19 @@ pub async fn run_command(
         status = child.wait() => status.ok(),
         _ = tokio::time::sleep_until(deadline) => {
             timed_out = true;
-            kill_group(pgid);
+            processes = kill_all(processes, Sweep::Timeout).await;
             child.wait().await.ok()
         }
     };
     // The direct child is gone; descendants may still hold the pipes open. Wait for the
-    // streams until the deadline, then kill the group so they close.
+    // streams until the deadline (after a timeout: briefly, for the killed writers' pipes
+    // to close), then kill every process of the hook, those holding the pipes included; if
+    // the pipes are still open after a grace period, stop reading them.
+    let streams_deadline = if timed_out {
+        tokio::time::Instant::now() + PIPE_GRACE
+    } else {
+        deadline
+    };
     let streams = async {
         let out = join_reader(stdout_task).await;
         let err = join_reader(stderr_task).await;
@@ -151,13 +196,24 @@ pub async fn run_command(
     };
     tokio::pin!(streams);
     let ((stdout, stdout_dropped), (stderr, stderr_dropped)) = tokio::select! {
+        biased;
         s = &mut streams => s,
-        _ = tokio::time::sleep_until(deadline) => {
-            kill_group(pgid);
-            streams.await
+        _ = tokio::time::sleep_until(streams_deadline) => {
+            processes = kill_all(processes, Sweep::PipesOpen).await;
+            tokio::select! {
+                biased;
+                s = &mut streams => s,
+                _ = tokio::time::sleep(PIPE_GRACE) => {
+                    let _ = cancel_readers.send(true);
+                    streams.await
+                }
+            }
         }
     };
-    kill_group(pgid);
+    // Final sweep: group members still running, and the hook's orphans to reap.
+    kill_all(processes, Sweep::Final).await;
+    // Swept: a later `killpg` could hit a reused group id.
+    group_guard.0 = None;
     let stdin_error = match stdin_task {
         Some(task) => match tokio::time::timeout(Duration::from_millis(100), task).await {
             Ok(Ok(e)) => e,
@@ -191,6 +247,55 @@ pub async fn run_command(
     }
 }
 
+/// How long the runner waits for output pipes to close once every process it knows of
+/// has been killed, before it stops reading them.
+const PIPE_GRACE: Duration = Duration::from_millis(50);
+/// Upper bound on one kill-and-reap sweep.
+const SWEEP_BUDGET: Duration = Duration::from_millis(100);
+
+#[derive(Debug, Clone, Copy)]
+enum Sweep {
+    /// The hook timed out: kill everything, the direct child included.
+    Timeout,
+    /// The direct child exited but the output pipes stayed open past the deadline: kill
+    /// the rest, including processes that escaped the group but hold the pipes.
+    PipesOpen,
+    /// End of the run: kill what is left of the group, reap the hook's orphans.
+    Final,
+}
+
+/// Runs one sweep off the async threads (it reads `/proc` and sleeps between rounds).
+async fn kill_all(processes: Option<HookProcesses>, sweep: Sweep) -> Option<HookProcesses> {
+    let mut processes = processes?;
+    let fallback = processes.clone();
+    let (with_root, with_pipes) = match sweep {
+        Sweep::Timeout => (true, false),
+        Sweep::PipesOpen => (false, true),
+        Sweep::Final => (false, false),
+    };
+    let swept = tokio::task::spawn_blocking(move || {
+        processes.kill_all(with_root, with_pipes, SWEEP_BUDGET);
+        processes
+    })
+    .await;
+    Some(swept.unwrap_or(fallback))
+}
+
+/// Kills the hook's process group if the run is dropped before it finishes (the caller
+/// cancelled it): `kill_on_drop` alone would only kill the direct child.
+struct GroupGuard(Option<i32>);
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        if let Some(pgid) = self.0 {
+            let _ = nix::sys::signal::killpg(
+                nix::unistd::Pid::from_raw(pgid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+}
+
 fn exit_of(status: std::process::ExitStatus) -> HandlerExit {
     use std::os::unix::process::ExitStatusExt;
     match status.code() {
@@ -212,16 +317,6 @@ fn runner_error(message: String, started: Instant) -> CommandRun {
     }
 }
 
-/// Sends SIGKILL to the hook's process group; a group that is already gone is fine.
-fn kill_group(pgid: Option<i32>) {
-    if let Some(pgid) = pgid {
-        let _ = nix::sys::signal::killpg(
-            nix::unistd::Pid::from_raw(pgid),
-            nix::sys::signal::Signal::SIGKILL,
-        );
-    }
-}
-
 async fn join_reader(task: Option<tokio::task::JoinHandle<(Vec<u8>, u64)>>) -> (Vec<u8>, u64) {
     match task {
         Some(t) => t.await.unwrap_or_default(),
@@ -229,13 +324,23 @@ async fn join_reader(task: Option<tokio::task::JoinHandle<(Vec<u8>, u64)>>) -> (
     }
 }
 
-/// Reads a stream to its end, keeping at most `cap` bytes and counting the rest.
-async fn read_capped<R: AsyncRead + Unpin>(mut stream: R, cap: usize) -> (Vec<u8>, u64) {
+/// Reads a stream to its end (or until `cancelled` turns true), keeping at most `cap` bytes
+/// and counting the rest.
+async fn read_capped<R: AsyncRead + Unpin>(
+    mut stream: R,
+    cap: usize,
+    mut cancelled: tokio::sync::watch::Receiver<bool>,
+) -> (Vec<u8>, u64) {
     let mut kept = Vec::new();
     let mut dropped: u64 = 0;
     let mut buf = vec![0u8; 64 * 1024];
     loop {
-        match stream.read(&mut buf).await {
+        let read = tokio::select! {
+            biased;
+            read = stream.read(&mut buf) => read,
+            _ = cancelled.wait_for(|c| *c) => break,
+        };
+        match read {
             Ok(0) | Err(_) => break,
             Ok(n) => {
                 let room = cap.saturating_sub(kept.len());

@@ -3,6 +3,7 @@
 //! `codex_hook_run` analytics event. Domain types convert into these; none doubles as one.
 
 pub mod input;
+pub mod lifecycle;
 pub mod output;
 
 use serde::Serialize;

@@ -1,0 +1,189 @@
+//! The mock agent: plays a [`spec::SessionSpec`] through an [`crate::engine::Engine`] the
+//! way Codex's turn loop does where hooks are concerned, sampling a scripted model over
+//! HTTP, and returns a [`recording::Recording`].
+//!
+//! Takes plain Rust values only; knows nothing of scenario files, goldens or insta.
+//!
+//! - [`play`] is the whole thing: starts a [`model_server::ScriptedModel`] loaded with the
+//!   spec's responses and an [`model_server::AnalyticsSink`], plays the session, checks
+//!   that every scripted response was used, and fills the recording's analytics with what
+//!   the sink received.
+//! - [`session::Agent`] plays against endpoints you provide.
+
+pub mod history;
+pub mod model_server;
+pub mod protocol;
+pub mod recording;
+pub mod session;
+pub mod spec;
+pub mod tools;
+pub mod transcript;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use thiserror::Error;
+
+use crate::engine::clock::Clock;
+use crate::engine::Engine;
+
+pub use model_server::{AnalyticsSink, ScriptedModel};
+pub use protocol::protocol_violations;
+pub use recording::Recording;
+pub use session::{Agent, Endpoints};
+pub use spec::SessionSpec;
+
+/// Where and when the session runs.
+#[derive(Debug, Clone)]
+pub struct AgentEnv {
+    /// Directory of the rollout files (e.g. `<codex_home>/sessions`).
+    pub sessions_dir: PathBuf,
+    /// The clock behind rollout timestamps (use the engine's clock).
+    pub clock: Arc<dyn Clock>,
+}
+
+#[derive(Debug, Error)]
+pub enum AgentError {
+    #[error("invalid session spec: {0}")]
+    InvalidSpec(String),
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}: {message}")]
+    Transcript {
+        path: String,
+        line: usize,
+        message: String,
+    },
+    #[error("model request {index} failed: {message}")]
+    Http { index: usize, message: String },
+    #[error("model stream of request {index}: {message}")]
+    Stream { index: usize, message: String },
+    #[error(
+        "the agent sent model request {index} (thread {thread_id}, turn {turn_id}) but the script has no response left.\nrequest sent:\n{request}\n{script}"
+    )]
+    ScriptOverrun {
+        index: usize,
+        thread_id: String,
+        turn_id: String,
+        /// The request's input, one compact line per item, indented.
+        request: String,
+        /// What the model server says the script had.
+        script: String,
+    },
+    #[error(
+        "{count} scripted model response(s) were never requested:\n{unused}\nthe agent sent {sent} request(s); the last one was:\n{last_request}",
+        count = unused.len(),
+        unused = indent(unused)
+    )]
+    UnusedResponses {
+        unused: Vec<String>,
+        sent: usize,
+        last_request: String,
+    },
+    #[error("tool call {call_id}: {message}")]
+    Tool { call_id: String, message: String },
+    #[error("queued prompt {prompt:?} of turn {turn_id} was never delivered: it waits for request {after} but the turn made {made}")]
+    QueuedNeverDelivered {
+        turn_id: String,
+        prompt: String,
+        after: usize,
+        made: usize,
+    },
+    #[error("analytics: {0}")]
+    Analytics(String),
+}
+
+impl AgentError {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> AgentError {
+        AgentError::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+}
+
+pub(crate) fn indent(lines: &[String]) -> String {
+    lines
+        .iter()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Checks what the agent cannot play: a cwd that is not an existing absolute directory
+/// (hooks run there), empty or duplicate call ids, queued prompts waiting for request 0.
+pub fn validate(spec: &SessionSpec) -> Result<(), AgentError> {
+    let cwd = Path::new(&spec.cwd);
+    if !cwd.is_absolute() || !cwd.is_dir() {
+        return Err(AgentError::InvalidSpec(format!(
+            "cwd {:?} is not an existing absolute directory",
+            spec.cwd
+        )));
+    }
+    for step in &spec.steps {
+        if let spec::Step::Turn(turn) = step {
+            if let Some(q) = turn.queued.iter().find(|q| q.after_request == 0) {
+                return Err(AgentError::InvalidSpec(format!(
+                    "turn {}: queued prompt {:?} has after_request 0; requests count from 1",
+                    turn.turn_id, q.prompt
+                )));
+            }
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for response in spec.model_script() {
+        for item in &response.output {
+            if let spec::OutputItem::Call(call) = item {
+                if call.call_id.is_empty() {
+                    return Err(AgentError::InvalidSpec(format!(
+                        "a {} call has an empty call_id",
+                        tools::model_name(&call.tool)
+                    )));
+                }
+                if !seen.insert(call.call_id.clone()) {
+                    return Err(AgentError::InvalidSpec(format!(
+                        "call_id {:?} is used by two calls",
+                        call.call_id
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Plays `spec` against a fresh scripted model and analytics sink on loopback.
+pub async fn play(
+    spec: &SessionSpec,
+    engine: &Engine,
+    env: &AgentEnv,
+) -> Result<Recording, AgentError> {
+    validate(spec)?;
+    let model = ScriptedModel::start(&spec.model_script()).await;
+    let sink = AnalyticsSink::start().await;
+    let endpoints = Endpoints {
+        model_base_url: model.base_url(),
+        analytics_base_url: Some(sink.base_url()),
+    };
+    let mut recording = Agent::new(spec, engine, env, endpoints).run().await?;
+    let requests = model.requests();
+    let unused = model.unused();
+    if !unused.is_empty() {
+        let last_request = requests
+            .last()
+            .map(|r| indent(&history::compact_input(r)))
+            .unwrap_or_else(|| "  (none)".to_owned());
+        return Err(AgentError::UnusedResponses {
+            unused,
+            sent: requests.len(),
+            last_request,
+        });
+    }
+    recording.analytics = sink.received().await.map_err(AgentError::Analytics)?;
+    recording.raw_requests = requests;
+    Ok(recording)
+}

@@ -1,0 +1,1097 @@
+//! The turn loop (Codex §2.3–2.8 where hooks are concerned): SessionStart pending until the
+//! next turn, UserPromptSubmit before the prompt is recorded, sampling over HTTP until no
+//! follow-up, tool calls through PreToolUse / PermissionRequest / execution / PostToolUse,
+//! Stop with continuation prompts, queued prompts, compaction, subagents, resume, SessionEnd.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use super::history::{compact_input, compact_line, HistoryItem, Role};
+use super::model_server::{ANALYTICS_PATH, SCRIPT_EXHAUSTED_HEADER};
+use super::recording::{
+    EventRunRecord, HookRunRecord, ModelRequestRecord, Recording, TimelineEntry, ToolCallRecord,
+    TurnEnd, TurnEndRecord,
+};
+use super::spec::{
+    ChildSpec, QueuedPrompt, SessionSpec, Step, ToolCallSpec, ToolResult, ToolSpec, TurnSpec,
+    UserDecision,
+};
+use super::tools::{
+    blocked_text, classify, mcp_result, model_name, tool_definitions, HookedKind, ParsedCall,
+    ToolKind,
+};
+use super::transcript::{rfc3339, Rollout};
+use super::{indent, AgentEnv, AgentError};
+use crate::engine::outcome::{EventOutcome, PermissionDecision};
+use crate::engine::request::{
+    AgentIdentity, ApprovalPolicy, CompactTrigger, EventPayload, HookContext, HookRequest,
+    PermissionMode, SessionStartSource,
+};
+use crate::engine::wire::{
+    AnalyticsBatch, HookNotificationV2, HookRunAnalyticsEvent, HookRunSummaryV2,
+};
+use crate::engine::Engine;
+
+/// The user message a compaction request ends with.
+pub const COMPACTION_PROMPT: &str =
+    "Summarize the conversation so far so that the work can continue from the summary alone.";
+
+/// Where the agent sends model requests and analytics.
+#[derive(Debug, Clone)]
+pub struct Endpoints {
+    /// Base URL ending in `/v1`; requests go to `{base}/responses`.
+    pub model_base_url: String,
+    /// Analytics base; batches go to `{base}/codex/analytics-events/events`. `None`: no analytics.
+    pub analytics_base_url: Option<String>,
+}
+
+/// A child thread's identity and where its parent's transcript is.
+#[derive(Debug, Clone)]
+struct ChildInfo {
+    identity: AgentIdentity,
+    parent_transcript: String,
+    start_pending: bool,
+}
+
+/// One thread: the root session or a subagent.
+struct Thread {
+    thread_id: String,
+    rollout: Rollout,
+    history: Vec<HistoryItem>,
+    pending_start: Option<SessionStartSource>,
+    child: Option<ChildInfo>,
+}
+
+impl Thread {
+    fn transcript(&self) -> String {
+        self.rollout.path().display().to_string()
+    }
+}
+
+/// What one sampling request returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sampled {
+    pub items: Vec<HistoryItem>,
+    pub total_tokens: Option<u64>,
+    /// `response.failed`'s message.
+    pub failed: Option<String>,
+}
+
+/// Plays one session.
+pub struct Agent<'a> {
+    spec: &'a SessionSpec,
+    engine: &'a Engine,
+    env: &'a AgentEnv,
+    endpoints: Endpoints,
+    http: reqwest::Client,
+    calls: BTreeMap<String, ToolCallSpec>,
+    mcp_tools: Vec<String>,
+    timeline: Vec<TimelineEntry>,
+    requests_sent: usize,
+    messages: usize,
+    hook_prompts: usize,
+    /// An automatic compaction deferred to the start of the next turn.
+    compact_before_next_turn: bool,
+}
+
+fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// One `<hook_prompt>` fragment.
+pub fn hook_prompt_fragment(hook_run_id: &str, text: &str) -> String {
+    format!(
+        "<hook_prompt hook_run_id=\"{}\">{}</hook_prompt>",
+        xml_escape(hook_run_id),
+        xml_escape(text)
+    )
+}
+
+fn notification(method: &str, thread_id: &str, turn_id: &str, run: HookRunSummaryV2) -> Value {
+    let params = HookNotificationV2 {
+        thread_id: thread_id.to_owned(),
+        turn_id: Some(turn_id.to_owned()),
+        run,
+    };
+    json!({"method": method, "params": params})
+}
+
+impl<'a> Agent<'a> {
+    pub fn new(
+        spec: &'a SessionSpec,
+        engine: &'a Engine,
+        env: &'a AgentEnv,
+        endpoints: Endpoints,
+    ) -> Agent<'a> {
+        let calls = spec.calls_by_id();
+        let mut mcp_tools: Vec<String> = calls
+            .values()
+            .filter(|c| matches!(c.tool, ToolSpec::Mcp { .. }))
+            .map(|c| model_name(&c.tool))
+            .collect();
+        mcp_tools.sort();
+        mcp_tools.dedup();
+        Agent {
+            spec,
+            engine,
+            env,
+            endpoints,
+            http: reqwest::Client::new(),
+            calls,
+            mcp_tools,
+            timeline: Vec::new(),
+            requests_sent: 0,
+            messages: 0,
+            hook_prompts: 0,
+            compact_before_next_turn: false,
+        }
+    }
+
+    fn now(&self) -> String {
+        rfc3339(self.env.clock.now_unix_secs())
+    }
+
+    fn next_message_id(&mut self) -> String {
+        self.messages += 1;
+        format!("msg-{}", self.messages)
+    }
+
+    /// Plays every step, then closes the session (SessionEnd).
+    pub async fn run(mut self) -> Result<Recording, AgentError> {
+        let spec = self.spec;
+        let meta = json!({
+            "id": spec.thread_id,
+            "timestamp": self.now(),
+            "cwd": spec.cwd,
+            "originator": "hooktape",
+            "model": spec.model,
+            "approval_policy": spec.approval_policy,
+            "instructions": spec.base_instructions,
+        });
+        let rollout = Rollout::create(&self.env.sessions_dir, &spec.thread_id, meta, &self.now())?;
+        let mut thread = Thread {
+            thread_id: spec.thread_id.clone(),
+            rollout,
+            history: Vec::new(),
+            pending_start: Some(spec.start_source),
+            child: None,
+        };
+        let mut last_turn = String::new();
+        for step in &spec.steps {
+            match step {
+                Step::Turn(turn) => {
+                    last_turn = turn.turn_id.clone();
+                    self.run_turn(&mut thread, turn).await?;
+                }
+                Step::Compact { turn_id, .. } => {
+                    last_turn = turn_id.clone();
+                    self.rollout_event(
+                        &thread,
+                        json!({"type": "task_started", "turn_id": turn_id}),
+                    )?;
+                    let end = match self
+                        .compact(&mut thread, turn_id, CompactTrigger::Manual)
+                        .await?
+                    {
+                        Some(aborted) => aborted,
+                        None => TurnEnd::Compacted,
+                    };
+                    self.end_turn(&thread, turn_id, end)?;
+                }
+                Step::Resume => {
+                    self.session_end(&thread, &last_turn).await?;
+                    let rollout = Rollout::open(thread.rollout.path().to_path_buf());
+                    thread.history = rollout.read_history()?;
+                    thread.rollout = rollout;
+                    thread.pending_start = Some(SessionStartSource::Resume);
+                }
+            }
+        }
+        self.session_end(&thread, &last_turn).await?;
+        Ok(Recording {
+            thread_id: spec.thread_id.clone(),
+            transcript_path: thread.transcript(),
+            discovery_warnings: self.engine.warnings().to_vec(),
+            timeline: self.timeline,
+            transcript: thread.rollout.lines()?,
+            analytics: Vec::new(),
+            raw_requests: Vec::new(),
+        })
+    }
+
+    async fn session_end(&mut self, thread: &Thread, turn_id: &str) -> Result<(), AgentError> {
+        let payload = EventPayload::SessionEnd {
+            reason: self.spec.end_reason.clone(),
+        };
+        self.hooks(thread, turn_id, payload, Vec::new(), None)
+            .await?;
+        Ok(())
+    }
+
+    fn context(&self, thread: &Thread, turn_id: &str) -> HookContext {
+        HookContext {
+            session_id: thread.thread_id.clone(),
+            turn_id: turn_id.to_owned(),
+            transcript_path: Some(thread.transcript()),
+            cwd: self.spec.cwd.clone(),
+            model: self.spec.model.clone(),
+            permission_mode: PermissionMode::from_policy(self.spec.approval_policy),
+            agent: thread.child.as_ref().map(|c| c.identity.clone()),
+        }
+    }
+
+    /// Runs one event's hooks: `hook/started` for each selected handler, the runs,
+    /// `hook/completed` for each; records it and posts the analytics batch.
+    async fn hooks(
+        &mut self,
+        thread: &Thread,
+        turn_id: &str,
+        payload: EventPayload,
+        aliases: Vec<String>,
+        run_id_suffix: Option<String>,
+    ) -> Result<EventOutcome, AgentError> {
+        let mut context = self.context(thread, turn_id);
+        if matches!(payload, EventPayload::SubagentStop { .. }) {
+            if let Some(child) = &thread.child {
+                context.transcript_path = Some(child.parent_transcript.clone());
+            }
+        }
+        let request = HookRequest {
+            context,
+            payload,
+            matcher_aliases: aliases,
+            run_id_suffix,
+        };
+        let started: Vec<Value> = self
+            .engine
+            .preview(&request)
+            .iter()
+            .map(|s| notification("hook/started", &thread.thread_id, turn_id, s.into()))
+            .collect();
+        let run = self.engine.run(&request).await;
+        if run.runs.is_empty() {
+            return Ok(run.outcome);
+        }
+        let completed: Vec<Value> = run
+            .runs
+            .iter()
+            .map(|r| {
+                notification(
+                    "hook/completed",
+                    &thread.thread_id,
+                    turn_id,
+                    (&r.summary).into(),
+                )
+            })
+            .collect();
+        let analytics: Vec<HookRunAnalyticsEvent> = run
+            .runs
+            .iter()
+            .map(|r| {
+                HookRunAnalyticsEvent::for_run(
+                    &r.summary,
+                    &thread.thread_id,
+                    turn_id,
+                    &self.spec.model,
+                )
+            })
+            .collect();
+        let runs = run
+            .runs
+            .iter()
+            .map(|r| HookRunRecord {
+                run_id: r.summary.id.clone(),
+                command: r.command.clone(),
+                stdin: r.stdin.clone(),
+                exit: r.exit.clone(),
+                stdout: String::from_utf8_lossy(&r.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&r.stderr).into_owned(),
+                stdout_dropped: r.stdout_dropped,
+                stderr_dropped: r.stderr_dropped,
+                status: r.summary.status.as_str().to_owned(),
+            })
+            .collect();
+        self.timeline.push(TimelineEntry::Hooks(EventRunRecord {
+            event: run.event.config_name().to_owned(),
+            thread_id: thread.thread_id.clone(),
+            turn_id: turn_id.to_owned(),
+            agent_id: thread.child.as_ref().map(|c| c.identity.agent_id.clone()),
+            started,
+            runs,
+            completed,
+        }));
+        self.post_analytics(analytics).await?;
+        Ok(run.outcome)
+    }
+
+    async fn post_analytics(&self, events: Vec<HookRunAnalyticsEvent>) -> Result<(), AgentError> {
+        let Some(base) = &self.endpoints.analytics_base_url else {
+            return Ok(());
+        };
+        let url = format!("{}{ANALYTICS_PATH}", base.trim_end_matches('/'));
+        let response = self
+            .http
+            .post(&url)
+            .json(&AnalyticsBatch { events })
+            .send()
+            .await
+            .map_err(|e| AgentError::Analytics(format!("POST {url}: {e}")))?;
+        if !response.status().is_success() {
+            return Err(AgentError::Analytics(format!(
+                "POST {url}: status {}",
+                response.status()
+            )));
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, thread: &mut Thread, item: HistoryItem) -> Result<(), AgentError> {
+        thread.rollout.item(&self.now(), &item)?;
+        thread.history.push(item);
+        Ok(())
+    }
+
+    fn record_message(
+        &mut self,
+        thread: &mut Thread,
+        role: Role,
+        text: &str,
+    ) -> Result<(), AgentError> {
+        let id = self.next_message_id();
+        self.record(thread, HistoryItem::message(id, role, text))
+    }
+
+    fn record_contexts(
+        &mut self,
+        thread: &mut Thread,
+        contexts: &[String],
+    ) -> Result<(), AgentError> {
+        for context in contexts {
+            self.record_message(thread, Role::Developer, context)?;
+        }
+        Ok(())
+    }
+
+    fn rollout_event(&self, thread: &Thread, payload: Value) -> Result<(), AgentError> {
+        thread.rollout.event(&self.now(), payload)
+    }
+
+    fn end_turn(&mut self, thread: &Thread, turn_id: &str, end: TurnEnd) -> Result<(), AgentError> {
+        let payload = match &end {
+            TurnEnd::Completed {
+                last_assistant_message,
+            } => {
+                json!({"type": "task_complete", "turn_id": turn_id, "last_agent_message": last_assistant_message})
+            }
+            TurnEnd::Compacted => {
+                json!({"type": "task_complete", "turn_id": turn_id, "last_agent_message": null})
+            }
+            other => json!({"type": "turn_aborted", "turn_id": turn_id, "reason": other}),
+        };
+        self.rollout_event(thread, payload)?;
+        self.timeline.push(TimelineEntry::TurnEnd(TurnEndRecord {
+            thread_id: thread.thread_id.clone(),
+            turn_id: turn_id.to_owned(),
+            end,
+        }));
+        Ok(())
+    }
+
+    fn warn(&mut self, thread: &Thread, turn_id: &str, text: &str) -> Result<(), AgentError> {
+        self.rollout_event(thread, json!({"type": "warning", "message": text}))?;
+        self.timeline.push(TimelineEntry::Warning {
+            thread_id: thread.thread_id.clone(),
+            turn_id: turn_id.to_owned(),
+            text: text.to_owned(),
+        });
+        Ok(())
+    }
+
+    async fn run_turn(&mut self, thread: &mut Thread, turn: &TurnSpec) -> Result<(), AgentError> {
+        let end = self
+            .turn(thread, &turn.turn_id, &turn.prompt, &turn.queued)
+            .await?;
+        self.end_turn(thread, &turn.turn_id, end)
+    }
+
+    /// One turn, start to end; returns how it ended.
+    async fn turn(
+        &mut self,
+        thread: &mut Thread,
+        turn_id: &str,
+        prompt: &str,
+        queued: &[QueuedPrompt],
+    ) -> Result<TurnEnd, AgentError> {
+        self.rollout_event(thread, json!({"type": "task_started", "turn_id": turn_id}))?;
+        if self.compact_before_next_turn && thread.child.is_none() {
+            self.compact_before_next_turn = false;
+            if let Some(aborted) = self.compact(thread, turn_id, CompactTrigger::Auto).await? {
+                return Ok(aborted);
+            }
+        }
+        // SessionStart (root) / SubagentStart (child), pending until the first turn.
+        if let Some(child) = thread.child.as_mut().filter(|c| c.start_pending) {
+            child.start_pending = false;
+            let identity = child.identity.clone();
+            let payload = EventPayload::SubagentStart {
+                agent_id: identity.agent_id,
+                agent_type: identity.agent_type,
+            };
+            let outcome = self
+                .hooks(thread, turn_id, payload, Vec::new(), None)
+                .await?;
+            self.record_contexts(thread, &outcome.additional_contexts)?;
+        } else if let Some(source) = thread.pending_start.take() {
+            let payload = EventPayload::SessionStart { source };
+            let outcome = self
+                .hooks(thread, turn_id, payload, Vec::new(), None)
+                .await?;
+            self.record_contexts(thread, &outcome.additional_contexts)?;
+            if outcome.should_stop {
+                return Ok(TurnEnd::StoppedBySessionStart);
+            }
+        }
+        if !self.submit_prompt(thread, turn_id, prompt).await? {
+            return Ok(TurnEnd::BlockedByUserPromptSubmit);
+        }
+
+        let mut queue: Vec<&QueuedPrompt> = queued.iter().collect();
+        let mut made = 0usize;
+        let mut stop_hook_active = false;
+        loop {
+            let sampled = self.sample(thread, turn_id, "sampling", None).await?;
+            made += 1;
+            if let Some(message) = sampled.failed {
+                self.rollout_event(thread, json!({"type": "error", "message": message}))?;
+                return Ok(TurnEnd::Failed { message });
+            }
+            let mut calls = Vec::new();
+            let mut last_message = None;
+            for item in &sampled.items {
+                if let HistoryItem::Message {
+                    role: Role::Assistant,
+                    parts,
+                    ..
+                } = item
+                {
+                    last_message = Some(parts.join(""));
+                }
+                if let Some(call) = ParsedCall::from_item(item) {
+                    calls.push(call);
+                }
+                self.record(thread, item.clone())?;
+            }
+            for call in &calls {
+                self.handle_call(thread, turn_id, call).await?;
+            }
+            // Queued prompts that arrived while this request was answered.
+            let mut accepted_input = false;
+            let (arrived, rest): (Vec<&QueuedPrompt>, Vec<&QueuedPrompt>) =
+                queue.into_iter().partition(|q| q.after_request <= made);
+            queue = rest;
+            for q in arrived {
+                if self.submit_prompt(thread, turn_id, &q.prompt).await? {
+                    accepted_input = true;
+                }
+            }
+            let follow_up = !calls.is_empty() || accepted_input;
+            let over_limit = matches!(
+                (self.spec.auto_compact_token_limit, sampled.total_tokens),
+                (Some(limit), Some(total)) if total >= limit
+            );
+            if over_limit && thread.child.is_none() {
+                if follow_up {
+                    if let Some(aborted) =
+                        self.compact(thread, turn_id, CompactTrigger::Auto).await?
+                    {
+                        return Ok(aborted);
+                    }
+                } else {
+                    self.compact_before_next_turn = true;
+                }
+            }
+            if follow_up {
+                continue;
+            }
+            if let Some(q) = queue.first() {
+                return Err(AgentError::QueuedNeverDelivered {
+                    turn_id: turn_id.to_owned(),
+                    prompt: q.prompt.clone(),
+                    after: q.after_request,
+                    made,
+                });
+            }
+            // Stop / SubagentStop.
+            let payload = match &thread.child {
+                None => EventPayload::Stop {
+                    stop_hook_active,
+                    last_assistant_message: last_message.clone(),
+                },
+                Some(child) => EventPayload::SubagentStop {
+                    agent_transcript_path: Some(thread.transcript()),
+                    stop_hook_active,
+                    agent_id: child.identity.agent_id.clone(),
+                    agent_type: child.identity.agent_type.clone(),
+                    last_assistant_message: last_message.clone(),
+                },
+            };
+            let outcome = self
+                .hooks(thread, turn_id, payload, Vec::new(), None)
+                .await?;
+            self.record_contexts(thread, &outcome.additional_contexts)?;
+            if outcome.should_stop {
+                return Ok(TurnEnd::StoppedByStopHook {
+                    stop_reason: outcome.stop_reason,
+                });
+            }
+            if outcome.should_block {
+                if outcome.continuation_fragments.is_empty() {
+                    self.warn(
+                        thread,
+                        turn_id,
+                        "Stop hook requested continuation without a prompt; ignoring the block.",
+                    )?;
+                } else {
+                    self.hook_prompts += 1;
+                    let parts = outcome
+                        .continuation_fragments
+                        .iter()
+                        .map(|f| hook_prompt_fragment(&f.hook_run_id, &f.text))
+                        .collect();
+                    let item = HistoryItem::Message {
+                        id: Some(format!("hook-prompt-{}", self.hook_prompts)),
+                        role: Role::User,
+                        parts,
+                    };
+                    self.record(thread, item)?;
+                    stop_hook_active = true;
+                    continue;
+                }
+            }
+            return Ok(TurnEnd::Completed {
+                last_assistant_message: last_message,
+            });
+        }
+    }
+
+    /// UserPromptSubmit, then the prompt and contexts. `false`: blocked (contexts kept).
+    async fn submit_prompt(
+        &mut self,
+        thread: &mut Thread,
+        turn_id: &str,
+        prompt: &str,
+    ) -> Result<bool, AgentError> {
+        let payload = EventPayload::UserPromptSubmit {
+            prompt: prompt.to_owned(),
+        };
+        let outcome = self
+            .hooks(thread, turn_id, payload, Vec::new(), None)
+            .await?;
+        if outcome.should_stop {
+            self.record_contexts(thread, &outcome.additional_contexts)?;
+            return Ok(false);
+        }
+        self.record_message(thread, Role::User, prompt)?;
+        self.record_contexts(thread, &outcome.additional_contexts)?;
+        Ok(true)
+    }
+
+    fn request_body(&self, thread: &Thread, extra: Option<&HistoryItem>) -> Value {
+        let mut input = vec![HistoryItem::Message {
+            id: None,
+            role: Role::Developer,
+            parts: vec![self.spec.base_instructions.clone()],
+        }
+        .to_wire(false)];
+        input.extend(thread.history.iter().map(|i| i.to_wire(false)));
+        if let Some(extra) = extra {
+            input.push(extra.to_wire(false));
+        }
+        json!({
+            "model": self.spec.model,
+            "input": input,
+            "tools": tool_definitions(&self.mcp_tools),
+            "tool_choice": "auto",
+            "parallel_tool_calls": true,
+            "reasoning": null,
+            "store": false,
+            "stream": true,
+            "include": [],
+            "prompt_cache_key": thread.thread_id,
+        })
+    }
+
+    /// Sends one request with the whole history and reads the SSE answer.
+    async fn sample(
+        &mut self,
+        thread: &Thread,
+        turn_id: &str,
+        purpose: &str,
+        extra: Option<&HistoryItem>,
+    ) -> Result<Sampled, AgentError> {
+        let body = self.request_body(thread, extra);
+        self.requests_sent += 1;
+        let index = self.requests_sent;
+        let input = compact_input(&body);
+        self.timeline
+            .push(TimelineEntry::ModelRequest(ModelRequestRecord {
+                index,
+                thread_id: thread.thread_id.clone(),
+                turn_id: turn_id.to_owned(),
+                purpose: purpose.to_owned(),
+                input: input.clone(),
+                output: Vec::new(),
+            }));
+        let slot = self.timeline.len() - 1;
+        let url = format!(
+            "{}/responses",
+            self.endpoints.model_base_url.trim_end_matches('/')
+        );
+        let http_err = |e: reqwest::Error| AgentError::Http {
+            index,
+            message: format!("POST {url}: {e}"),
+        };
+        let response = self
+            .http
+            .post(&url)
+            .header("accept", "text/event-stream")
+            .header("authorization", "Bearer hooktape")
+            .header("session_id", &thread.thread_id)
+            .header("x-codex-turn-id", turn_id)
+            .json(&body)
+            .send()
+            .await
+            .map_err(http_err)?;
+        let status = response.status();
+        let exhausted = response.headers().contains_key(SCRIPT_EXHAUSTED_HEADER);
+        let text = response.text().await.map_err(http_err)?;
+        if exhausted {
+            return Err(AgentError::ScriptOverrun {
+                index,
+                thread_id: thread.thread_id.clone(),
+                turn_id: turn_id.to_owned(),
+                request: indent(&input),
+                script: text,
+            });
+        }
+        if !status.is_success() {
+            return Err(AgentError::Http {
+                index,
+                message: format!("status {status}: {text}"),
+            });
+        }
+        let sampled = parse_sse(&text).map_err(|message| AgentError::Stream { index, message })?;
+        if let Some(TimelineEntry::ModelRequest(record)) = self.timeline.get_mut(slot) {
+            record.output = sampled
+                .items
+                .iter()
+                .map(|i| compact_line(&i.to_wire(false)))
+                .chain(sampled.failed.iter().map(|m| format!("failed: {m}")))
+                .collect();
+        }
+        Ok(sampled)
+    }
+
+    async fn handle_call(
+        &mut self,
+        thread: &mut Thread,
+        turn_id: &str,
+        call: &ParsedCall,
+    ) -> Result<(), AgentError> {
+        let tool_err = |message: String| AgentError::Tool {
+            call_id: call.call_id.clone(),
+            message,
+        };
+        let scripted = self.calls.get(&call.call_id).cloned().ok_or_else(|| {
+            tool_err("the model made a call the script does not define".to_owned())
+        })?;
+        let kind = classify(call).map_err(tool_err)?;
+        let mut record = ToolCallRecord {
+            thread_id: thread.thread_id.clone(),
+            turn_id: turn_id.to_owned(),
+            call_id: call.call_id.clone(),
+            name: call.name.clone(),
+            hook_tool_name: None,
+            asked_user: false,
+            executed: false,
+            disposition: String::new(),
+            output_to_model: String::new(),
+        };
+        let output = match kind {
+            ToolKind::Plan => {
+                record.executed = true;
+                record.disposition = "no_hooks".to_owned();
+                "Plan updated".to_owned()
+            }
+            ToolKind::Unsupported => {
+                record.disposition = "unsupported".to_owned();
+                format!("unsupported call: {}", call.name)
+            }
+            ToolKind::SpawnAgent => {
+                let ToolSpec::SpawnAgent(child) = &scripted.tool else {
+                    return Err(tool_err(
+                        "spawn_agent call without a scripted child".to_owned(),
+                    ));
+                };
+                record.executed = true;
+                record.disposition = "subagent".to_owned();
+                self.run_child(thread, child).await?
+            }
+            ToolKind::Hooked {
+                tool_name,
+                tool_input,
+                aliases,
+                justification,
+                kind,
+            } => {
+                record.hook_tool_name = Some(tool_name.clone());
+                self.hooked_call(
+                    thread,
+                    turn_id,
+                    call,
+                    &scripted.result,
+                    HookedCall {
+                        tool_name,
+                        tool_input,
+                        aliases,
+                        justification,
+                        kind,
+                    },
+                    &mut record,
+                )
+                .await?
+            }
+        };
+        record.output_to_model = output.clone();
+        self.record(thread, call.output_item(output))?;
+        self.timeline.push(TimelineEntry::ToolCall(record));
+        Ok(())
+    }
+
+    /// PreToolUse → PermissionRequest (when asked) → execution → PostToolUse; returns the
+    /// output the model gets.
+    async fn hooked_call(
+        &mut self,
+        thread: &mut Thread,
+        turn_id: &str,
+        call: &ParsedCall,
+        result: &ToolResult,
+        tool: HookedCall,
+        record: &mut ToolCallRecord,
+    ) -> Result<String, AgentError> {
+        let pre = EventPayload::PreToolUse {
+            tool_name: tool.tool_name.clone(),
+            tool_input: tool.tool_input.clone(),
+            tool_use_id: call.call_id.clone(),
+        };
+        let outcome = self
+            .hooks(thread, turn_id, pre, tool.aliases.clone(), None)
+            .await?;
+        if outcome.should_block {
+            record.disposition = "blocked_by_pre_tool_use".to_owned();
+            let reason = outcome.block_reason.unwrap_or_default();
+            return Ok(blocked_text(&tool.tool_name, &tool.tool_input, &reason));
+        }
+
+        let asks = match self.spec.approval_policy {
+            ApprovalPolicy::Never => false,
+            ApprovalPolicy::Untrusted => true,
+            ApprovalPolicy::OnRequest | ApprovalPolicy::OnFailure => result.needs_approval,
+        };
+        if asks {
+            let tool_input = match tool.kind {
+                HookedKind::Bash => {
+                    let mut input = json!({"command": tool.tool_input.get("command").cloned().unwrap_or(Value::Null)});
+                    if let (Some(d), Some(m)) = (&tool.justification, input.as_object_mut()) {
+                        m.insert("description".into(), d.clone().into());
+                    }
+                    input
+                }
+                HookedKind::ApplyPatch | HookedKind::Mcp => tool.tool_input.clone(),
+            };
+            let payload = EventPayload::PermissionRequest {
+                tool_name: tool.tool_name.clone(),
+                tool_input,
+            };
+            let outcome = self
+                .hooks(
+                    thread,
+                    turn_id,
+                    payload,
+                    tool.aliases.clone(),
+                    Some(call.call_id.clone()),
+                )
+                .await?;
+            match outcome.permission {
+                Some(PermissionDecision::Allow) => {}
+                Some(PermissionDecision::Deny { message }) => {
+                    record.disposition = "denied_by_permission_request".to_owned();
+                    return Ok(message);
+                }
+                None => {
+                    record.asked_user = true;
+                    if result.user_decision == UserDecision::Deny {
+                        record.disposition = "denied_by_user".to_owned();
+                        return Ok(format!("{} rejected by user", tool.tool_name));
+                    }
+                }
+            }
+        }
+
+        record.executed = true;
+        record.disposition = "executed".to_owned();
+        let success = result.exit_code == 0;
+        let (tool_response, mut output) = match tool.kind {
+            HookedKind::Mcp => {
+                let v = mcp_result(&result.output, !success);
+                let text = v.to_string();
+                (v, text)
+            }
+            HookedKind::Bash if !success => (
+                Value::String(result.output.clone()),
+                format!(
+                    "Exit code: {}\nOutput:\n{}",
+                    result.exit_code, result.output
+                ),
+            ),
+            HookedKind::Bash | HookedKind::ApplyPatch => {
+                (Value::String(result.output.clone()), result.output.clone())
+            }
+        };
+        if success {
+            let post = EventPayload::PostToolUse {
+                tool_name: tool.tool_name.clone(),
+                tool_input: tool.tool_input.clone(),
+                tool_response,
+                tool_use_id: call.call_id.clone(),
+            };
+            let outcome = self
+                .hooks(thread, turn_id, post, tool.aliases, None)
+                .await?;
+            self.record_contexts(thread, &outcome.additional_contexts)?;
+            if outcome.should_stop {
+                output = outcome
+                    .feedback_message
+                    .or(outcome.stop_reason)
+                    .unwrap_or_else(|| "PostToolUse hook stopped execution".to_owned());
+            } else if let Some(feedback) = outcome.feedback_message {
+                output = feedback;
+            }
+        }
+        Ok(output)
+    }
+
+    /// Plays a thread-spawned subagent's one turn; returns its last message.
+    async fn run_child(
+        &mut self,
+        parent: &Thread,
+        child: &ChildSpec,
+    ) -> Result<String, AgentError> {
+        let meta = json!({
+            "id": child.agent_id,
+            "timestamp": self.now(),
+            "cwd": self.spec.cwd,
+            "originator": "hooktape",
+            "model": self.spec.model,
+            "parent_thread_id": parent.thread_id,
+            "agent_type": child.agent_type,
+        });
+        let rollout = Rollout::create(&self.env.sessions_dir, &child.agent_id, meta, &self.now())?;
+        let mut thread = Thread {
+            thread_id: child.agent_id.clone(),
+            rollout,
+            history: Vec::new(),
+            pending_start: None,
+            child: Some(ChildInfo {
+                identity: AgentIdentity {
+                    agent_id: child.agent_id.clone(),
+                    agent_type: child.agent_type.clone(),
+                },
+                parent_transcript: parent.transcript(),
+                start_pending: true,
+            }),
+        };
+        let end = Box::pin(self.turn(&mut thread, &child.turn_id, &child.message, &[])).await?;
+        let last = match &end {
+            TurnEnd::Completed {
+                last_assistant_message,
+            } => last_assistant_message.clone().unwrap_or_default(),
+            _ => String::new(),
+        };
+        self.end_turn(&thread, &child.turn_id, end)?;
+        Ok(last)
+    }
+
+    /// PreCompact → compaction request → history replaced → PostCompact → SessionStart
+    /// `compact` pending. `Some(end)`: aborted, the turn ends so.
+    async fn compact(
+        &mut self,
+        thread: &mut Thread,
+        turn_id: &str,
+        trigger: CompactTrigger,
+    ) -> Result<Option<TurnEnd>, AgentError> {
+        let outcome = self
+            .hooks(
+                thread,
+                turn_id,
+                EventPayload::PreCompact { trigger },
+                Vec::new(),
+                None,
+            )
+            .await?;
+        if outcome.should_stop {
+            return Ok(Some(TurnEnd::CompactionAborted {
+                event: "PreCompact".to_owned(),
+                reason: outcome
+                    .stop_reason
+                    .unwrap_or_else(|| "PreCompact hook stopped execution".to_owned()),
+            }));
+        }
+        let prompt = HistoryItem::Message {
+            id: None,
+            role: Role::User,
+            parts: vec![COMPACTION_PROMPT.to_owned()],
+        };
+        let sampled = self
+            .sample(thread, turn_id, "compaction", Some(&prompt))
+            .await?;
+        if let Some(message) = sampled.failed {
+            return Ok(Some(TurnEnd::Failed { message }));
+        }
+        let summary: Vec<String> = sampled
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                HistoryItem::Message {
+                    role: Role::Assistant,
+                    parts,
+                    ..
+                } => Some(parts.join("")),
+                _ => None,
+            })
+            .collect();
+        let mut replacement: Vec<HistoryItem> = thread
+            .history
+            .iter()
+            .filter(|i| {
+                matches!(
+                    i,
+                    HistoryItem::Message {
+                        role: Role::User,
+                        ..
+                    }
+                )
+            })
+            .cloned()
+            .collect();
+        let id = self.next_message_id();
+        replacement.push(HistoryItem::message(id, Role::User, summary.join("\n")));
+        let wire: Vec<Value> = replacement.iter().map(|i| i.to_wire(true)).collect();
+        thread.rollout.append(
+            &self.now(),
+            "compacted",
+            json!({"message": summary.join("\n"), "replacement_history": wire}),
+        )?;
+        thread.history = replacement;
+        let outcome = self
+            .hooks(
+                thread,
+                turn_id,
+                EventPayload::PostCompact { trigger },
+                Vec::new(),
+                None,
+            )
+            .await?;
+        if thread.child.is_none() {
+            thread.pending_start = Some(SessionStartSource::Compact);
+        }
+        if outcome.should_stop {
+            return Ok(Some(TurnEnd::CompactionAborted {
+                event: "PostCompact".to_owned(),
+                reason: outcome
+                    .stop_reason
+                    .unwrap_or_else(|| "PostCompact hook stopped execution".to_owned()),
+            }));
+        }
+        Ok(None)
+    }
+}
+
+struct HookedCall {
+    tool_name: String,
+    tool_input: Value,
+    aliases: Vec<String>,
+    justification: Option<String>,
+    kind: HookedKind,
+}
+
+/// Parses a Responses-API SSE body: output items from `response.output_item.done`, usage
+/// from `response.completed`; `response.failed` gives the failure message. A stream without
+/// `response.completed` or `response.failed` is an error.
+pub fn parse_sse(text: &str) -> Result<Sampled, String> {
+    let mut items = Vec::new();
+    let mut total_tokens = None;
+    let mut finished = false;
+    let mut failed = None;
+    for block in text.split("\n\n").filter(|b| !b.trim().is_empty()) {
+        let data: String = block
+            .lines()
+            .filter_map(|l| l.strip_prefix("data:"))
+            .map(str::trim_start)
+            .collect::<Vec<_>>()
+            .join("\n");
+        if data.is_empty() {
+            continue;
+        }
+        let event: Value = serde_json::from_str(&data)
+            .map_err(|e| format!("event data is not JSON ({e}): {data}"))?;
+        match event.get("type").and_then(Value::as_str) {
+            Some("response.output_item.done") => {
+                let item = event
+                    .get("item")
+                    .ok_or_else(|| format!("output_item.done without item: {data}"))?;
+                items.push(
+                    HistoryItem::from_wire(item)
+                        .ok_or_else(|| format!("unknown output item: {item}"))?,
+                );
+            }
+            Some("response.completed") => {
+                finished = true;
+                total_tokens = event
+                    .pointer("/response/usage/total_tokens")
+                    .and_then(Value::as_u64);
+            }
+            Some("response.failed") => {
+                finished = true;
+                failed = Some(
+                    event
+                        .pointer("/response/error/message")
+                        .and_then(Value::as_str)
+                        .unwrap_or("response failed")
+                        .to_owned(),
+                );
+            }
+            _ => {}
+        }
+    }
+    if !finished {
+        return Err("stream disconnected before completion".to_owned());
+    }
+    Ok(Sampled {
+        items,
+        total_tokens,
+        failed,
+    })
+}

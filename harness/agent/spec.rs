@@ -1,0 +1,309 @@
+//! The session spec: plain Rust values saying what the user types, what the scripted model
+//! answers and what each tool call returns. The agent plays it; it knows nothing of any file
+//! format (the scenario layer maps its files onto these types).
+//!
+//! Model responses form ONE first-in-first-out script, consumed one per sampling request in
+//! the order the agent sends them. [`SessionSpec::model_script`] flattens the spec into that
+//! order: each step's responses in order, and right after a response that calls
+//! `spawn_agent`, the child's responses (recursively). Compaction summaries are responses
+//! too (a manual [`Step::Compact`] carries its own; an automatic compaction consumes the
+//! next response of the turn that triggered it).
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+pub use crate::engine::request::{ApprovalPolicy, SessionStartSource};
+
+/// A whole session: its identity, settings and the steps to play.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SessionSpec {
+    /// The thread (session) id: `session_id` on hook stdin, `prompt_cache_key`, rollout name.
+    pub thread_id: String,
+    /// The model slug sent to the model and to hooks.
+    pub model: String,
+    /// The turn cwd (absolute path; hooks run there).
+    pub cwd: String,
+    #[serde(default)]
+    pub approval_policy: ApprovalPolicy,
+    /// The base instructions, sent as the first developer message of every request.
+    #[serde(default = "default_instructions")]
+    pub base_instructions: String,
+    /// SessionStart source pending at session creation (`startup` for a new thread).
+    #[serde(default = "default_source")]
+    pub start_source: SessionStartSource,
+    /// Automatic compaction: when a response's scripted `usage.total_tokens` reaches this
+    /// limit, the agent compacts (PreCompact → summary request → PostCompact).
+    #[serde(default)]
+    pub auto_compact_token_limit: Option<u64>,
+    /// `reason` of the SessionEnd fired when the session closes.
+    #[serde(default = "default_end_reason")]
+    pub end_reason: String,
+    pub steps: Vec<Step>,
+}
+
+fn default_instructions() -> String {
+    "You are a coding agent running in hooktape's scripted session.".to_owned()
+}
+fn default_source() -> SessionStartSource {
+    SessionStartSource::Startup
+}
+fn default_end_reason() -> String {
+    "exit".to_owned()
+}
+
+/// One step of the session, in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Step {
+    /// A user turn.
+    Turn(TurnSpec),
+    /// A manual compaction (`/compact`), its own turn.
+    Compact {
+        turn_id: String,
+        /// The answer to the compaction request; its assistant message text is the summary.
+        summary: ModelResponse,
+    },
+    /// Close the thread (SessionEnd) and resume it from its rollout file: history is read
+    /// back, SessionStart source `resume` is pending.
+    Resume,
+}
+
+/// One user turn.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TurnSpec {
+    pub turn_id: String,
+    /// The prompt the user submits.
+    pub prompt: String,
+    /// Prompts typed while the turn runs, each checked by UserPromptSubmit with this turn's id.
+    #[serde(default)]
+    pub queued: Vec<QueuedPrompt>,
+    /// The model's answers, one per sampling request of this turn (FIFO, see module docs).
+    pub responses: Vec<ModelResponse>,
+}
+
+/// A prompt queued mid-turn: it arrives once sampling request `after_request` (1-based,
+/// counted within the turn) has been answered, and is taken before the next request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct QueuedPrompt {
+    pub after_request: usize,
+    pub prompt: String,
+}
+
+/// One scripted model answer (one SSE stream).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+pub struct ModelResponse {
+    /// `response.id`; defaults to `resp-{n}` (n = 1-based position in the script).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Output items, in order.
+    #[serde(default)]
+    pub output: Vec<OutputItem>,
+    /// Usage reported in `response.completed` (drives automatic compaction).
+    #[serde(default)]
+    pub usage: Option<Usage>,
+    /// Fail the stream with `response.failed` carrying this message.
+    #[serde(default)]
+    pub failed: Option<String>,
+}
+
+impl ModelResponse {
+    /// A response with one assistant message.
+    pub fn message(text: impl Into<String>) -> Self {
+        ModelResponse {
+            output: vec![OutputItem::Message { text: text.into() }],
+            ..ModelResponse::default()
+        }
+    }
+
+    /// A response with the given tool calls.
+    pub fn calls(calls: Vec<ToolCallSpec>) -> Self {
+        ModelResponse {
+            output: calls.into_iter().map(OutputItem::Call).collect(),
+            ..ModelResponse::default()
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Usage {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub total_tokens: u64,
+}
+
+/// One output item of a model response.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OutputItem {
+    /// An assistant message (`output_text`).
+    Message { text: String },
+    /// A tool call and its scripted result.
+    Call(ToolCallSpec),
+}
+
+/// A tool call the model makes, with what happens when it is executed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ToolCallSpec {
+    /// The model's call id (`tool_use_id` on hook stdin). Must not be empty.
+    pub call_id: String,
+    pub tool: ToolSpec,
+    /// The scripted execution result. Ignored for `update_plan`, unknown tools and
+    /// `spawn_agent` (whose output is the child's last message).
+    #[serde(default)]
+    pub result: ToolResult,
+}
+
+/// Which tool, with its arguments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "name", rename_all = "snake_case")]
+pub enum ToolSpec {
+    /// `shell` function call, `{"command": [argv], "justification"?}`; hooks see `Bash` with
+    /// the shell-quoted joined argv.
+    Shell {
+        argv: Vec<String>,
+        #[serde(default)]
+        justification: Option<String>,
+    },
+    /// `shell_command` function call, `{"command": "<raw>", "justification"?}`; hooks see `Bash`.
+    ShellCommand {
+        command: String,
+        #[serde(default)]
+        justification: Option<String>,
+    },
+    /// A `local_shell_call` output item (`action.command` = argv); hooks see `Bash`.
+    LocalShell { argv: Vec<String> },
+    /// Unified exec `exec_command`, `{"cmd": "<raw>", "justification"?}`; hooks see `Bash`.
+    ExecCommand {
+        cmd: String,
+        #[serde(default)]
+        justification: Option<String>,
+    },
+    /// `apply_patch` custom (freeform) tool call; hooks see `apply_patch` (aliases `Write`, `Edit`).
+    ApplyPatch { patch: String },
+    /// An MCP tool, model-visible as `mcp__{server}__{tool}`; `arguments` is the raw JSON text.
+    Mcp {
+        server: String,
+        tool: String,
+        #[serde(default)]
+        arguments: String,
+    },
+    /// `update_plan`: fires no hooks; output `Plan updated`.
+    UpdatePlan {
+        #[serde(default)]
+        arguments: String,
+    },
+    /// `spawn_agent`: runs a child agent; its output to the parent is the child's last message.
+    SpawnAgent(ChildSpec),
+    /// Any other function call; the model gets `unsupported call: <name>`, no hook fires.
+    Other {
+        tool_name: String,
+        #[serde(default)]
+        arguments: String,
+    },
+}
+
+/// A thread-spawned subagent played inside a `spawn_agent` call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ChildSpec {
+    /// The child thread id (`agent_id` on hook stdin).
+    pub agent_id: String,
+    /// The spawn role (`agent_type`).
+    pub agent_type: String,
+    /// The child's one turn id.
+    pub turn_id: String,
+    /// The task message given to the child (its user message).
+    pub message: String,
+    /// The child's model answers; spliced into the FIFO right after the spawning response.
+    pub responses: Vec<ModelResponse>,
+}
+
+/// What executing a tool call yields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ToolResult {
+    /// 0 = success (PostToolUse runs only then).
+    #[serde(default)]
+    pub exit_code: i32,
+    /// The output text the tool produced.
+    #[serde(default)]
+    pub output: String,
+    /// Whether the agent would ask for approval (`on-request`/`on-failure` policies).
+    #[serde(default)]
+    pub needs_approval: bool,
+    /// What the user answers if asked (no PermissionRequest verdict).
+    #[serde(default)]
+    pub user_decision: UserDecision,
+}
+
+impl Default for ToolResult {
+    fn default() -> Self {
+        ToolResult {
+            exit_code: 0,
+            output: String::new(),
+            needs_approval: false,
+            user_decision: UserDecision::Approve,
+        }
+    }
+}
+
+impl ToolResult {
+    pub fn ok(output: impl Into<String>) -> Self {
+        ToolResult {
+            output: output.into(),
+            ..ToolResult::default()
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UserDecision {
+    #[default]
+    Approve,
+    Deny,
+}
+
+impl SessionSpec {
+    /// Every scripted response in the order the agent is expected to consume them.
+    pub fn model_script(&self) -> Vec<ModelResponse> {
+        let mut out = Vec::new();
+        for step in &self.steps {
+            match step {
+                Step::Turn(turn) => push_responses(&turn.responses, &mut out),
+                Step::Compact { summary, .. } => {
+                    push_responses(std::slice::from_ref(summary), &mut out)
+                }
+                Step::Resume => {}
+            }
+        }
+        out
+    }
+
+    /// Every call id in the spec mapped to its call (children included), for lookups.
+    pub fn calls_by_id(&self) -> BTreeMap<String, ToolCallSpec> {
+        self.model_script()
+            .iter()
+            .flat_map(|r| r.output.iter())
+            .filter_map(|item| match item {
+                OutputItem::Call(call) => Some((call.call_id.clone(), call.clone())),
+                OutputItem::Message { .. } => None,
+            })
+            .collect()
+    }
+}
+
+fn push_responses(responses: &[ModelResponse], out: &mut Vec<ModelResponse>) {
+    for response in responses {
+        out.push(response.clone());
+        for item in &response.output {
+            if let OutputItem::Call(ToolCallSpec {
+                tool: ToolSpec::SpawnAgent(child),
+                ..
+            }) = item
+            {
+                push_responses(&child.responses, out);
+            }
+        }
+    }
+}

@@ -1,0 +1,372 @@
+//! Tools: how a scripted call looks on the wire, how hooks see it (`tool_name`,
+//! `tool_input`, matcher aliases), and the texts the model gets back.
+
+use serde_json::{json, Value};
+
+use super::history::HistoryItem;
+use super::spec::{ChildSpec, ToolSpec};
+
+/// Joins argv into one shell command line, quoting each word that needs it, exactly as
+/// Codex does (`shlex::try_join`: `it's` becomes `"it's"`).
+pub fn shell_join(argv: &[String]) -> String {
+    // The `shlex` crate is what Codex joins argv with; a word it cannot quote (a NUL byte)
+    // falls back to a plain space join, as there.
+    shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_else(|_| argv.join(" "))
+}
+
+/// The model-visible tool name of a call.
+pub fn model_name(tool: &ToolSpec) -> String {
+    match tool {
+        ToolSpec::Shell { .. } => "shell".to_owned(),
+        ToolSpec::ShellCommand { .. } => "shell_command".to_owned(),
+        ToolSpec::LocalShell { .. } => "local_shell".to_owned(),
+        ToolSpec::ExecCommand { .. } => "exec_command".to_owned(),
+        ToolSpec::ApplyPatch { .. } => "apply_patch".to_owned(),
+        ToolSpec::Mcp { server, tool, .. } => format!("mcp__{server}__{tool}"),
+        ToolSpec::UpdatePlan { .. } => "update_plan".to_owned(),
+        ToolSpec::SpawnAgent(_) => "spawn_agent".to_owned(),
+        ToolSpec::Other { tool_name, .. } => tool_name.clone(),
+    }
+}
+
+fn with_justification(mut v: Value, justification: &Option<String>) -> String {
+    if let (Some(j), Some(m)) = (justification, v.as_object_mut()) {
+        m.insert("justification".into(), j.clone().into());
+    }
+    v.to_string()
+}
+
+fn raw_or_empty_object(arguments: &str) -> String {
+    if arguments.trim().is_empty() {
+        "{}".to_owned()
+    } else {
+        arguments.to_owned()
+    }
+}
+
+/// The output item the scripted model emits for a call.
+pub fn call_item(call_id: &str, tool: &ToolSpec) -> HistoryItem {
+    let function = |arguments: String| HistoryItem::FunctionCall {
+        name: model_name(tool),
+        arguments,
+        call_id: call_id.to_owned(),
+    };
+    match tool {
+        ToolSpec::Shell {
+            argv,
+            justification,
+        } => function(with_justification(json!({"command": argv}), justification)),
+        ToolSpec::ShellCommand {
+            command,
+            justification,
+        } => function(with_justification(
+            json!({"command": command}),
+            justification,
+        )),
+        ToolSpec::ExecCommand { cmd, justification } => {
+            function(with_justification(json!({"cmd": cmd}), justification))
+        }
+        ToolSpec::LocalShell { argv } => HistoryItem::LocalShellCall {
+            call_id: call_id.to_owned(),
+            argv: argv.clone(),
+        },
+        ToolSpec::ApplyPatch { patch } => HistoryItem::CustomToolCall {
+            name: "apply_patch".to_owned(),
+            input: patch.clone(),
+            call_id: call_id.to_owned(),
+        },
+        ToolSpec::Mcp { arguments, .. }
+        | ToolSpec::UpdatePlan { arguments }
+        | ToolSpec::Other { arguments, .. } => function(raw_or_empty_object(arguments)),
+        ToolSpec::SpawnAgent(ChildSpec {
+            agent_type,
+            message,
+            ..
+        }) => function(json!({"agent_type": agent_type, "message": message}).to_string()),
+    }
+}
+
+/// A call as the agent parsed it from the model's stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedCall {
+    pub call_id: String,
+    pub name: String,
+    /// Freeform input (custom tools) or JSON arguments text (function calls).
+    pub payload: String,
+    /// argv of a `local_shell_call`.
+    pub argv: Option<Vec<String>>,
+    pub custom: bool,
+}
+
+impl ParsedCall {
+    pub fn from_item(item: &HistoryItem) -> Option<ParsedCall> {
+        match item {
+            HistoryItem::FunctionCall {
+                name,
+                arguments,
+                call_id,
+            } => Some(ParsedCall {
+                call_id: call_id.clone(),
+                name: name.clone(),
+                payload: arguments.clone(),
+                argv: None,
+                custom: false,
+            }),
+            HistoryItem::CustomToolCall {
+                name,
+                input,
+                call_id,
+            } => Some(ParsedCall {
+                call_id: call_id.clone(),
+                name: name.clone(),
+                payload: input.clone(),
+                argv: None,
+                custom: true,
+            }),
+            HistoryItem::LocalShellCall { call_id, argv } => Some(ParsedCall {
+                call_id: call_id.clone(),
+                name: "local_shell".to_owned(),
+                payload: String::new(),
+                argv: Some(argv.clone()),
+                custom: false,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The output item carrying `output` back to the model.
+    pub fn output_item(&self, output: String) -> HistoryItem {
+        if self.custom {
+            HistoryItem::CustomToolCallOutput {
+                call_id: self.call_id.clone(),
+                output,
+            }
+        } else {
+            HistoryItem::FunctionCallOutput {
+                call_id: self.call_id.clone(),
+                output,
+            }
+        }
+    }
+}
+
+/// Which family a call belongs to, as far as hooks are concerned.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ToolKind {
+    /// Fires tool hooks with this canonical name, input and matcher aliases.
+    Hooked {
+        tool_name: String,
+        tool_input: Value,
+        aliases: Vec<String>,
+        /// The justification (Bash PermissionRequest `description`).
+        justification: Option<String>,
+        kind: HookedKind,
+    },
+    /// `update_plan`: handled, no hooks.
+    Plan,
+    /// `spawn_agent`.
+    SpawnAgent,
+    /// Anything else: `unsupported call: <name>`, no hooks.
+    Unsupported,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HookedKind {
+    Bash,
+    ApplyPatch,
+    Mcp,
+}
+
+/// Classifies a parsed call. Errors are argument texts the agent cannot read.
+pub fn classify(call: &ParsedCall) -> Result<ToolKind, String> {
+    let args = || -> Result<Value, String> {
+        serde_json::from_str(&call.payload).map_err(|e| {
+            format!(
+                "arguments of {} call {} are not JSON: {e}",
+                call.name, call.call_id
+            )
+        })
+    };
+    let justification = |v: &Value| {
+        v.get("justification")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let bash = |command: String, justification: Option<String>| ToolKind::Hooked {
+        tool_name: "Bash".to_owned(),
+        tool_input: json!({ "command": command }),
+        aliases: Vec::new(),
+        justification,
+        kind: HookedKind::Bash,
+    };
+    Ok(match call.name.as_str() {
+        "local_shell" => bash(shell_join(call.argv.as_deref().unwrap_or(&[])), None),
+        "shell" => {
+            let v = args()?;
+            let argv: Vec<String> = v
+                .get("command")
+                .and_then(Value::as_array)
+                .ok_or_else(|| format!("shell call {}: `command` is not an array", call.call_id))?
+                .iter()
+                .map(|a| {
+                    a.as_str()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| a.to_string())
+                })
+                .collect();
+            bash(shell_join(&argv), justification(&v))
+        }
+        "shell_command" | "exec_command" => {
+            let v = args()?;
+            let key = if call.name == "shell_command" {
+                "command"
+            } else {
+                "cmd"
+            };
+            let command = v.get(key).and_then(Value::as_str).ok_or_else(|| {
+                format!(
+                    "{} call {}: `{key}` is not a string",
+                    call.name, call.call_id
+                )
+            })?;
+            bash(command.to_owned(), justification(&v))
+        }
+        "apply_patch" => ToolKind::Hooked {
+            tool_name: "apply_patch".to_owned(),
+            tool_input: json!({ "command": call.payload }),
+            aliases: vec!["Write".to_owned(), "Edit".to_owned()],
+            justification: None,
+            kind: HookedKind::ApplyPatch,
+        },
+        "update_plan" => ToolKind::Plan,
+        "spawn_agent" => ToolKind::SpawnAgent,
+        name if is_mcp_name(name) => ToolKind::Hooked {
+            tool_name: name.to_owned(),
+            tool_input: mcp_input(&call.payload),
+            aliases: Vec::new(),
+            justification: None,
+            kind: HookedKind::Mcp,
+        },
+        _ => ToolKind::Unsupported,
+    })
+}
+
+fn is_mcp_name(name: &str) -> bool {
+    name.strip_prefix("mcp__")
+        .and_then(|rest| rest.split_once("__"))
+        .is_some_and(|(server, tool)| !server.is_empty() && !tool.is_empty())
+}
+
+/// MCP `tool_input`: parsed JSON arguments; blank → `{}`; unparseable → the raw string.
+pub fn mcp_input(arguments: &str) -> Value {
+    if arguments.trim().is_empty() {
+        return json!({});
+    }
+    serde_json::from_str(arguments).unwrap_or_else(|_| Value::String(arguments.to_owned()))
+}
+
+/// The serialized MCP `CallToolResult` for a scripted result.
+pub fn mcp_result(output: &str, is_error: bool) -> Value {
+    json!({
+        "content": [{"type": "text", "text": output}],
+        "structuredContent": null,
+        "isError": is_error,
+    })
+}
+
+/// The text the model gets when PreToolUse blocks a call.
+pub fn blocked_text(tool_name: &str, tool_input: &Value, reason: &str) -> String {
+    match (tool_name, tool_input.get("command").and_then(Value::as_str)) {
+        ("Bash" | "apply_patch", Some(command)) => {
+            format!("Command blocked by PreToolUse hook: {reason}. Command: {command}")
+        }
+        _ => format!("Tool call blocked by PreToolUse hook: {reason}. Tool: {tool_name}"),
+    }
+}
+
+/// The tool definitions sent with every request (`tools`).
+pub fn tool_definitions(mcp_tools: &[String]) -> Value {
+    let function = |name: &str, description: &str, parameters: Value| json!({"type": "function", "name": name, "description": description, "strict": false, "parameters": parameters});
+    let mut tools = vec![
+        function(
+            "shell",
+            "Runs a command (argv).",
+            json!({"type": "object", "properties": {"command": {"type": "array", "items": {"type": "string"}}, "justification": {"type": "string"}}, "required": ["command"]}),
+        ),
+        function(
+            "shell_command",
+            "Runs a shell command line.",
+            json!({"type": "object", "properties": {"command": {"type": "string"}, "justification": {"type": "string"}}, "required": ["command"]}),
+        ),
+        function(
+            "exec_command",
+            "Runs a command in a PTY.",
+            json!({"type": "object", "properties": {"cmd": {"type": "string"}, "justification": {"type": "string"}}, "required": ["cmd"]}),
+        ),
+        json!({"type": "custom", "name": "apply_patch", "description": "Edits files with a patch.", "format": {"type": "text"}}),
+        json!({"type": "local_shell"}),
+        function(
+            "update_plan",
+            "Updates the task plan.",
+            json!({"type": "object", "properties": {"plan": {"type": "array"}}}),
+        ),
+        function(
+            "spawn_agent",
+            "Spawns a subagent.",
+            json!({"type": "object", "properties": {"agent_type": {"type": "string"}, "message": {"type": "string"}}, "required": ["message"]}),
+        ),
+    ];
+    for name in mcp_tools {
+        tools.push(function(name, "MCP tool.", json!({"type": "object"})));
+    }
+    Value::Array(tools)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(words: &[&str]) -> Vec<String> {
+        words.iter().map(|w| (*w).to_owned()).collect()
+    }
+
+    #[test]
+    fn shell_join_quotes_only_what_needs_it() {
+        assert_eq!(
+            shell_join(&v(&["ls", "-la", "/tmp/x.txt"])),
+            "ls -la /tmp/x.txt"
+        );
+        assert_eq!(shell_join(&v(&["echo", "a b", ""])), "echo 'a b' ''");
+        assert_eq!(shell_join(&v(&["echo", "it's"])), "echo \"it's\"");
+        assert_eq!(
+            shell_join(&v(&["sh", "-c", "x=$HOME; echo $x"])),
+            "sh -c 'x=$HOME; echo $x'"
+        );
+    }
+
+    #[test]
+    fn mcp_input_rules() {
+        assert_eq!(mcp_input("  "), json!({}));
+        assert_eq!(mcp_input(r#"{"a":1}"#), json!({"a": 1}));
+        assert_eq!(mcp_input("not json"), json!("not json"));
+    }
+
+    #[test]
+    fn mcp_names() {
+        assert!(is_mcp_name("mcp__rmcp__echo"));
+        assert!(!is_mcp_name("mcp__rmcp"));
+        assert!(!is_mcp_name("mcp____x"));
+    }
+
+    #[test]
+    fn blocked_texts() {
+        assert_eq!(
+            blocked_text("Bash", &json!({"command": "rm -rf /"}), "no"),
+            "Command blocked by PreToolUse hook: no. Command: rm -rf /"
+        );
+        assert_eq!(
+            blocked_text("mcp__rmcp__echo", &json!({"x": 1}), "no"),
+            "Tool call blocked by PreToolUse hook: no. Tool: mcp__rmcp__echo"
+        );
+    }
+}

@@ -1,0 +1,157 @@
+//! The rollout transcript: one JSONL file per thread, `rollout-<thread>.jsonl`, appended as
+//! the session goes: a `session_meta` line, `response_item` lines (history items, with
+//! message ids), `event_msg` lines, and `compacted` lines carrying the replacement history.
+//! Resume reads the history back from it.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+use super::history::HistoryItem;
+use super::AgentError;
+
+#[derive(Debug, Clone)]
+pub struct Rollout {
+    path: PathBuf,
+}
+
+impl Rollout {
+    /// The rollout path of `thread_id` under `dir`.
+    pub fn path_for(dir: &Path, thread_id: &str) -> PathBuf {
+        dir.join(format!("rollout-{thread_id}.jsonl"))
+    }
+
+    /// Creates the file (and its directory) with the session meta line, so it exists
+    /// before any hook runs.
+    pub fn create(
+        dir: &Path,
+        thread_id: &str,
+        meta: Value,
+        timestamp: &str,
+    ) -> Result<Rollout, AgentError> {
+        std::fs::create_dir_all(dir).map_err(|e| AgentError::io(dir, e))?;
+        let rollout = Rollout {
+            path: Rollout::path_for(dir, thread_id),
+        };
+        std::fs::write(&rollout.path, "").map_err(|e| AgentError::io(&rollout.path, e))?;
+        rollout.append(timestamp, "session_meta", meta)?;
+        Ok(rollout)
+    }
+
+    /// Opens an existing rollout (resume).
+    pub fn open(path: PathBuf) -> Rollout {
+        Rollout { path }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn append(&self, timestamp: &str, kind: &str, payload: Value) -> Result<(), AgentError> {
+        let line = json!({"timestamp": timestamp, "type": kind, "payload": payload});
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&self.path)
+            .map_err(|e| AgentError::io(&self.path, e))?;
+        writeln!(file, "{line}").map_err(|e| AgentError::io(&self.path, e))
+    }
+
+    pub fn item(&self, timestamp: &str, item: &HistoryItem) -> Result<(), AgentError> {
+        self.append(timestamp, "response_item", item.to_wire(true))
+    }
+
+    pub fn event(&self, timestamp: &str, payload: Value) -> Result<(), AgentError> {
+        self.append(timestamp, "event_msg", payload)
+    }
+
+    /// Every line, parsed.
+    pub fn lines(&self) -> Result<Vec<Value>, AgentError> {
+        let text =
+            std::fs::read_to_string(&self.path).map_err(|e| AgentError::io(&self.path, e))?;
+        text.lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| {
+                serde_json::from_str(l).map_err(|e| AgentError::Transcript {
+                    path: self.path.display().to_string(),
+                    line: i + 1,
+                    message: e.to_string(),
+                })
+            })
+            .collect()
+    }
+
+    /// The history the rollout holds: `response_item`s in order, a `compacted` line
+    /// replacing everything before it with its `replacement_history`.
+    pub fn read_history(&self) -> Result<Vec<HistoryItem>, AgentError> {
+        let mut history = Vec::new();
+        for (i, line) in self.lines()?.iter().enumerate() {
+            let bad = |message: &str| AgentError::Transcript {
+                path: self.path.display().to_string(),
+                line: i + 1,
+                message: message.to_owned(),
+            };
+            match line.get("type").and_then(Value::as_str) {
+                Some("response_item") => {
+                    let payload = line
+                        .get("payload")
+                        .ok_or_else(|| bad("response_item without payload"))?;
+                    history.push(
+                        HistoryItem::from_wire(payload)
+                            .ok_or_else(|| bad("unknown response item"))?,
+                    );
+                }
+                Some("compacted") => {
+                    let items = line
+                        .pointer("/payload/replacement_history")
+                        .and_then(Value::as_array)
+                        .ok_or_else(|| bad("compacted line without replacement_history"))?;
+                    history = items
+                        .iter()
+                        .map(|v| {
+                            HistoryItem::from_wire(v)
+                                .ok_or_else(|| bad("unknown item in replacement_history"))
+                        })
+                        .collect::<Result<_, _>>()?;
+                }
+                _ => {}
+            }
+        }
+        Ok(history)
+    }
+}
+
+/// RFC 3339 UTC text for Unix seconds (the rollout's `timestamp`).
+pub fn rfc3339(unix_secs: i64) -> String {
+    let days = unix_secs.div_euclid(86_400);
+    let secs = unix_secs.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        (secs / 60) % 60,
+        secs % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rfc3339;
+
+    #[test]
+    fn formats_unix_seconds() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+    }
+}

@@ -1,0 +1,1403 @@
+//! The mock agent against real `sh` hooks in temp dirs, a scripted model and an analytics
+//! sink on loopback: one test per behaviour of codex-hooks.md §6 "Integration", adapted to
+//! scripted tools. Every test checks the captured requests with `protocol_violations`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{ensure, Context, Result};
+use hooktape::agent::recording::{Recording, TurnEnd};
+use hooktape::agent::spec::{
+    ChildSpec, ModelResponse, QueuedPrompt, SessionSpec, Step, ToolCallSpec, ToolResult, ToolSpec,
+    TurnSpec, Usage,
+};
+use hooktape::agent::{play, protocol_violations, AgentEnv, AgentError};
+use hooktape::engine::clock::FixedClock;
+use hooktape::engine::config::{ConfigLayer, DiscoveryInput};
+use hooktape::engine::request::ApprovalPolicy;
+use hooktape::engine::runner::RunnerConfig;
+use hooktape::engine::summary::HookSource;
+use hooktape::engine::Engine;
+use serde_json::{json, Value};
+use tempfile::TempDir;
+
+/// A workspace: a user layer with `hooks.json`, hook scripts, a project cwd, a sessions dir.
+struct Fixture {
+    dir: TempDir,
+    engine: Engine,
+    env: AgentEnv,
+}
+
+impl Fixture {
+    /// `hooks`: the `"hooks"` object; `scripts`: (file name, sh body). Each script gets
+    /// `$LOG` = `<dir>/log.jsonl` exported by a preamble, and appends its stdin there.
+    fn new(hooks: Value, scripts: &[(&str, &str)]) -> Result<Fixture> {
+        let dir = tempfile::tempdir()?;
+        let home = dir.path().join("codex_home");
+        std::fs::create_dir_all(&home)?;
+        std::fs::create_dir_all(dir.path().join("project"))?;
+        for (name, body) in scripts {
+            let text = format!(
+                "#!/bin/sh\nLOG='{}'\ninput=$(cat)\nprintf '%s\\n' \"$input\" >> \"$LOG\"\n{body}\n",
+                dir.path().join("log.jsonl").display()
+            );
+            std::fs::write(dir.path().join(name), text)?;
+        }
+        let hooks_json = home.join("hooks.json");
+        std::fs::write(&hooks_json, json!({ "hooks": hooks }).to_string())?;
+        let input = DiscoveryInput {
+            managed: Vec::new(),
+            layers: vec![ConfigLayer {
+                source: HookSource::User,
+                json_files: vec![hooks_json],
+                config_toml: None,
+                enabled: true,
+            }],
+        };
+        let clock = Arc::new(FixedClock::new(1_700_000_000));
+        let engine = Engine::discover(&input, RunnerConfig::default(), clock.clone());
+        let env = AgentEnv {
+            sessions_dir: home.join("sessions"),
+            clock,
+        };
+        Ok(Fixture { dir, engine, env })
+    }
+
+    fn cmd(&self, script: &str) -> String {
+        format!("sh {}", self.dir.path().join(script).display())
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn spec(&self, steps: Vec<Step>) -> SessionSpec {
+        SessionSpec {
+            thread_id: "thread-1".to_owned(),
+            model: "gpt-test".to_owned(),
+            cwd: self.dir.path().join("project").display().to_string(),
+            approval_policy: ApprovalPolicy::OnRequest,
+            base_instructions: "base instructions".to_owned(),
+            start_source: hooktape::engine::request::SessionStartSource::Startup,
+            auto_compact_token_limit: None,
+            end_reason: "exit".to_owned(),
+            steps,
+        }
+    }
+
+    /// Every hook stdin logged, parsed, in order.
+    fn log(&self) -> Result<Vec<Value>> {
+        let path = self.path("log.jsonl");
+        if !path.exists() {
+            return Ok(Vec::new());
+        }
+        std::fs::read_to_string(&path)?
+            .lines()
+            .map(|l| serde_json::from_str(l).with_context(|| format!("log line {l}")))
+            .collect()
+    }
+
+    fn log_of(&self, event: &str) -> Result<Vec<Value>> {
+        Ok(self
+            .log()?
+            .into_iter()
+            .filter(|v| v["hook_event_name"] == event)
+            .collect())
+    }
+
+    async fn play(&self, spec: &SessionSpec) -> Result<Recording> {
+        let recording = play(spec, &self.engine, &self.env).await?;
+        let violations = protocol_violations(&recording.raw_requests);
+        ensure!(
+            violations.is_empty(),
+            "protocol violations: {violations:#?}"
+        );
+        Ok(recording)
+    }
+}
+
+fn handler(command: String) -> Value {
+    json!({"hooks": [{"type": "command", "command": command}]})
+}
+
+fn matcher(m: &str, command: String) -> Value {
+    json!({"matcher": m, "hooks": [{"type": "command", "command": command}]})
+}
+
+fn turn(id: &str, prompt: &str, responses: Vec<ModelResponse>) -> Step {
+    Step::Turn(TurnSpec {
+        turn_id: id.to_owned(),
+        prompt: prompt.to_owned(),
+        queued: Vec::new(),
+        responses,
+    })
+}
+
+fn call(id: &str, tool: ToolSpec, result: ToolResult) -> ToolCallSpec {
+    ToolCallSpec {
+        call_id: id.to_owned(),
+        tool,
+        result,
+    }
+}
+
+fn shell(argv: &[&str]) -> ToolSpec {
+    ToolSpec::Shell {
+        argv: argv.iter().map(|a| (*a).to_owned()).collect(),
+        justification: None,
+    }
+}
+
+fn requests(r: &Recording) -> Vec<Vec<String>> {
+    r.model_requests().map(|m| m.input.clone()).collect()
+}
+
+fn tool_output(r: &Recording, call_id: &str) -> Option<String> {
+    r.tool_calls()
+        .find(|c| c.call_id == call_id)
+        .map(|c| c.output_to_model.clone())
+}
+
+fn has_line(lines: &[String], line: &str) -> bool {
+    lines.iter().any(|l| l == line)
+}
+
+const STOP_BLOCK_TWICE: &str = r#"n=$(cat "$0.count" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "$0.count"
+if [ $n -le 2 ]; then printf '{"decision":"block","reason":"keep going %s"}' $n; fi"#;
+
+#[tokio::test]
+async fn stop_hook_can_block_twice_in_the_same_turn() -> Result<()> {
+    let fx = self_fixture("Stop", None, "stop.sh", STOP_BLOCK_TWICE)?;
+    let spec = fx.spec(vec![turn(
+        "turn-1",
+        "hello",
+        vec![
+            ModelResponse::message("first"),
+            ModelResponse::message("second"),
+            ModelResponse::message("third"),
+        ],
+    )]);
+    let r = fx.play(&spec).await?;
+    let reqs = requests(&r);
+    assert_eq!(reqs.len(), 3);
+    let stops = fx.log_of("Stop")?;
+    let active: Vec<&Value> = stops.iter().map(|s| &s["stop_hook_active"]).collect();
+    assert_eq!(active, [&json!(false), &json!(true), &json!(true)]);
+    assert!(stops.iter().all(|s| s["turn_id"] == "turn-1"));
+    let run_id = format!("stop:0:{}", fx.path("codex_home/hooks.json").display());
+    let frag = |n: u32| {
+        format!("user: <hook_prompt hook_run_id=\"{run_id}\">keep going {n}</hook_prompt>")
+    };
+    assert!(has_line(&reqs[1], &frag(1)), "{:#?}", reqs[1]);
+    assert!(!has_line(&reqs[1], &frag(2)));
+    assert!(
+        has_line(&reqs[2], &frag(1)) && has_line(&reqs[2], &frag(2)),
+        "{:#?}",
+        reqs[2]
+    );
+    let last = r.turn_ends().last().context("turn end")?;
+    assert_eq!(
+        last.end,
+        TurnEnd::Completed {
+            last_assistant_message: Some("third".to_owned())
+        }
+    );
+    // Both continuation prompts are in the rollout, as user messages with deterministic ids.
+    let prompts: Vec<&Value> = r
+        .transcript
+        .iter()
+        .filter(|l| l["type"] == "response_item" && l["payload"]["role"] == "user")
+        .filter(|l| {
+            l["payload"]["content"][0]["text"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("<hook_prompt"))
+        })
+        .collect();
+    assert_eq!(prompts.len(), 2);
+    assert_eq!(prompts[0]["payload"]["id"], "hook-prompt-1");
+    assert_eq!(prompts[1]["payload"]["id"], "hook-prompt-2");
+    Ok(())
+}
+
+const UPS_BLOCK: &str = r#"case "$input" in
+  *blocked*|*forbidden*) printf '{"decision":"block","reason":"no","hookSpecificOutput":{"hookEventName":"UserPromptSubmit","additionalContext":"context from blocked prompt"}}' ;;
+  *) printf '{"hookSpecificOutput":{"hookEventName":"UserPromptSubmit","additionalContext":"ok context"}}' ;;
+esac"#;
+
+#[tokio::test]
+async fn blocked_user_prompt_context_reaches_next_turn_and_prompt_never_does() -> Result<()> {
+    let fx = self_fixture("UserPromptSubmit", None, "ups.sh", UPS_BLOCK)?;
+    let spec = fx.spec(vec![
+        turn("turn-1", "do the forbidden thing", vec![]),
+        turn("turn-2", "hello", vec![ModelResponse::message("hi")]),
+    ]);
+    let r = fx.play(&spec).await?;
+    let reqs = requests(&r);
+    assert_eq!(reqs.len(), 1);
+    assert!(
+        !reqs[0].iter().any(|l| l.contains("forbidden thing")),
+        "{:#?}",
+        reqs[0]
+    );
+    assert!(has_line(&reqs[0], "developer: context from blocked prompt"));
+    // The accepted prompt comes first, then its context.
+    let user = reqs[0]
+        .iter()
+        .position(|l| l == "user: hello")
+        .context("prompt")?;
+    assert_eq!(reqs[0][user + 1], "developer: ok context");
+    let ups = fx.log_of("UserPromptSubmit")?;
+    assert_eq!(ups.len(), 2);
+    assert_eq!(ups[0]["turn_id"], "turn-1");
+    assert_eq!(ups[1]["turn_id"], "turn-2");
+    let ends: Vec<&TurnEnd> = r.turn_ends().map(|t| &t.end).collect();
+    assert_eq!(ends[0], &TurnEnd::BlockedByUserPromptSubmit);
+    Ok(())
+}
+
+/// A fixture with one handler for `event` (optional matcher) running `script`.
+fn self_fixture(event: &str, m: Option<&str>, script: &str, body: &str) -> Result<Fixture> {
+    multi_fixture(&[(event, m, script, body)])
+}
+
+/// A fixture with one handler per entry: (event, matcher, script name, sh body).
+fn multi_fixture(entries: &[(&str, Option<&str>, &str, &str)]) -> Result<Fixture> {
+    // Scripts live in the fixture dir, which is only known once it exists: create it with
+    // the scripts first, then rewrite hooks.json and rediscover.
+    let scripts: Vec<(&str, &str)> = entries.iter().map(|(_, _, s, b)| (*s, *b)).collect();
+    let fx = Fixture::new(json!({}), &scripts)?;
+    let mut hooks = serde_json::Map::new();
+    for (event, m, script, _) in entries {
+        let group = match m {
+            Some(m) => matcher(m, fx.cmd(script)),
+            None => handler(fx.cmd(script)),
+        };
+        hooks
+            .entry(event.to_string())
+            .or_insert_with(|| json!([]))
+            .as_array_mut()
+            .context("array")?
+            .push(group);
+    }
+    rediscover(fx, Value::Object(hooks))
+}
+
+fn rediscover(fx: Fixture, hooks: Value) -> Result<Fixture> {
+    let hooks_json = fx.path("codex_home/hooks.json");
+    std::fs::write(&hooks_json, json!({ "hooks": hooks }).to_string())?;
+    let input = DiscoveryInput {
+        managed: Vec::new(),
+        layers: vec![ConfigLayer {
+            source: HookSource::User,
+            json_files: vec![hooks_json],
+            config_toml: None,
+            enabled: true,
+        }],
+    };
+    let clock = Arc::new(FixedClock::new(1_700_000_000));
+    let engine = Engine::discover(&input, RunnerConfig::default(), clock);
+    assert!(engine.warnings().is_empty(), "{:?}", engine.warnings());
+    Ok(Fixture { engine, ..fx })
+}
+
+#[tokio::test]
+async fn blocked_queued_prompt_does_not_strand_an_earlier_accepted_one() -> Result<()> {
+    let fx = self_fixture("UserPromptSubmit", None, "ups.sh", UPS_BLOCK)?;
+    let spec = fx.spec(vec![Step::Turn(TurnSpec {
+        turn_id: "turn-1".to_owned(),
+        prompt: "start".to_owned(),
+        queued: vec![
+            QueuedPrompt {
+                after_request: 1,
+                prompt: "accepted follow-up".to_owned(),
+            },
+            QueuedPrompt {
+                after_request: 1,
+                prompt: "blocked follow-up".to_owned(),
+            },
+        ],
+        responses: vec![ModelResponse::message("one"), ModelResponse::message("two")],
+    })]);
+    let r = fx.play(&spec).await?;
+    let reqs = requests(&r);
+    assert_eq!(reqs.len(), 2);
+    assert!(
+        has_line(&reqs[1], "user: accepted follow-up"),
+        "{:#?}",
+        reqs[1]
+    );
+    assert!(!reqs[1].iter().any(|l| l.contains("blocked follow-up")));
+    assert!(has_line(&reqs[1], "developer: context from blocked prompt"));
+    let ups = fx.log_of("UserPromptSubmit")?;
+    assert_eq!(ups.len(), 3);
+    assert!(ups.iter().all(|u| u["turn_id"] == "turn-1"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn pre_tool_use_deny_skips_execution_with_the_exact_text() -> Result<()> {
+    let body = r#"printf '{"hookSpecificOutput":{"hookEventName":"PreToolUse","permissionDecision":"deny","permissionDecisionReason":"blocked by pre hook"}}'"#;
+    let fx = self_fixture("PreToolUse", Some("Bash"), "pre.sh", body)?;
+    let spec = fx.spec(vec![turn(
+        "turn-1",
+        "make a file",
+        vec![
+            ModelResponse::calls(vec![call(
+                "call-1",
+                shell(&["touch", "my marker"]),
+                ToolResult::ok("done"),
+            )]),
+            ModelResponse::message("ok"),
+        ],
+    )]);
+    let r = fx.play(&spec).await?;
+    let text =
+        "Command blocked by PreToolUse hook: blocked by pre hook. Command: touch 'my marker'";
+    let tool = r.tool_calls().next().context("tool call")?;
+    assert!(!tool.executed);
+    assert_eq!(tool.disposition, "blocked_by_pre_tool_use");
+    assert_eq!(tool.output_to_model, text);
+    let reqs = requests(&r);
+    assert!(has_line(
+        &reqs[1],
+        &format!("function_call_output(call-1): {text}")
+    ));
+    let pre = fx.log_of("PreToolUse")?;
+    assert_eq!(pre[0]["tool_name"], "Bash");
+    assert_eq!(
+        pre[0]["tool_input"],
+        json!({"command": "touch 'my marker'"})
+    );
+    assert_eq!(pre[0]["tool_use_id"], "call-1");
+    // transcript_path exists when the hook runs and names the rollout.
+    assert_eq!(pre[0]["transcript_path"], json!(r.transcript_path));
+    assert!(Path::new(&r.transcript_path).exists());
+    Ok(())
+}
+
+#[tokio::test]
+async fn post_tool_use_block_and_continue_false_replace_output_and_turn_goes_on() -> Result<()> {
+    let body = r#"case "$input" in
+  *'"tool_use_id":"call-1"'*) printf '{"decision":"block","reason":"post reason","hookSpecificOutput":{"hookEventName":"PostToolUse","additionalContext":"post context"}}' ;;
+  *) printf '{"continue":false,"stopReason":"post stop"}' ;;
+esac"#;
+    let fx = self_fixture("PostToolUse", Some("Bash"), "post.sh", body)?;
+    let spec = fx.spec(vec![turn(
+        "turn-1",
+        "run things",
+        vec![
+            ModelResponse::calls(vec![
+                call(
+                    "call-1",
+                    shell(&["echo", "one"]),
+                    ToolResult::ok("post-tool-output"),
+                ),
+                call(
+                    "call-2",
+                    ToolSpec::ShellCommand {
+                        command: "echo two".to_owned(),
+                        justification: None,
+                    },
+                    ToolResult::ok("two"),
+                ),
+            ]),
+            ModelResponse::message("finished"),
+        ],
+    )]);
+    let r = fx.play(&spec).await?;
+    assert_eq!(tool_output(&r, "call-1").as_deref(), Some("post reason"));
+    assert_eq!(tool_output(&r, "call-2").as_deref(), Some("post stop"));
+    assert!(r.tool_calls().all(|c| c.executed));
+    let reqs = requests(&r);
+    assert_eq!(reqs.len(), 2, "the follow-up request still happens");
+    let ctx = reqs[1]
+        .iter()
+        .position(|l| l == "developer: post context")
+        .context("context")?;
+    let out = reqs[1]
+        .iter()
+        .position(|l| l == "function_call_output(call-1): post reason")
+        .context("output")?;
+    assert!(ctx < out, "context precedes the tool output");
+    let post = fx.log_of("PostToolUse")?;
+    assert_eq!(post[0]["tool_response"], "post-tool-output");
+    assert_eq!(post[1]["tool_input"], json!({"command": "echo two"}));
+    Ok(())
+}
+
+#[tokio::test]
+async fn post_tool_use_skipped_after_failed_execution() -> Result<()> {
+    let fx = self_fixture("PostToolUse", None, "post.sh", "true")?;
+    let failing = ToolResult {
+        exit_code: 1,
+        output: "boom".to_owned(),
+        ..ToolResult::default()
+    };
+    let spec = fx.spec(vec![turn(
+        "turn-1",
+        "fail",
+        vec![
+            ModelResponse::calls(vec![call("call-1", shell(&["false"]), failing)]),
+            ModelResponse::message("ok"),
+        ],
+    )]);
+    let r = fx.play(&spec).await?;
+    assert!(fx.log_of("PostToolUse")?.is_empty());
+    assert_eq!(
+        tool_output(&r, "call-1").as_deref(),
+        Some("Exit code: 1\nOutput:\nboom")
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn permission_request_allow_runs_without_asking() -> Result<()> {
+    let body = r#"printf '{"hookSpecificOutput":{"hookEventName":"PermissionRequest","decision":{"behavior":"allow"}}}'"#;
+    let fx = self_fixture("PermissionRequest", Some("Bash"), "perm.sh", body)?;
+    let needs = ToolResult {
+        output: "ran".to_owned(),
+        needs_approval: true,
+        user_decision: hooktape::agent::spec::UserDecision::Deny,
+        ..ToolResult::default()
+    };
+    let spec = fx.spec(vec![turn(
+        "turn-1",
+        "go",
+        vec![
+            ModelResponse::calls(vec![
+                call(
+                    "call-1",
+                    ToolSpec::ExecCommand {
+                        cmd: "rm -rf build".to_owned(),
+                        justification: Some("clean the build".to_owned()),
+                    },
+                    needs.clone(),
+                ),
+                call(
+                    "call-2",
+                    shell(&["ls"]),
+                    ToolResult::ok("no approval needed"),
+                ),
+            ]),
+            ModelResponse::message("ok"),
+        ],
+    )]);
+    let r = fx.play(&spec).await?;
+    let tool = r.tool_calls().next().context("tool")?;
+    assert!(tool.executed && !tool.asked_user);
+    assert_eq!(tool.output_to_model, "ran");
+    let perm = fx.log_of("PermissionRequest")?;
+    assert_eq!(perm.len(), 1, "only the call that needs approval asks");
+    assert!(perm[0].get("tool_use_id").is_none());
+    assert_eq!(
+        perm[0]["tool_input"],
+        json!({"command": "rm -rf build", "description": "clean the build"})
+    );
+    let run = r
+        .hook_runs()
+        .find(|h| h.run_id.starts_with("permission-request"))
+        .context("run")?;
+    assert!(run.run_id.ends_with(":call-1"), "{}", run.run_id);
+    Ok(())
+}
+
+#[tokio::test]
+async fn permission_request_without_verdict_falls_back_to_the_user() -> Result<()> {
+    let fx = self_fixture("PermissionRequest", None, "perm.sh", "true")?;
+    let denied = ToolResult {
+        output: "never".to_owned(),
+        needs_approval: true,
+        user_decision: hooktape::agent::spec::UserDecision::Deny,
+        ..ToolResult::default()
+    };
+    let spec = fx.spec(vec![turn(
+        "turn-1",
+        "go",
+        vec![
+            ModelResponse::calls(vec![call("call-1", shell(&["rm", "x"]), denied)]),
+            ModelResponse::message("ok"),
+        ],
+    )]);
+    let r = fx.play(&spec).await?;
+    let tool = r.tool_calls().next().context("tool")?;
+    assert!(tool.asked_user && !tool.executed);
+    assert_eq!(tool.disposition, "denied_by_user");
+    Ok(())
+}
+
+#[tokio::test]
+async fn pre_tool_use_mcp_matcher_blocks_mcp_tool() -> Result<()> {
+    let body = "echo 'no mcp today' >&2; exit 2";
+    let fx = self_fixture("PreToolUse", Some("mcp__rmcp__.*"), "pre.sh", body)?;
+    let spec = fx.spec(vec![turn(
+        "turn-1",
+        "echo via mcp",
+        vec![
+            ModelResponse::calls(vec![
+                call(
+                    "call-1",
+                    ToolSpec::Mcp {
+                        server: "rmcp".to_owned(),
+                        tool: "echo".to_owned(),
+                        arguments: r#"{"message":"hi"}"#.to_owned(),
+                    },
+                    ToolResult::ok("hi"),
+                ),
+                call("call-2", shell(&["ls"]), ToolResult::ok("files")),
+            ]),
+            ModelResponse::message("ok"),
+        ],
+    )]);
+    let r = fx.play(&spec).await?;
+    assert_eq!(
+        tool_output(&r, "call-1").as_deref(),
+        Some("Tool call blocked by PreToolUse hook: no mcp today. Tool: mcp__rmcp__echo")
+    );
+    assert_eq!(tool_output(&r, "call-2").as_deref(), Some("files"));
+    let pre = fx.log_of("PreToolUse")?;
+    assert_eq!(pre.len(), 1, "Bash does not match mcp__rmcp__.*");
+    assert_eq!(pre[0]["tool_input"], json!({"message": "hi"}));
+    Ok(())
+}
+
+#[tokio::test]
+async fn post_tool_use_sees_mcp_call_tool_result() -> Result<()> {
+    let fx = self_fixture("PostToolUse", Some("mcp__.*"), "post.sh", "true")?;
+    let spec = fx.spec(vec![turn(
+        "turn-1",
+        "echo",
+        vec![
+            ModelResponse::calls(vec![call(
+                "call-1",
+                ToolSpec::Mcp {
+                    server: "rmcp".to_owned(),
+                    tool: "echo".to_owned(),
+                    arguments: "  ".to_owned(),
+                },
+                ToolResult::ok("echoed"),
+            )]),
+            ModelResponse::message("ok"),
+        ],
+    )]);
+    fx.play(&spec).await?;
+    let post = fx.log_of("PostToolUse")?;
+    assert_eq!(post[0]["tool_input"], json!({}));
+    assert_eq!(
+        post[0]["tool_response"],
+        json!({"content": [{"type": "text", "text": "echoed"}], "structuredContent": null, "isError": false})
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn write_matcher_matches_apply_patch() -> Result<()> {
+    let body = r#"printf '{"decision":"block","reason":"no writes"}'"#;
+    let fx = self_fixture("PreToolUse", Some("^Write$"), "pre.sh", body)?;
+    let patch = "*** Begin Patch\n*** Add File: a.txt\n+hi\n*** End Patch";
+    let spec = fx.spec(vec![turn(
+        "turn-1",
+        "write a file",
+        vec![
+            ModelResponse::calls(vec![call(
+                "call-1",
+                ToolSpec::ApplyPatch {
+                    patch: patch.to_owned(),
+                },
+                ToolResult::ok("Success"),
+            )]),
+            ModelResponse::message("ok"),
+        ],
+    )]);
+    let r = fx.play(&spec).await?;
+    let pre = fx.log_of("PreToolUse")?;
+    assert_eq!(pre.len(), 1);
+    assert_eq!(pre[0]["tool_name"], "apply_patch");
+    assert_eq!(pre[0]["tool_input"], json!({"command": patch}));
+    assert_eq!(
+        tool_output(&r, "call-1"),
+        Some(format!(
+            "Command blocked by PreToolUse hook: no writes. Command: {patch}"
+        ))
+    );
+    let reqs = requests(&r);
+    assert!(reqs[1]
+        .iter()
+        .any(|l| l.starts_with("custom_tool_call_output(call-1): Command blocked")));
+    Ok(())
+}
+
+#[tokio::test]
+async fn plan_and_unknown_tools_fire_no_hooks() -> Result<()> {
+    let fx = multi_fixture(&[
+        ("PreToolUse", Some("*"), "pre.sh", "true"),
+        ("PostToolUse", None, "post.sh", "true"),
+    ])?;
+    let spec = fx.spec(vec![turn(
+        "turn-1",
+        "plan",
+        vec![
+            ModelResponse::calls(vec![
+                call(
+                    "call-1",
+                    ToolSpec::UpdatePlan {
+                        arguments: r#"{"plan":[{"step":"a","status":"pending"}]}"#.to_owned(),
+                    },
+                    ToolResult::default(),
+                ),
+                call(
+                    "call-2",
+                    ToolSpec::Other {
+                        tool_name: "view_image".to_owned(),
+                        arguments: String::new(),
+                    },
+                    ToolResult::default(),
+                ),
+            ]),
+            ModelResponse::message("ok"),
+        ],
+    )]);
+    let r = fx.play(&spec).await?;
+    assert!(fx.log()?.is_empty(), "{:?}", fx.log()?);
+    assert_eq!(tool_output(&r, "call-1").as_deref(), Some("Plan updated"));
+    assert_eq!(
+        tool_output(&r, "call-2").as_deref(),
+        Some("unsupported call: view_image")
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn resumed_thread_keeps_the_stop_continuation_prompt() -> Result<()> {
+    let body = r#"case "$input" in *'"stop_hook_active":false'*) printf '{"decision":"block","reason":"one more & check"}' ;; esac"#;
+    let fx = multi_fixture(&[
+        ("Stop", None, "stop.sh", body),
+        ("SessionStart", None, "start.sh", "true"),
+        ("SessionEnd", None, "end.sh", "true"),
+    ])?;
+    let spec = fx.spec(vec![
+        turn(
+            "turn-1",
+            "hello",
+            vec![ModelResponse::message("a"), ModelResponse::message("b")],
+        ),
+        Step::Resume,
+        turn(
+            "turn-2",
+            "again",
+            vec![ModelResponse::message("c"), ModelResponse::message("d")],
+        ),
+    ]);
+    let r = fx.play(&spec).await?;
+    let reqs = requests(&r);
+    assert_eq!(reqs.len(), 4);
+    let prompt = reqs[1]
+        .iter()
+        .find(|l| l.contains("<hook_prompt"))
+        .context("prompt")?;
+    assert!(
+        prompt.ends_with(">one more &amp; check</hook_prompt>"),
+        "{prompt}"
+    );
+    assert!(has_line(&reqs[2], prompt), "{:#?}", reqs[2]);
+    let sources: Vec<Value> = fx
+        .log_of("SessionStart")?
+        .iter()
+        .map(|s| s["source"].clone())
+        .collect();
+    assert_eq!(sources, [json!("startup"), json!("resume")]);
+    assert_eq!(
+        fx.log_of("SessionEnd")?.len(),
+        2,
+        "closing for resume and at the end"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn session_start_sees_an_existing_transcript_file() -> Result<()> {
+    let body = r#"path=$(printf '%s' "$input" | sed 's/.*"transcript_path":"\([^"]*\)".*/\1/')
+if [ -f "$path" ]; then echo "transcript exists"; else echo "transcript missing"; fi"#;
+    let fx = self_fixture("SessionStart", Some("startup"), "start.sh", body)?;
+    let spec = fx.spec(vec![turn(
+        "turn-1",
+        "hi",
+        vec![ModelResponse::message("hello")],
+    )]);
+    let r = fx.play(&spec).await?;
+    let reqs = requests(&r);
+    assert!(
+        has_line(&reqs[0], "developer: transcript exists"),
+        "{:#?}",
+        reqs[0]
+    );
+    let start = &fx.log_of("SessionStart")?[0];
+    assert!(start.get("turn_id").is_none());
+    assert_eq!(start["transcript_path"], json!(r.transcript_path));
+    assert_eq!(r.transcript[0]["type"], "session_meta");
+    Ok(())
+}
+
+#[tokio::test]
+async fn session_start_stop_ends_the_turn_before_the_prompt() -> Result<()> {
+    let fx = multi_fixture(&[
+        (
+            "SessionStart",
+            None,
+            "start.sh",
+            r#"printf '{"continue":false,"stopReason":"not today"}'"#,
+        ),
+        ("UserPromptSubmit", None, "ups.sh", "true"),
+    ])?;
+    let spec = fx.spec(vec![
+        turn("turn-1", "hi", vec![]),
+        turn("turn-2", "hi again", vec![ModelResponse::message("hello")]),
+    ]);
+    let r = fx.play(&spec).await?;
+    let ups = fx.log_of("UserPromptSubmit")?;
+    assert_eq!(ups.len(), 1);
+    assert_eq!(ups[0]["turn_id"], "turn-2");
+    assert_eq!(
+        r.turn_ends().next().map(|t| &t.end),
+        Some(&TurnEnd::StoppedBySessionStart)
+    );
+    assert_eq!(fx.log_of("SessionStart")?.len(), 1, "consumed once");
+    Ok(())
+}
+
+#[tokio::test]
+async fn manual_compaction_fires_pre_and_post_compact() -> Result<()> {
+    let fx = multi_fixture(&[
+        ("PreCompact", Some("manual"), "pre.sh", "true"),
+        ("PostCompact", None, "post.sh", "true"),
+        ("SessionStart", None, "start.sh", "true"),
+    ])?;
+    let spec = fx.spec(vec![
+        turn("turn-1", "hello", vec![ModelResponse::message("hi")]),
+        Step::Compact {
+            turn_id: "turn-2".to_owned(),
+            summary: ModelResponse::message("SUMMARY of it all"),
+        },
+        turn("turn-3", "continue", vec![ModelResponse::message("ok")]),
+    ]);
+    let r = fx.play(&spec).await?;
+    let pre = fx.log_of("PreCompact")?;
+    let post = fx.log_of("PostCompact")?;
+    assert_eq!((pre.len(), post.len()), (1, 1));
+    assert_eq!(pre[0]["trigger"], "manual");
+    assert_eq!(pre[0]["turn_id"], "turn-2");
+    assert!(pre[0].get("permission_mode").is_none());
+    let purposes: Vec<&str> = r.model_requests().map(|m| m.purpose.as_str()).collect();
+    assert_eq!(purposes, ["sampling", "compaction", "sampling"]);
+    let reqs = requests(&r);
+    assert!(has_line(&reqs[2], "user: SUMMARY of it all"));
+    assert!(!has_line(&reqs[2], "assistant: hi"), "history replaced");
+    let sources: Vec<Value> = fx
+        .log_of("SessionStart")?
+        .iter()
+        .map(|s| s["source"].clone())
+        .collect();
+    assert_eq!(sources, [json!("startup"), json!("compact")]);
+    // Every event's position in the hook log: PreCompact before PostCompact.
+    let names: Vec<Value> = fx
+        .log()?
+        .iter()
+        .map(|v| v["hook_event_name"].clone())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            json!("SessionStart"),
+            json!("PreCompact"),
+            json!("PostCompact"),
+            json!("SessionStart")
+        ]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn auto_compaction_and_pre_compact_stop() -> Result<()> {
+    let body = r#"n=$(cat "$0.count" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "$0.count"
+if [ $n -ge 2 ]; then printf '{"continue":false,"stopReason":"no more compaction"}'; fi"#;
+    let fx = multi_fixture(&[
+        ("PreCompact", Some("auto"), "pre.sh", body),
+        ("PostCompact", None, "post.sh", "true"),
+    ])?;
+    let big = Some(Usage {
+        input_tokens: 900,
+        output_tokens: 100,
+        total_tokens: 1000,
+    });
+    let mut spec = fx.spec(vec![
+        turn(
+            "turn-1",
+            "hello",
+            vec![
+                ModelResponse {
+                    usage: big,
+                    ..ModelResponse::calls(vec![call(
+                        "call-1",
+                        shell(&["ls"]),
+                        ToolResult::ok("a"),
+                    )])
+                },
+                ModelResponse::message("summary one"),
+                ModelResponse {
+                    usage: big,
+                    ..ModelResponse::calls(vec![call(
+                        "call-2",
+                        shell(&["ls"]),
+                        ToolResult::ok("b"),
+                    )])
+                },
+            ],
+        ),
+        turn("turn-2", "after", vec![ModelResponse::message("fine")]),
+    ]);
+    spec.auto_compact_token_limit = Some(500);
+    let r = fx.play(&spec).await?;
+    let pre = fx.log_of("PreCompact")?;
+    assert_eq!(pre.len(), 2);
+    assert!(pre.iter().all(|p| p["trigger"] == "auto"));
+    assert_eq!(
+        fx.log_of("PostCompact")?.len(),
+        1,
+        "no PostCompact when PreCompact stops"
+    );
+    let ends: Vec<&TurnEnd> = r.turn_ends().map(|t| &t.end).collect();
+    assert_eq!(
+        ends[0],
+        &TurnEnd::CompactionAborted {
+            event: "PreCompact".to_owned(),
+            reason: "no more compaction".to_owned()
+        }
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn subagent_fires_subagent_start_and_stop_with_identity() -> Result<()> {
+    let start = r#"printf '{"hookSpecificOutput":{"hookEventName":"SubagentStart","additionalContext":"child context"}}'"#;
+    let fx = multi_fixture(&[
+        ("SubagentStart", Some("explorer"), "sub_start.sh", start),
+        ("SubagentStop", None, "sub_stop.sh", "true"),
+        ("PreToolUse", None, "pre.sh", "true"),
+        ("Stop", None, "stop.sh", "true"),
+        ("SessionStart", None, "start.sh", "true"),
+    ])?;
+    let child = ChildSpec {
+        agent_id: "child-1".to_owned(),
+        agent_type: "explorer".to_owned(),
+        turn_id: "child-turn-1".to_owned(),
+        message: "explore the repo".to_owned(),
+        responses: vec![
+            ModelResponse::calls(vec![call("call-c1", shell(&["ls"]), ToolResult::ok("src"))]),
+            ModelResponse::message("child done"),
+        ],
+    };
+    let spec = fx.spec(vec![turn(
+        "turn-1",
+        "delegate",
+        vec![
+            ModelResponse::calls(vec![call(
+                "call-1",
+                ToolSpec::SpawnAgent(child),
+                ToolResult::default(),
+            )]),
+            ModelResponse::message("parent done"),
+        ],
+    )]);
+    let r = fx.play(&spec).await?;
+    assert_eq!(tool_output(&r, "call-1").as_deref(), Some("child done"));
+    let sub_start = fx.log_of("SubagentStart")?;
+    assert_eq!(sub_start.len(), 1);
+    assert_eq!(sub_start[0]["agent_id"], "child-1");
+    assert_eq!(sub_start[0]["agent_type"], "explorer");
+    let pre = fx.log_of("PreToolUse")?;
+    assert_eq!(pre.len(), 1);
+    assert_eq!(pre[0]["agent_id"], "child-1");
+    assert_eq!(pre[0]["agent_type"], "explorer");
+    let sub_stop = fx.log_of("SubagentStop")?;
+    assert_eq!(sub_stop.len(), 1);
+    assert_eq!(sub_stop[0]["last_assistant_message"], "child done");
+    assert_eq!(sub_stop[0]["transcript_path"], json!(r.transcript_path));
+    assert_ne!(
+        sub_stop[0]["agent_transcript_path"],
+        json!(r.transcript_path)
+    );
+    assert_eq!(fx.log_of("Stop")?.len(), 1, "Stop only for the root turn");
+    assert_eq!(
+        fx.log_of("SessionStart")?.len(),
+        1,
+        "no SessionStart for the child"
+    );
+    let reqs: Vec<_> = r.model_requests().collect();
+    assert_eq!(reqs.len(), 4);
+    assert_eq!(reqs[1].thread_id, "child-1");
+    assert_eq!(
+        reqs[1].input,
+        [
+            "developer: base instructions",
+            "developer: child context",
+            "user: explore the repo"
+        ]
+    );
+    assert_eq!(r.raw_requests[1]["prompt_cache_key"], "child-1");
+    Ok(())
+}
+
+#[tokio::test]
+async fn analytics_received_equal_completed_runs_in_order() -> Result<()> {
+    let fx = multi_fixture(&[
+        ("SessionStart", None, "start.sh", "true"),
+        ("UserPromptSubmit", None, "ups.sh", "true"),
+        (
+            "PreToolUse",
+            None,
+            "pre.sh",
+            r#"printf '{"decision":"block","reason":"no"}'"#,
+        ),
+        ("Stop", None, "stop.sh", "exit 3"),
+    ])?;
+    let spec = fx.spec(vec![turn(
+        "turn-1",
+        "hi",
+        vec![
+            ModelResponse::calls(vec![call("call-1", shell(&["ls"]), ToolResult::ok("x"))]),
+            ModelResponse::message("bye"),
+        ],
+    )]);
+    let r = fx.play(&spec).await?;
+    let expected: Vec<(String, String)> = r
+        .hook_runs()
+        .map(|h| {
+            (
+                h.run_id.split(':').next().unwrap_or("").to_owned(),
+                h.status.clone(),
+            )
+        })
+        .collect();
+    let got: Vec<(String, String)> = r
+        .analytics
+        .iter()
+        .map(|a| {
+            (
+                a.event_params.hook_name.clone().unwrap_or_default(),
+                a.event_params.status.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("SessionStart".to_owned(), "completed".to_owned()),
+            ("UserPromptSubmit".to_owned(), "completed".to_owned()),
+            ("PreToolUse".to_owned(), "blocked".to_owned()),
+            ("Stop".to_owned(), "failed".to_owned()),
+        ]
+    );
+    assert_eq!(expected.len(), got.len());
+    assert!(expected.iter().zip(&got).all(|(e, g)| e.1 == g.1));
+    assert!(r.analytics.iter().all(|a| a.event_type == "codex_hook_run"
+        && a.event_params.thread_id.as_deref() == Some("thread-1")
+        && a.event_params.turn_id.as_deref() == Some("turn-1")
+        && a.event_params.model_slug.as_deref() == Some("gpt-test")
+        && a.event_params.hook_source.as_deref() == Some("user")));
+    Ok(())
+}
+
+#[tokio::test]
+async fn hook_started_all_come_before_the_runs_and_completed_after() -> Result<()> {
+    let fx = multi_fixture(&[
+        ("UserPromptSubmit", None, "a.sh", "sleep 0.2"),
+        ("UserPromptSubmit", None, "b.sh", "true"),
+    ])?;
+    let spec = fx.spec(vec![turn(
+        "turn-1",
+        "hi",
+        vec![ModelResponse::message("ok")],
+    )]);
+    let r = fx.play(&spec).await?;
+    let ev = r.hook_events().next().context("event")?;
+    let ids = |v: &[Value]| -> Vec<String> {
+        v.iter()
+            .map(|n| n["params"]["run"]["id"].as_str().unwrap_or("").to_owned())
+            .collect()
+    };
+    assert!(ev
+        .started
+        .iter()
+        .all(|n| n["method"] == "hook/started" && n["params"]["run"]["status"] == "running"));
+    assert!(ev
+        .completed
+        .iter()
+        .all(|n| n["method"] == "hook/completed" && n["params"]["run"]["status"] == "completed"));
+    assert_eq!(ids(&ev.started), ids(&ev.completed));
+    let orders: Vec<i64> = ev
+        .started
+        .iter()
+        .map(|n| n["params"]["run"]["displayOrder"].as_i64().unwrap_or(-1))
+        .collect();
+    assert_eq!(orders, [0, 1]);
+    assert_eq!(ev.started[0]["params"]["threadId"], "thread-1");
+    assert_eq!(ev.started[0]["params"]["turnId"], "turn-1");
+    assert_eq!(
+        ev.completed[0]["params"]["run"]["eventName"],
+        "userPromptSubmit"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn script_overrun_shows_the_request_and_the_script() -> Result<()> {
+    let fx = self_fixture(
+        "Stop",
+        None,
+        "stop.sh",
+        r#"printf '{"decision":"block","reason":"again"}'"#,
+    )?;
+    let spec = fx.spec(vec![turn(
+        "turn-1",
+        "hello",
+        vec![ModelResponse::message("only answer")],
+    )]);
+    let err = play(&spec, &fx.engine, &fx.env)
+        .await
+        .err()
+        .context("must fail")?;
+    assert!(
+        matches!(err, AgentError::ScriptOverrun { index: 2, .. }),
+        "{err}"
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("model request 2 (thread thread-1, turn turn-1)"),
+        "{text}"
+    );
+    assert!(text.contains("  user: hello\n"), "{text}");
+    assert!(text.contains("<hook_prompt"), "{text}");
+    assert!(
+        text.contains("all 1 scripted responses were used:\n  [1] resp-1: message \"only answer\""),
+        "{text}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn unused_responses_are_an_error_showing_what_was_left() -> Result<()> {
+    let fx = self_fixture("Stop", None, "stop.sh", "true")?;
+    let spec = fx.spec(vec![turn(
+        "turn-1",
+        "hello",
+        vec![
+            ModelResponse::message("answer"),
+            ModelResponse::calls(vec![call("call-9", shell(&["ls"]), ToolResult::ok(""))]),
+        ],
+    )]);
+    let err = play(&spec, &fx.engine, &fx.env)
+        .await
+        .err()
+        .context("must fail")?;
+    let text = err.to_string();
+    assert!(
+        text.contains(
+            "1 scripted model response(s) were never requested:\n  [2] resp-2: call shell(call-9)"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("the last one was:\n  developer: base instructions\n  user: hello"),
+        "{text}"
+    );
+    Ok(())
+}
+
+fn shared_schema(relative: &str) -> Result<Value> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/schemas/codex")
+        .join(relative);
+    let text = std::fs::read_to_string(&path).with_context(|| format!("{}", path.display()))?;
+    Ok(serde_json::from_str(&text)?)
+}
+
+fn schema_errors(schema: &Value, instance: &Value) -> Result<Vec<String>> {
+    let validator =
+        jsonschema::validator_for(schema).map_err(|e| anyhow::anyhow!("schema: {e}"))?;
+    Ok(validator
+        .iter_errors(instance)
+        .map(|e| e.to_string())
+        .collect())
+}
+
+#[tokio::test]
+async fn notifications_and_hook_inputs_match_the_published_schemas() -> Result<()> {
+    let allow = r#"printf '{"hookSpecificOutput":{"hookEventName":"PermissionRequest","decision":{"behavior":"allow"}}}'"#;
+    let fx = multi_fixture(&[
+        ("SessionStart", None, "start.sh", "echo started"),
+        ("UserPromptSubmit", None, "ups.sh", "true"),
+        ("PreToolUse", None, "pre.sh", "true"),
+        ("PermissionRequest", None, "perm.sh", allow),
+        (
+            "PostToolUse",
+            None,
+            "post.sh",
+            "echo '{\"systemMessage\":\"seen\"}'",
+        ),
+        ("Stop", None, "stop.sh", "true"),
+    ])?;
+    let needs = ToolResult {
+        output: "ok".to_owned(),
+        needs_approval: true,
+        ..ToolResult::default()
+    };
+    let spec = fx.spec(vec![turn(
+        "turn-1",
+        "hi",
+        vec![
+            ModelResponse::calls(vec![
+                call("call-1", shell(&["ls", "-la"]), needs.clone()),
+                call(
+                    "call-2",
+                    ToolSpec::ApplyPatch {
+                        patch: "*** Begin Patch\n*** End Patch".to_owned(),
+                    },
+                    needs,
+                ),
+            ]),
+            ModelResponse::message("done"),
+        ],
+    )]);
+    let r = fx.play(&spec).await?;
+    let started = shared_schema("app-server/HookStartedNotification.json")?;
+    let completed = shared_schema("app-server/HookCompletedNotification.json")?;
+    let mut checked = 0;
+    for ev in r.hook_events() {
+        for n in &ev.started {
+            let errors = schema_errors(&started, &n["params"])?;
+            ensure!(errors.is_empty(), "{}: {errors:?}\n{n:#}", ev.event);
+            checked += 1;
+        }
+        for n in &ev.completed {
+            let errors = schema_errors(&completed, &n["params"])?;
+            ensure!(errors.is_empty(), "{}: {errors:?}\n{n:#}", ev.event);
+            checked += 1;
+        }
+    }
+    // SessionStart, UPS, 2×Pre, 2×Permission, 2×Post, Stop: 9 runs, started + completed.
+    assert_eq!(checked, 18);
+    let inputs = fx.log()?;
+    assert_eq!(inputs.len(), 9);
+    for input in &inputs {
+        let name = input["hook_event_name"].as_str().unwrap_or("");
+        let file = match name {
+            "SessionStart" => "session-start",
+            "UserPromptSubmit" => "user-prompt-submit",
+            "PreToolUse" => "pre-tool-use",
+            "PermissionRequest" => "permission-request",
+            "PostToolUse" => "post-tool-use",
+            "Stop" => "stop",
+            other => anyhow::bail!("unexpected event {other}"),
+        };
+        let schema = shared_schema(&format!("hooks/{file}.command.input.schema.json"))?;
+        let errors = schema_errors(&schema, input)?;
+        ensure!(errors.is_empty(), "{name}: {errors:?}\n{input:#}");
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn failed_stream_ends_the_turn_without_stop() -> Result<()> {
+    let fx = self_fixture("Stop", None, "stop.sh", "true")?;
+    let spec = fx.spec(vec![
+        turn(
+            "turn-1",
+            "hello",
+            vec![ModelResponse {
+                failed: Some("rate limited".to_owned()),
+                ..ModelResponse::default()
+            }],
+        ),
+        turn("turn-2", "again", vec![ModelResponse::message("fine")]),
+    ]);
+    let r = fx.play(&spec).await?;
+    let ends: Vec<&TurnEnd> = r.turn_ends().map(|t| &t.end).collect();
+    assert_eq!(
+        ends[0],
+        &TurnEnd::Failed {
+            message: "rate limited".to_owned()
+        }
+    );
+    let stops = fx.log_of("Stop")?;
+    assert_eq!(stops.len(), 1);
+    assert_eq!(stops[0]["turn_id"], "turn-2");
+    let outputs: Vec<Vec<String>> = r.model_requests().map(|m| m.output.clone()).collect();
+    assert_eq!(
+        outputs,
+        [
+            vec!["failed: rate limited".to_owned()],
+            vec!["assistant: fine".to_owned()]
+        ]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn local_shell_and_exec_command_are_bash_with_joined_or_raw_commands() -> Result<()> {
+    let fx = self_fixture("PreToolUse", Some("Bash"), "pre.sh", "true")?;
+    let spec = fx.spec(vec![turn(
+        "turn-1",
+        "run",
+        vec![
+            ModelResponse::calls(vec![
+                call(
+                    "call-1",
+                    ToolSpec::LocalShell {
+                        argv: vec!["echo".to_owned(), "a b".to_owned()],
+                    },
+                    ToolResult::ok("a b"),
+                ),
+                call(
+                    "call-2",
+                    ToolSpec::ExecCommand {
+                        cmd: "echo 'x' | wc -c".to_owned(),
+                        justification: None,
+                    },
+                    ToolResult::ok("2"),
+                ),
+            ]),
+            ModelResponse::message("ok"),
+        ],
+    )]);
+    let r = fx.play(&spec).await?;
+    let pre = fx.log_of("PreToolUse")?;
+    let commands: Vec<&Value> = pre.iter().map(|p| &p["tool_input"]["command"]).collect();
+    assert_eq!(commands, [&json!("echo 'a b'"), &json!("echo 'x' | wc -c")]);
+    assert!(pre.iter().all(|p| p["tool_name"] == "Bash"));
+    let reqs = requests(&r);
+    assert!(
+        has_line(&reqs[1], "local_shell_call(call-1): [\"echo\",\"a b\"]"),
+        "{:#?}",
+        reqs[1]
+    );
+    assert!(has_line(&reqs[1], "function_call_output(call-1): a b"));
+    Ok(())
+}
+
+/// Replaces the fixture dir and every `durationMs` so two runs can be compared.
+fn normalised(r: &Recording, dir: &Path) -> Result<String> {
+    let text = serde_json::to_string_pretty(r)?.replace(&dir.display().to_string(), "<DIR>");
+    let mut v: Value = serde_json::from_str(&text)?;
+    fn scrub(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                if let Some(d) = m.get_mut("durationMs") {
+                    if !d.is_null() {
+                        *d = json!("<MS>");
+                    }
+                }
+                m.values_mut().for_each(scrub);
+            }
+            Value::Array(a) => a.iter_mut().for_each(scrub),
+            _ => {}
+        }
+    }
+    scrub(&mut v);
+    Ok(serde_json::to_string_pretty(&v)?)
+}
+
+#[tokio::test]
+async fn two_runs_in_different_dirs_record_the_same_session() -> Result<()> {
+    let mut texts = Vec::new();
+    for _ in 0..2 {
+        let fx = multi_fixture(&[
+            ("SessionStart", None, "start.sh", "echo hello context"),
+            ("Stop", None, "stop.sh", STOP_BLOCK_TWICE),
+            ("PostToolUse", None, "post.sh", "true"),
+        ])?;
+        let spec = fx.spec(vec![turn(
+            "turn-1",
+            "hi",
+            vec![
+                ModelResponse::calls(vec![call("call-1", shell(&["ls"]), ToolResult::ok("x"))]),
+                ModelResponse::message("a"),
+                ModelResponse::message("b"),
+                ModelResponse::message("c"),
+            ],
+        )]);
+        let r = fx.play(&spec).await?;
+        texts.push(normalised(&r, fx.dir.path())?);
+    }
+    assert_eq!(texts[0], texts[1]);
+    assert!(!texts[0].contains("/tmp/"), "{}", texts[0]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn invalid_specs_are_clear_errors() -> Result<()> {
+    let fx = self_fixture("Stop", None, "stop.sh", "true")?;
+    let mut spec = fx.spec(vec![turn(
+        "turn-1",
+        "hi",
+        vec![ModelResponse::calls(vec![
+            call("dup", shell(&["ls"]), ToolResult::ok("")),
+            call("dup", shell(&["ls"]), ToolResult::ok("")),
+        ])],
+    )]);
+    let err = play(&spec, &fx.engine, &fx.env)
+        .await
+        .err()
+        .context("must fail")?;
+    assert_eq!(
+        err.to_string(),
+        "invalid session spec: call_id \"dup\" is used by two calls"
+    );
+    spec.cwd = "relative/dir".to_owned();
+    let err = play(&spec, &fx.engine, &fx.env)
+        .await
+        .err()
+        .context("must fail")?;
+    assert_eq!(
+        err.to_string(),
+        "invalid session spec: cwd \"relative/dir\" is not an existing absolute directory"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn subagent_stop_block_continues_the_child() -> Result<()> {
+    let body = r#"case "$input" in *'"stop_hook_active":false'*) printf '{"decision":"block","reason":"verify first"}' ;; esac"#;
+    let fx = self_fixture("SubagentStop", Some("worker"), "sub_stop.sh", body)?;
+    let child = ChildSpec {
+        agent_id: "child-7".to_owned(),
+        agent_type: "worker".to_owned(),
+        turn_id: "child-turn".to_owned(),
+        message: "do it".to_owned(),
+        responses: vec![
+            ModelResponse::message("draft"),
+            ModelResponse::message("verified"),
+        ],
+    };
+    let spec = fx.spec(vec![turn(
+        "turn-1",
+        "delegate",
+        vec![
+            ModelResponse::calls(vec![call(
+                "call-1",
+                ToolSpec::SpawnAgent(child),
+                ToolResult::default(),
+            )]),
+            ModelResponse::message("done"),
+        ],
+    )]);
+    let r = fx.play(&spec).await?;
+    assert_eq!(tool_output(&r, "call-1").as_deref(), Some("verified"));
+    let stops = fx.log_of("SubagentStop")?;
+    let active: Vec<&Value> = stops.iter().map(|s| &s["stop_hook_active"]).collect();
+    assert_eq!(active, [&json!(false), &json!(true)]);
+    let reqs = requests(&r);
+    assert_eq!(reqs.len(), 4);
+    assert!(reqs[2].last().is_some_and(|l| l
+        .starts_with("user: <hook_prompt hook_run_id=\"subagent-stop:0:")
+        && l.ends_with(">verify first</hook_prompt>")));
+    Ok(())
+}
