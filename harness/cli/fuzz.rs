@@ -157,17 +157,20 @@ pub fn run(args: FuzzArgs) -> anyhow::Result<ExitCode> {
     println!("properties: {}", parser_property_names().join(", "));
     let mut total_cases = 0u64;
     let mut total_time = Duration::ZERO;
+    let mut total_cpu = Duration::ZERO;
     for event in events {
         match with_quiet_panics(|| fuzz(event, budget, seed, generator)) {
             Ok(report) => {
                 total_cases += report.cases;
                 total_time += report.elapsed;
+                total_cpu += report.cpu;
                 println!(
-                    "  {:<18} {:>12} cases in {:>6.2}s  {:>10} cases/s",
+                    "  {:<18} {:>12} cases in {:>6.2}s  {:>10} cases/s  {:>10} cases/CPU-s",
                     event.config_name(),
                     group(report.cases),
                     report.elapsed.as_secs_f64(),
-                    group(report.cases_per_second() as u64)
+                    group(report.cases_per_second() as u64),
+                    group(report.cases_per_cpu_second() as u64)
                 );
             }
             Err(failure) => {
@@ -177,10 +180,11 @@ pub fn run(args: FuzzArgs) -> anyhow::Result<ExitCode> {
         }
     }
     println!(
-        "ok: {} cases in {:.2}s ({} cases/s), no property failed",
+        "ok: {} cases in {:.2}s ({} cases/s, {} cases per CPU-second), no property failed",
         group(total_cases),
         total_time.as_secs_f64(),
-        group((total_cases as f64 / total_time.as_secs_f64().max(1e-9)) as u64)
+        group((total_cases as f64 / total_time.as_secs_f64().max(1e-9)) as u64),
+        group((total_cases as f64 / total_cpu.as_secs_f64().max(1e-9)) as u64)
     );
     Ok(ExitCode::SUCCESS)
 }

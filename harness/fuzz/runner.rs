@@ -31,13 +31,28 @@ pub enum Budget {
 pub struct EventReport {
     pub event: HookEvent,
     pub cases: u64,
+    /// Wall-clock time.
     pub elapsed: Duration,
+    /// CPU time of the fuzzing thread (what one core did, whatever else the machine ran).
+    pub cpu: Duration,
 }
 
 impl EventReport {
     pub fn cases_per_second(&self) -> f64 {
         self.cases as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }
+
+    pub fn cases_per_cpu_second(&self) -> f64 {
+        self.cases as f64 / self.cpu.as_secs_f64().max(1e-9)
+    }
+}
+
+/// CPU time consumed by the calling thread so far (zero if the clock cannot be read).
+pub fn thread_cpu_time() -> Duration {
+    use nix::time::{clock_gettime, ClockId};
+    clock_gettime(ClockId::CLOCK_THREAD_CPUTIME_ID)
+        .map(Duration::from)
+        .unwrap_or_default()
 }
 
 /// A property that failed, with the shrunk case.
@@ -112,6 +127,7 @@ where
     S: Strategy<Value = ParserCase>,
 {
     let started = Instant::now();
+    let cpu_started = thread_cpu_time();
     let mut cases = 0u64;
     let mut chunk = 0u64;
     loop {
@@ -172,6 +188,7 @@ where
         event,
         cases,
         elapsed: started.elapsed(),
+        cpu: thread_cpu_time().saturating_sub(cpu_started),
     })
 }
 
@@ -205,6 +222,7 @@ pub fn fuzz_event_fast(
     seed: u64,
 ) -> Result<EventReport, Box<FuzzFailure>> {
     let started = Instant::now();
+    let cpu_started = thread_cpu_time();
     let mut cases = 0u64;
     let mut chunk = 0u64;
     loop {
@@ -238,6 +256,7 @@ pub fn fuzz_event_fast(
         event,
         cases,
         elapsed: started.elapsed(),
+        cpu: thread_cpu_time().saturating_sub(cpu_started),
     })
 }
 
