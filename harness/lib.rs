@@ -11,3 +11,5 @@ pub mod conformance;
 pub mod engine;
 pub mod fuzz;
 pub mod probe;
+pub mod replay;
+pub mod scenario;

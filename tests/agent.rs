@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use anyhow::{ensure, Context, Result};
 use hooktape::agent::recording::{Recording, TurnEnd};
+use hooktape::agent::session::{parse_sse, STREAM_DISCONNECTED};
 use hooktape::agent::spec::{
     ChildSpec, ModelResponse, QueuedPrompt, SessionSpec, Step, ToolCallSpec, ToolResult, ToolSpec,
     TurnSpec, Usage,
@@ -1399,5 +1400,591 @@ async fn subagent_stop_block_continues_the_child() -> Result<()> {
     assert!(reqs[2].last().is_some_and(|l| l
         .starts_with("user: <hook_prompt hook_run_id=\"subagent-stop:0:")
         && l.ends_with(">verify first</hook_prompt>")));
+    Ok(())
+}
+
+// ---- Fidelity fixes (review of the mock agent) ----
+
+fn big_usage() -> Option<Usage> {
+    Some(Usage {
+        input_tokens: 900,
+        output_tokens: 100,
+        total_tokens: 1000,
+    })
+}
+
+fn event_names(fx: &Fixture) -> Result<Vec<String>> {
+    Ok(fx
+        .log()?
+        .iter()
+        .map(|v| v["hook_event_name"].as_str().unwrap_or("?").to_owned())
+        .collect())
+}
+
+/// `event_msg` payloads of the rollout with the given `type`.
+fn rollout_events<'r>(r: &'r Recording, kind: &str) -> Vec<&'r Value> {
+    r.transcript
+        .iter()
+        .filter(|l| l["type"] == "event_msg" && l["payload"]["type"] == kind)
+        .map(|l| &l["payload"])
+        .collect()
+}
+
+/// (source, turn id) of each SessionStart that ran: the source from the hook's stdin, the
+/// turn from the recording (SessionStart's stdin has no `turn_id`).
+fn session_starts(r: &Recording) -> Result<Vec<(String, String)>> {
+    r.hook_events()
+        .filter(|e| e.event == "SessionStart")
+        .map(|e| {
+            let stdin: Value = serde_json::from_str(&e.runs.first().context("a run")?.stdin)?;
+            let source = stdin["source"].as_str().context("source")?.to_owned();
+            Ok((source, e.turn_id.clone()))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn cut_or_failed_stream_still_dispatches_its_calls_then_fails_without_stop() -> Result<()> {
+    let fx = multi_fixture(&[
+        ("Stop", None, "stop.sh", "true"),
+        ("PreToolUse", Some("Bash"), "pre.sh", "true"),
+    ])?;
+    let spec = fx.spec(vec![
+        turn(
+            "turn-1",
+            "hello",
+            vec![ModelResponse {
+                disconnect: true,
+                ..ModelResponse::calls(vec![call("call-1", shell(&["ls"]), ToolResult::ok("a"))])
+            }],
+        ),
+        turn(
+            "turn-2",
+            "again",
+            vec![ModelResponse {
+                failed: Some("overloaded".to_owned()),
+                ..ModelResponse::calls(vec![call("call-2", shell(&["pwd"]), ToolResult::ok("/"))])
+            }],
+        ),
+        turn("turn-3", "last", vec![ModelResponse::message("fine")]),
+    ]);
+    let r = fx.play(&spec).await?;
+    let ends: Vec<&TurnEnd> = r.turn_ends().map(|t| &t.end).collect();
+    assert_eq!(
+        ends,
+        [
+            &TurnEnd::Failed {
+                message: STREAM_DISCONNECTED.to_owned()
+            },
+            &TurnEnd::Failed {
+                message: "overloaded".to_owned()
+            },
+            &TurnEnd::Completed {
+                last_assistant_message: Some("fine".to_owned())
+            },
+        ]
+    );
+    // Both calls went through PreToolUse and ran; their outputs are in the next request.
+    let pre: Vec<Value> = fx
+        .log_of("PreToolUse")?
+        .iter()
+        .map(|p| p["tool_use_id"].clone())
+        .collect();
+    assert_eq!(pre, [json!("call-1"), json!("call-2")]);
+    assert_eq!(tool_output(&r, "call-1").as_deref(), Some("a"));
+    assert_eq!(tool_output(&r, "call-2").as_deref(), Some("/"));
+    let reqs = requests(&r);
+    assert_eq!(reqs.len(), 3);
+    assert!(
+        reqs[2].iter().any(|l| l.contains("call-1")),
+        "{:#?}",
+        reqs[2]
+    );
+    // Stop runs for turn-3 only.
+    let stops = fx.log_of("Stop")?;
+    assert_eq!(stops.len(), 1);
+    assert_eq!(stops[0]["turn_id"], "turn-3");
+    let outputs: Vec<Vec<String>> = r.model_requests().map(|m| m.output.clone()).collect();
+    assert_eq!(
+        outputs[0].last().map(String::as_str),
+        Some("failed: stream disconnected before completion")
+    );
+    // The rollout: an error event, then a normal turn completion.
+    let errors: Vec<&Value> = rollout_events(&r, "error");
+    assert_eq!(
+        errors
+            .iter()
+            .map(|e| e["message"].clone())
+            .collect::<Vec<_>>(),
+        [json!(STREAM_DISCONNECTED), json!("overloaded")]
+    );
+    assert_eq!(rollout_events(&r, "task_complete").len(), 3);
+    Ok(())
+}
+
+#[tokio::test]
+async fn mid_turn_compaction_fires_session_start_compact_in_the_same_turn() -> Result<()> {
+    let start = r#"case "$input" in
+  *'"source":"compact"'*) printf '{"hookSpecificOutput":{"hookEventName":"SessionStart","additionalContext":"after compact"}}' ;;
+esac"#;
+    let fx = multi_fixture(&[
+        ("SessionStart", None, "start.sh", start),
+        ("PreCompact", None, "pre.sh", "true"),
+    ])?;
+    let mut spec = fx.spec(vec![
+        turn(
+            "turn-1",
+            "hello",
+            vec![
+                ModelResponse {
+                    usage: big_usage(),
+                    ..ModelResponse::calls(vec![call(
+                        "call-1",
+                        shell(&["ls"]),
+                        ToolResult::ok("a"),
+                    )])
+                },
+                ModelResponse::message("the summary"),
+                ModelResponse::message("done"),
+            ],
+        ),
+        turn("turn-2", "next", vec![ModelResponse::message("ok")]),
+    ]);
+    spec.auto_compact_token_limit = Some(500);
+    let r = fx.play(&spec).await?;
+    assert_eq!(
+        session_starts(&r)?,
+        [
+            ("startup".to_owned(), "turn-1".to_owned()),
+            ("compact".to_owned(), "turn-1".to_owned())
+        ]
+    );
+    let purposes: Vec<&str> = r.model_requests().map(|m| m.purpose.as_str()).collect();
+    assert_eq!(purposes, ["sampling", "compaction", "sampling", "sampling"]);
+    let reqs = requests(&r);
+    assert!(
+        has_line(&reqs[2], "developer: after compact"),
+        "{:#?}",
+        reqs[2]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn queued_prompt_is_taken_after_compaction_and_session_start() -> Result<()> {
+    let fx = multi_fixture(&[
+        ("UserPromptSubmit", None, "ups.sh", UPS_BLOCK),
+        ("PreCompact", None, "pre.sh", "true"),
+        ("SessionStart", None, "start.sh", "true"),
+        ("Stop", None, "stop.sh", "true"),
+    ])?;
+    let mut spec = fx.spec(vec![Step::Turn(TurnSpec {
+        turn_id: "turn-1".to_owned(),
+        prompt: "start".to_owned(),
+        queued: vec![QueuedPrompt {
+            after_request: 1,
+            prompt: "more please".to_owned(),
+        }],
+        // The first answer needs no tool: the arrived prompt alone makes the follow-up.
+        responses: vec![
+            ModelResponse {
+                usage: big_usage(),
+                ..ModelResponse::message("one")
+            },
+            ModelResponse::message("the summary"),
+            ModelResponse::message("two"),
+        ],
+    })]);
+    spec.auto_compact_token_limit = Some(500);
+    let r = fx.play(&spec).await?;
+    assert_eq!(
+        event_names(&fx)?,
+        [
+            "SessionStart",
+            "UserPromptSubmit",
+            "PreCompact",
+            "SessionStart",
+            "UserPromptSubmit",
+            "Stop"
+        ]
+    );
+    let ups = fx.log_of("UserPromptSubmit")?;
+    assert!(ups.iter().all(|u| u["turn_id"] == "turn-1"));
+    let reqs = requests(&r);
+    assert_eq!(reqs.len(), 3);
+    // The queued prompt comes after the compaction summary, then its context.
+    let at = reqs[2]
+        .iter()
+        .position(|l| l == "user: more please")
+        .context("queued prompt sent")?;
+    assert!(reqs[2][..at].iter().any(|l| l == "user: the summary"));
+    assert_eq!(reqs[2][at + 1], "developer: ok context");
+    Ok(())
+}
+
+#[tokio::test]
+async fn blocked_queued_prompt_alone_ends_the_turn_without_stop() -> Result<()> {
+    let fx = multi_fixture(&[
+        ("UserPromptSubmit", None, "ups.sh", UPS_BLOCK),
+        ("Stop", None, "stop.sh", "true"),
+    ])?;
+    let spec = fx.spec(vec![
+        Step::Turn(TurnSpec {
+            turn_id: "turn-1".to_owned(),
+            prompt: "start".to_owned(),
+            queued: vec![QueuedPrompt {
+                after_request: 1,
+                prompt: "blocked follow-up".to_owned(),
+            }],
+            responses: vec![ModelResponse::message("one")],
+        }),
+        turn("turn-2", "next", vec![ModelResponse::message("two")]),
+    ]);
+    let r = fx.play(&spec).await?;
+    let ends: Vec<&TurnEnd> = r.turn_ends().map(|t| &t.end).collect();
+    assert_eq!(ends[0], &TurnEnd::BlockedByUserPromptSubmit);
+    let stops = fx.log_of("Stop")?;
+    assert_eq!(stops.len(), 1);
+    assert_eq!(stops[0]["turn_id"], "turn-2");
+    let reqs = requests(&r);
+    assert_eq!(reqs.len(), 2);
+    assert!(has_line(&reqs[1], "developer: context from blocked prompt"));
+    assert!(!reqs[1].iter().any(|l| l.contains("blocked follow-up")));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_block_requeues_the_rest_for_the_next_round() -> Result<()> {
+    let fx = self_fixture("UserPromptSubmit", None, "ups.sh", UPS_BLOCK)?;
+    let spec = fx.spec(vec![Step::Turn(TurnSpec {
+        turn_id: "turn-1".to_owned(),
+        prompt: "start".to_owned(),
+        queued: vec![
+            QueuedPrompt {
+                after_request: 1,
+                prompt: "blocked follow-up".to_owned(),
+            },
+            QueuedPrompt {
+                after_request: 1,
+                prompt: "accepted follow-up".to_owned(),
+            },
+        ],
+        responses: vec![ModelResponse::message("one"), ModelResponse::message("two")],
+    })]);
+    let r = fx.play(&spec).await?;
+    let reqs = requests(&r);
+    assert_eq!(reqs.len(), 2);
+    let tail: Vec<&str> = reqs[1]
+        .iter()
+        .rev()
+        .take(3)
+        .rev()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        tail,
+        [
+            "developer: context from blocked prompt",
+            "user: accepted follow-up",
+            "developer: ok context"
+        ]
+    );
+    let prompts: Vec<Value> = fx
+        .log_of("UserPromptSubmit")?
+        .iter()
+        .map(|u| u["prompt"].clone())
+        .collect();
+    assert_eq!(
+        prompts,
+        [
+            json!("start"),
+            json!("blocked follow-up"),
+            json!("accepted follow-up")
+        ]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn prompt_queued_after_a_stop_continuation_is_delivered() -> Result<()> {
+    let stop = r#"case "$input" in *'"stop_hook_active":false'*) printf '{"decision":"block","reason":"check again"}' ;; esac"#;
+    let fx = multi_fixture(&[
+        ("Stop", None, "stop.sh", stop),
+        ("UserPromptSubmit", None, "ups.sh", "true"),
+    ])?;
+    let spec = fx.spec(vec![Step::Turn(TurnSpec {
+        turn_id: "turn-1".to_owned(),
+        prompt: "start".to_owned(),
+        queued: vec![QueuedPrompt {
+            after_request: 2,
+            prompt: "and one more thing".to_owned(),
+        }],
+        responses: vec![
+            ModelResponse::message("one"),
+            ModelResponse::message("two"),
+            ModelResponse::message("three"),
+        ],
+    })]);
+    let r = fx.play(&spec).await?;
+    let reqs = requests(&r);
+    assert_eq!(reqs.len(), 3);
+    assert!(has_line(&reqs[2], "user: and one more thing"));
+    // Stop after request 1 (blocks) and after request 3; request 2 had pending input.
+    let active: Vec<Value> = fx
+        .log_of("Stop")?
+        .iter()
+        .map(|s| s["stop_hook_active"].clone())
+        .collect();
+    assert_eq!(active, [json!(false), json!(true)]);
+    assert_eq!(fx.log_of("UserPromptSubmit")?.len(), 2);
+    Ok(())
+}
+
+#[tokio::test]
+async fn every_non_interrupt_turn_end_completes_normally_in_the_rollout() -> Result<()> {
+    let stop = r#"printf '{"continue":false,"stopReason":"enough"}'"#;
+    let fx = multi_fixture(&[
+        ("UserPromptSubmit", None, "ups.sh", UPS_BLOCK),
+        ("Stop", None, "stop.sh", stop),
+    ])?;
+    let spec = fx.spec(vec![
+        turn("turn-1", "forbidden", vec![]),
+        turn("turn-2", "hello", vec![ModelResponse::message("hi there")]),
+    ]);
+    let r = fx.play(&spec).await?;
+    let ends: Vec<&TurnEnd> = r.turn_ends().map(|t| &t.end).collect();
+    assert_eq!(
+        ends,
+        [
+            &TurnEnd::BlockedByUserPromptSubmit,
+            &TurnEnd::StoppedByStopHook {
+                stop_reason: Some("enough".to_owned()),
+                last_assistant_message: Some("hi there".to_owned())
+            }
+        ]
+    );
+    assert!(rollout_events(&r, "turn_aborted").is_empty());
+    let complete: Vec<(Value, Value)> = rollout_events(&r, "task_complete")
+        .iter()
+        .map(|e| (e["turn_id"].clone(), e["last_agent_message"].clone()))
+        .collect();
+    assert_eq!(
+        complete,
+        [
+            (json!("turn-1"), Value::Null),
+            (json!("turn-2"), json!("hi there"))
+        ]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn thread_ids_are_unique_and_rollouts_never_overwritten() -> Result<()> {
+    let fx = self_fixture("Stop", None, "stop.sh", "true")?;
+    let child = |id: &str| ChildSpec {
+        agent_id: id.to_owned(),
+        agent_type: "worker".to_owned(),
+        turn_id: "child-turn".to_owned(),
+        message: "do it".to_owned(),
+        responses: vec![ModelResponse::message("done")],
+    };
+    let spawning = |ids: &[&str]| {
+        fx.spec(vec![turn(
+            "turn-1",
+            "delegate",
+            vec![
+                ModelResponse::calls(
+                    ids.iter()
+                        .enumerate()
+                        .map(|(i, id)| {
+                            call(
+                                &format!("call-{i}"),
+                                ToolSpec::SpawnAgent(child(id)),
+                                ToolResult::default(),
+                            )
+                        })
+                        .collect(),
+                ),
+                ModelResponse::message("ok"),
+            ],
+        )])
+    };
+    for (ids, message) in [
+        (
+            &["thread-1"][..],
+            "invalid session spec: call \"call-0\" spawns agent_id \"thread-1\", a thread id already in use (each thread needs its own id and rollout)",
+        ),
+        (
+            &["child-a", "child-a"][..],
+            "invalid session spec: call \"call-1\" spawns agent_id \"child-a\", a thread id already in use (each thread needs its own id and rollout)",
+        ),
+    ] {
+        let err = play(&spawning(ids), &fx.engine, &fx.env)
+            .await
+            .err()
+            .context("must fail")?;
+        assert_eq!(err.to_string(), message);
+    }
+    // The same thread played twice into one sessions dir: the second is refused.
+    let spec = spawning(&["child-a"]);
+    fx.play(&spec).await?;
+    let err = play(&spec, &fx.engine, &fx.env)
+        .await
+        .err()
+        .context("must fail")?;
+    assert!(matches!(err, AgentError::RolloutExists { .. }), "{err}");
+    assert!(err.to_string().contains("rollout-thread-1.jsonl"), "{err}");
+    Ok(())
+}
+
+#[test]
+fn parse_sse_skips_unknown_output_items() -> Result<()> {
+    let body = [
+        r#"{"type":"response.created","response":{"id":"r1"}}"#,
+        r#"{"type":"response.output_item.done","item":{"type":"reasoning","summary":[]}}"#,
+        r#"{"type":"response.output_item.done","item":{"type":"message","role":"assistant","content":[{"type":"output_text","text":"hi"}]}}"#,
+        r#"{"type":"response.output_item.done","item":{"type":"web_search_call","status":"completed"}}"#,
+        r#"{"type":"response.completed","response":{"id":"r1"}}"#,
+    ]
+    .iter()
+    .map(|d| format!("data: {d}\n\n"))
+    .collect::<String>();
+    let sampled = parse_sse(&body).map_err(anyhow::Error::msg)?;
+    assert_eq!(sampled.items.len(), 1);
+    assert!(!sampled.disconnected && sampled.failure().is_none());
+    // A known item that does not parse is still an error.
+    let bad =
+        "data: {\"type\":\"response.output_item.done\",\"item\":{\"type\":\"function_call\"}}\n\n";
+    assert!(parse_sse(bad).is_err());
+    Ok(())
+}
+
+#[tokio::test]
+async fn compaction_keeps_a_pending_startup_and_a_post_compact_stop_leaves_none() -> Result<()> {
+    let post = r#"n=$(cat "$0.count" 2>/dev/null || echo 0); n=$((n+1)); echo $n > "$0.count"
+if [ $n -ge 2 ]; then printf '{"continue":false,"stopReason":"halt"}'; fi"#;
+    let fx = multi_fixture(&[
+        ("SessionStart", None, "start.sh", "true"),
+        ("PostCompact", None, "post.sh", post),
+    ])?;
+    let compact = |id: &str| Step::Compact {
+        turn_id: id.to_owned(),
+        summary: ModelResponse::message("summary"),
+    };
+    let spec = fx.spec(vec![
+        compact("turn-1"),
+        turn("turn-2", "hello", vec![ModelResponse::message("hi")]),
+        compact("turn-3"),
+        turn("turn-4", "again", vec![ModelResponse::message("hi")]),
+    ]);
+    let r = fx.play(&spec).await?;
+    assert_eq!(
+        session_starts(&r)?,
+        [("startup".to_owned(), "turn-2".to_owned())]
+    );
+    let ends: Vec<&TurnEnd> = r.turn_ends().map(|t| &t.end).collect();
+    assert_eq!(
+        ends[2],
+        &TurnEnd::CompactionAborted {
+            event: "PostCompact".to_owned(),
+            reason: "halt".to_owned()
+        }
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn session_end_without_a_turn_has_a_null_turn_id() -> Result<()> {
+    let fx = self_fixture("SessionEnd", None, "end.sh", "true")?;
+    let spec = fx.spec(vec![]);
+    let r = fx.play(&spec).await?;
+    let event = r.hook_events().next().context("SessionEnd ran")?;
+    assert_eq!(event.event, "SessionEnd");
+    for n in event.started.iter().chain(&event.completed) {
+        assert_eq!(n["params"]["turnId"], Value::Null, "{n}");
+    }
+    assert_eq!(r.analytics.len(), 1);
+    assert_eq!(r.analytics[0].event_params.turn_id, None);
+    assert!(fx.log_of("SessionEnd")?[0].get("turn_id").is_none());
+    Ok(())
+}
+
+#[tokio::test]
+async fn request_body_has_the_observed_keys() -> Result<()> {
+    let fx = self_fixture("Stop", None, "stop.sh", "true")?;
+    let spec = fx.spec(vec![turn(
+        "turn-1",
+        "hi",
+        vec![ModelResponse::message("yo")],
+    )]);
+    let r = fx.play(&spec).await?;
+    let body = r.raw_requests.first().context("a request")?;
+    assert!(body["reasoning"].is_object(), "{body}");
+    assert!(body["text"].is_object(), "{body}");
+    assert_eq!(
+        body["client_metadata"],
+        json!({"thread_id": "thread-1", "turn_id": "turn-1"})
+    );
+    assert!(body.get("instructions").is_none());
+    assert_eq!(body["prompt_cache_key"], "thread-1");
+    Ok(())
+}
+
+#[tokio::test]
+async fn sandbox_denial_asks_to_retry_with_the_retry_run_id() -> Result<()> {
+    let body = r#"printf '{"hookSpecificOutput":{"hookEventName":"PermissionRequest","decision":{"behavior":"allow"}}}'"#;
+    let fx = multi_fixture(&[
+        ("PermissionRequest", Some("Bash"), "perm.sh", body),
+        ("PostToolUse", Some("Bash"), "post.sh", "true"),
+    ])?;
+    let denied = ToolResult {
+        output: "built".to_owned(),
+        sandbox_denied: true,
+        ..ToolResult::default()
+    };
+    let script = |policy: ApprovalPolicy| {
+        let mut spec = fx.spec(vec![turn(
+            "turn-1",
+            "go",
+            vec![
+                ModelResponse::calls(vec![
+                    call("call-1", shell(&["make"]), denied.clone()),
+                    call("call-2", shell(&["ls"]), ToolResult::ok("plain")),
+                ]),
+                ModelResponse::message("ok"),
+            ],
+        )]);
+        spec.approval_policy = policy;
+        spec
+    };
+    let r = fx.play(&script(ApprovalPolicy::OnFailure)).await?;
+    let perm: Vec<&String> = r
+        .hook_runs()
+        .filter(|h| h.run_id.starts_with("permission-request"))
+        .map(|h| &h.run_id)
+        .collect();
+    assert_eq!(perm.len(), 1, "only the denied call asks: {perm:?}");
+    assert!(perm[0].ends_with(":call-1:retry"), "{}", perm[0]);
+    let tool = r.tool_calls().next().context("tool")?;
+    assert_eq!(tool.disposition, "executed_without_sandbox");
+    assert_eq!(tool.output_to_model, "built");
+    assert_eq!(fx.log_of("PostToolUse")?.len(), 2);
+
+    // Under `never` the denial is final: no approval, no PostToolUse, a failed output.
+    let fx = multi_fixture(&[
+        ("PermissionRequest", Some("Bash"), "perm.sh", body),
+        ("PostToolUse", Some("Bash"), "post.sh", "true"),
+    ])?;
+    let r = fx.play(&script(ApprovalPolicy::Never)).await?;
+    assert!(fx.log_of("PermissionRequest")?.is_empty());
+    let tool = r.tool_calls().next().context("tool")?;
+    assert_eq!(tool.disposition, "denied_by_sandbox");
+    assert_eq!(tool.output_to_model, "Exit code: 1\nOutput:\nbuilt");
+    let post: Vec<Value> = fx
+        .log_of("PostToolUse")?
+        .iter()
+        .map(|p| p["tool_use_id"].clone())
+        .collect();
+    assert_eq!(post, [json!("call-2")]);
     Ok(())
 }

@@ -148,6 +148,7 @@ fn check_session(b: &Behaviours) -> Result<(), TestCaseError> {
                     output: "hi\n".to_owned(),
                     needs_approval: b.needs_approval[t],
                     user_decision: UserDecision::Approve,
+                    ..ToolResult::default()
                 },
             };
             let mut responses = vec![

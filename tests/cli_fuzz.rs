@@ -65,3 +65,51 @@ fn bad_arguments_exit_two() -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// The scenario snippet `hooktape fuzz` prints for a failure is a scenario the real loader
+/// accepts, with the handler's command intact.
+#[test]
+fn the_scenario_snippet_loads() -> anyhow::Result<()> {
+    use hooktape::engine::HookEvent;
+    use hooktape::fuzz::repro::{scenario_snippet, Reproduction};
+    for event in HookEvent::ALL {
+        for timeout_secs in [None, Some(1)] {
+            let repro = Reproduction {
+                command: "printf '{\"decision\":\"block\",\"reason\":\"\"}'; exit 0".to_owned(),
+                timeout_secs,
+            };
+            let text = scenario_snippet(event, &repro);
+            let path = std::path::Path::new("fuzz_repro.toml");
+            hooktape::scenario::load::load_str(path, &text)
+                .map_err(|e| anyhow::anyhow!("{event}: {e}\n{text}"))?;
+            assert!(text.contains("exit 0"), "{text}");
+        }
+    }
+    Ok(())
+}
+
+/// Played through `replay`, each event's snippet fires that event's hook.
+#[test]
+fn the_scenario_snippet_fires_its_event() -> anyhow::Result<()> {
+    use hooktape::engine::HookEvent;
+    use hooktape::fuzz::repro::{scenario_snippet, Reproduction};
+    let runtime = tokio::runtime::Runtime::new()?;
+    for event in HookEvent::ALL {
+        let repro = Reproduction {
+            command: "cat >/dev/null; exit 0".to_owned(),
+            timeout_secs: None,
+        };
+        let text = scenario_snippet(event, &repro);
+        let scenario =
+            hooktape::scenario::load::load_str(std::path::Path::new("fuzz_repro.toml"), &text)?;
+        let replayed = runtime
+            .block_on(hooktape::replay::replay(&scenario))
+            .map_err(|e| anyhow::anyhow!("{event}: {e}\n{text}"))?;
+        let fired = replayed
+            .recording
+            .to_string()
+            .contains(&format!("\"{}\"", event.config_name()));
+        assert!(fired, "{event} did not fire:\n{}", replayed.text);
+    }
+    Ok(())
+}

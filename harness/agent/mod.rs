@@ -93,6 +93,12 @@ pub enum AgentError {
         after: usize,
         made: usize,
     },
+    #[error(
+        "queued prompt {prompt:?} of turn {turn_id} arrived but the turn ended before it was taken"
+    )]
+    QueuedNotTaken { turn_id: String, prompt: String },
+    #[error("{path}: a rollout for thread {thread_id:?} already exists; it is never overwritten (use a fresh sessions dir, or a Resume step)")]
+    RolloutExists { path: String, thread_id: String },
     #[error("analytics: {0}")]
     Analytics(String),
 }
@@ -115,8 +121,55 @@ pub(crate) fn indent(lines: &[String]) -> String {
 }
 
 /// Checks what the agent cannot play: a cwd that is not an existing absolute directory
-/// (hooks run there), empty or duplicate call ids, queued prompts waiting for request 0.
+/// (hooks run there), empty turn ids, empty or duplicate call ids, a thread id used twice
+/// (a child's `agent_id` equal to the session's thread id or to another child's), queued
+/// prompts waiting for request 0, a response both `failed` and `disconnect`, and
+/// `sandbox_denied` on a tool that does not run sandboxed.
 pub fn validate(spec: &SessionSpec) -> Result<(), AgentError> {
+    let invalid = |message: String| Err(AgentError::InvalidSpec(message));
+    for step in &spec.steps {
+        match step {
+            spec::Step::Turn(spec::TurnSpec { turn_id, .. })
+            | spec::Step::Compact { turn_id, .. }
+                if turn_id.is_empty() =>
+            {
+                return invalid("a step has an empty turn_id".to_owned());
+            }
+            _ => {}
+        }
+    }
+    let mut threads = BTreeSet::from([spec.thread_id.clone()]);
+    for (index, response) in spec.model_script().iter().enumerate() {
+        if response.failed.is_some() && response.disconnect {
+            return invalid(format!(
+                "model response {} is both `failed` and `disconnect`; a stream ends one way",
+                index + 1
+            ));
+        }
+        for item in &response.output {
+            let spec::OutputItem::Call(call) = item else {
+                continue;
+            };
+            if call.result.sandbox_denied && !tools::runs_sandboxed(&call.tool) {
+                return invalid(format!(
+                    "call {:?}: `sandbox_denied` is set but {} does not run in the sandbox",
+                    call.call_id,
+                    tools::model_name(&call.tool)
+                ));
+            }
+            if let spec::ToolSpec::SpawnAgent(child) = &call.tool {
+                if child.turn_id.is_empty() {
+                    return invalid(format!("child {:?} has an empty turn_id", child.agent_id));
+                }
+                if !threads.insert(child.agent_id.clone()) {
+                    return invalid(format!(
+                        "call {:?} spawns agent_id {:?}, a thread id already in use (each thread needs its own id and rollout)",
+                        call.call_id, child.agent_id
+                    ));
+                }
+            }
+        }
+    }
     let cwd = Path::new(&spec.cwd);
     if !cwd.is_absolute() || !cwd.is_dir() {
         return Err(AgentError::InvalidSpec(format!(

@@ -142,6 +142,9 @@ pub fn describe_response(index: usize, response: &ModelResponse) -> String {
     if let Some(message) = &response.failed {
         parts.push(format!("failed {message:?}"));
     }
+    if response.disconnect {
+        parts.push("disconnect".to_owned());
+    }
     if parts.is_empty() {
         parts.push("(no output)".to_owned());
     }
@@ -161,8 +164,8 @@ fn sse_event(out: &mut String, data: &Value) {
 }
 
 /// The SSE stream for one scripted response: `response.created`, one
-/// `response.output_item.done` per item, then `response.completed` (with usage) or
-/// `response.failed`.
+/// `response.output_item.done` per item, then `response.completed` (with usage),
+/// `response.failed`, or nothing at all (`disconnect`).
 pub fn sse_body(index: usize, response: &ModelResponse) -> String {
     let id = response_id(index, response);
     let mut out = String::new();
@@ -196,6 +199,7 @@ pub fn sse_body(index: usize, response: &ModelResponse) -> String {
             &mut out,
             &json!({"type": "response.failed", "response": {"id": id, "status": "failed", "error": {"code": "server_error", "message": message}}}),
         ),
+        None if response.disconnect => {}
         None => {
             let mut completed = json!({"id": id, "object": "response", "status": "completed"});
             if let (Some(usage), Some(m)) = (&response.usage, completed.as_object_mut()) {

@@ -143,14 +143,17 @@ pub struct ToolCallRecord {
     pub asked_user: bool,
     /// Whether the tool actually executed.
     pub executed: bool,
-    /// What became of it: `executed`, `blocked_by_pre_tool_use`, `denied_by_permission_request`,
-    /// `denied_by_user`, `unsupported`, `no_hooks`, `subagent`.
+    /// What became of it: `executed`, `executed_without_sandbox` (after an approved sandbox
+    /// retry), `denied_by_sandbox` (policy `never`), `blocked_by_pre_tool_use`,
+    /// `denied_by_permission_request`, `denied_by_user`, `unsupported`, `no_hooks`, `subagent`.
     pub disposition: String,
     /// The output the model was sent.
     pub output_to_model: String,
 }
 
-/// How a turn ended.
+/// How a turn ended. Only the recording keeps the reason: every one of these ends the
+/// turn normally (`task_complete` in the rollout), as in Codex, where only an interrupt
+/// aborts a turn.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TurnEndRecord {
     pub thread_id: String,
@@ -170,11 +173,15 @@ pub enum TurnEnd {
     /// UserPromptSubmit blocked or stopped the prompt.
     BlockedByUserPromptSubmit,
     /// Stop (or SubagentStop) returned `continue:false`.
-    StoppedByStopHook { stop_reason: Option<String> },
+    StoppedByStopHook {
+        stop_reason: Option<String>,
+        last_assistant_message: Option<String>,
+    },
     /// PreCompact stopped a compaction, or PostCompact stopped after it.
     CompactionAborted { event: String, reason: String },
     /// A manual compaction completed.
     Compacted,
-    /// The model stream failed (`response.failed`); Stop does not run.
+    /// The model stream failed (`response.failed`, or it ended without
+    /// `response.completed`); its items were still recorded and dispatched; Stop does not run.
     Failed { message: String },
 }

@@ -3,7 +3,7 @@
 //! follow-up, tool calls through PreToolUse / PermissionRequest / execution / PostToolUse,
 //! Stop with continuation prompts, queued prompts, compaction, subagents, resume, SessionEnd.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use serde_json::{json, Value};
 
@@ -72,10 +72,92 @@ impl Thread {
 /// What one sampling request returned.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sampled {
+    /// The output items received, in order (also those before a failure).
     pub items: Vec<HistoryItem>,
     pub total_tokens: Option<u64>,
     /// `response.failed`'s message.
     pub failed: Option<String>,
+    /// The stream ended with neither `response.completed` nor `response.failed`.
+    pub disconnected: bool,
+}
+
+/// Codex's error text for a stream that ends without `response.completed`.
+pub const STREAM_DISCONNECTED: &str = "stream disconnected before completion";
+
+impl Sampled {
+    /// Why the stream failed, if it did: `response.failed`'s message or
+    /// [`STREAM_DISCONNECTED`].
+    pub fn failure(&self) -> Option<String> {
+        match (&self.failed, self.disconnected) {
+            (Some(message), _) => Some(message.clone()),
+            (None, true) => Some(STREAM_DISCONNECTED.to_owned()),
+            (None, false) => None,
+        }
+    }
+}
+
+/// A turn's queued prompts: those still waiting to arrive, then those that arrived and
+/// wait to be taken at the top of the next loop iteration (Codex's pending input).
+#[derive(Debug, Default)]
+struct PromptQueue {
+    waiting: Vec<QueuedPrompt>,
+    arrived: VecDeque<String>,
+    /// Sampling requests answered in this turn.
+    made: usize,
+}
+
+impl PromptQueue {
+    fn new(queued: &[QueuedPrompt]) -> PromptQueue {
+        PromptQueue {
+            waiting: queued.to_vec(),
+            ..PromptQueue::default()
+        }
+    }
+
+    /// One more request was answered: prompts waiting for it arrive, in spec order.
+    fn answered(&mut self) {
+        self.made += 1;
+        let made = self.made;
+        let (arrived, waiting) = std::mem::take(&mut self.waiting)
+            .into_iter()
+            .partition::<Vec<_>, _>(|q| q.after_request <= made);
+        self.waiting = waiting;
+        self.arrived.extend(arrived.into_iter().map(|q| q.prompt));
+    }
+
+    fn has_pending_input(&self) -> bool {
+        !self.arrived.is_empty()
+    }
+
+    /// At the real end of a turn: a prompt that never arrived, or arrived and was never
+    /// taken, is a script error.
+    fn check_drained(&self, turn_id: &str) -> Result<(), AgentError> {
+        if let Some(q) = self.waiting.first() {
+            return Err(AgentError::QueuedNeverDelivered {
+                turn_id: turn_id.to_owned(),
+                prompt: q.prompt.clone(),
+                after: q.after_request,
+                made: self.made,
+            });
+        }
+        if let Some(prompt) = self.arrived.front() {
+            return Err(AgentError::QueuedNotTaken {
+                turn_id: turn_id.to_owned(),
+                prompt: prompt.clone(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// What taking the pending queued prompts came to.
+enum QueuedRound {
+    /// At least one prompt was accepted (or there was nothing to take): sample.
+    Accepted,
+    /// Nothing accepted, a block put the rest back: take them again.
+    Requeued,
+    /// Nothing accepted, nothing left: the turn ends.
+    Blocked,
 }
 
 /// Plays one session.
@@ -119,10 +201,15 @@ pub fn hook_prompt_fragment(hook_run_id: &str, text: &str) -> String {
     )
 }
 
-fn notification(method: &str, thread_id: &str, turn_id: &str, run: HookRunSummaryV2) -> Value {
+fn notification(
+    method: &str,
+    thread_id: &str,
+    turn_id: Option<&str>,
+    run: HookRunSummaryV2,
+) -> Value {
     let params = HookNotificationV2 {
         thread_id: thread_id.to_owned(),
-        turn_id: Some(turn_id.to_owned()),
+        turn_id: turn_id.map(str::to_owned),
         run,
     };
     json!({"method": method, "params": params})
@@ -188,6 +275,7 @@ impl<'a> Agent<'a> {
             pending_start: Some(spec.start_source),
             child: None,
         };
+        // Empty until the first turn: validate() rejects empty turn ids, so "" means none.
         let mut last_turn = String::new();
         for step in &spec.steps {
             match step {
@@ -274,11 +362,13 @@ impl<'a> Agent<'a> {
             matcher_aliases: aliases,
             run_id_suffix,
         };
+        // No turn yet (SessionEnd of a session that never had one): `turnId` is null.
+        let wire_turn = Some(turn_id).filter(|t| !t.is_empty());
         let started: Vec<Value> = self
             .engine
             .preview(&request)
             .iter()
-            .map(|s| notification("hook/started", &thread.thread_id, turn_id, s.into()))
+            .map(|s| notification("hook/started", &thread.thread_id, wire_turn, s.into()))
             .collect();
         let run = self.engine.run(&request).await;
         if run.runs.is_empty() {
@@ -291,7 +381,7 @@ impl<'a> Agent<'a> {
                 notification(
                     "hook/completed",
                     &thread.thread_id,
-                    turn_id,
+                    wire_turn,
                     (&r.summary).into(),
                 )
             })
@@ -300,12 +390,14 @@ impl<'a> Agent<'a> {
             .runs
             .iter()
             .map(|r| {
-                HookRunAnalyticsEvent::for_run(
+                let mut event = HookRunAnalyticsEvent::for_run(
                     &r.summary,
                     &thread.thread_id,
                     turn_id,
                     &self.spec.model,
-                )
+                );
+                event.event_params.turn_id = wire_turn.map(str::to_owned);
+                event
             })
             .collect();
         let runs = run
@@ -389,17 +481,16 @@ impl<'a> Agent<'a> {
     }
 
     fn end_turn(&mut self, thread: &Thread, turn_id: &str, end: TurnEnd) -> Result<(), AgentError> {
-        let payload = match &end {
-            TurnEnd::Completed {
-                last_assistant_message,
-            } => {
-                json!({"type": "task_complete", "turn_id": turn_id, "last_agent_message": last_assistant_message})
-            }
-            TurnEnd::Compacted => {
-                json!({"type": "task_complete", "turn_id": turn_id, "last_agent_message": null})
-            }
-            other => json!({"type": "turn_aborted", "turn_id": turn_id, "reason": other}),
-        };
+        // Every end here completes the turn normally, as in Codex (only an interrupt, which
+        // the agent does not model, aborts one); the reason stays in the timeline.
+        if let TurnEnd::Failed { message } = &end {
+            self.rollout_event(thread, json!({"type": "error", "message": message}))?;
+        }
+        let payload = json!({
+            "type": "task_complete",
+            "turn_id": turn_id,
+            "last_agent_message": last_agent_message(&end),
+        });
         self.rollout_event(thread, payload)?;
         self.timeline.push(TimelineEntry::TurnEnd(TurnEndRecord {
             thread_id: thread.thread_id.clone(),
@@ -420,9 +511,11 @@ impl<'a> Agent<'a> {
     }
 
     async fn run_turn(&mut self, thread: &mut Thread, turn: &TurnSpec) -> Result<(), AgentError> {
+        let mut queue = PromptQueue::new(&turn.queued);
         let end = self
-            .turn(thread, &turn.turn_id, &turn.prompt, &turn.queued)
+            .turn(thread, &turn.turn_id, &turn.prompt, &mut queue)
             .await?;
+        queue.check_drained(&turn.turn_id)?;
         self.end_turn(thread, &turn.turn_id, end)
     }
 
@@ -432,7 +525,7 @@ impl<'a> Agent<'a> {
         thread: &mut Thread,
         turn_id: &str,
         prompt: &str,
-        queued: &[QueuedPrompt],
+        queue: &mut PromptQueue,
     ) -> Result<TurnEnd, AgentError> {
         self.rollout_event(thread, json!({"type": "task_started", "turn_id": turn_id}))?;
         if self.compact_before_next_turn && thread.child.is_none() {
@@ -453,30 +546,27 @@ impl<'a> Agent<'a> {
                 .hooks(thread, turn_id, payload, Vec::new(), None)
                 .await?;
             self.record_contexts(thread, &outcome.additional_contexts)?;
-        } else if let Some(source) = thread.pending_start.take() {
-            let payload = EventPayload::SessionStart { source };
-            let outcome = self
-                .hooks(thread, turn_id, payload, Vec::new(), None)
-                .await?;
-            self.record_contexts(thread, &outcome.additional_contexts)?;
-            if outcome.should_stop {
-                return Ok(TurnEnd::StoppedBySessionStart);
-            }
+        } else if self.pending_session_start(thread, turn_id).await? {
+            return Ok(TurnEnd::StoppedBySessionStart);
         }
         if !self.submit_prompt(thread, turn_id, prompt).await? {
             return Ok(TurnEnd::BlockedByUserPromptSubmit);
         }
 
-        let mut queue: Vec<&QueuedPrompt> = queued.iter().collect();
-        let mut made = 0usize;
         let mut stop_hook_active = false;
         loop {
-            let sampled = self.sample(thread, turn_id, "sampling", None).await?;
-            made += 1;
-            if let Some(message) = sampled.failed {
-                self.rollout_event(thread, json!({"type": "error", "message": message}))?;
-                return Ok(TurnEnd::Failed { message });
+            // Top of the iteration: a SessionStart left pending by a mid-turn compaction,
+            // then the queued prompts that arrived.
+            if self.pending_session_start(thread, turn_id).await? {
+                return Ok(TurnEnd::StoppedBySessionStart);
             }
+            match self.take_queued(thread, turn_id, queue).await? {
+                QueuedRound::Accepted => {}
+                QueuedRound::Requeued => continue,
+                QueuedRound::Blocked => return Ok(TurnEnd::BlockedByUserPromptSubmit),
+            }
+            let sampled = self.sample(thread, turn_id, "sampling", None).await?;
+            queue.answered();
             let mut calls = Vec::new();
             let mut last_message = None;
             for item in &sampled.items {
@@ -493,20 +583,14 @@ impl<'a> Agent<'a> {
                 }
                 self.record(thread, item.clone())?;
             }
+            // Items are handled as they arrive: a failed or cut stream's calls still run.
             for call in &calls {
                 self.handle_call(thread, turn_id, call).await?;
             }
-            // Queued prompts that arrived while this request was answered.
-            let mut accepted_input = false;
-            let (arrived, rest): (Vec<&QueuedPrompt>, Vec<&QueuedPrompt>) =
-                queue.into_iter().partition(|q| q.after_request <= made);
-            queue = rest;
-            for q in arrived {
-                if self.submit_prompt(thread, turn_id, &q.prompt).await? {
-                    accepted_input = true;
-                }
+            if let Some(message) = sampled.failure() {
+                return Ok(TurnEnd::Failed { message });
             }
-            let follow_up = !calls.is_empty() || accepted_input;
+            let follow_up = !calls.is_empty() || queue.has_pending_input();
             let over_limit = matches!(
                 (self.spec.auto_compact_token_limit, sampled.total_tokens),
                 (Some(limit), Some(total)) if total >= limit
@@ -525,14 +609,6 @@ impl<'a> Agent<'a> {
             if follow_up {
                 continue;
             }
-            if let Some(q) = queue.first() {
-                return Err(AgentError::QueuedNeverDelivered {
-                    turn_id: turn_id.to_owned(),
-                    prompt: q.prompt.clone(),
-                    after: q.after_request,
-                    made,
-                });
-            }
             // Stop / SubagentStop.
             let payload = match &thread.child {
                 None => EventPayload::Stop {
@@ -550,10 +626,10 @@ impl<'a> Agent<'a> {
             let outcome = self
                 .hooks(thread, turn_id, payload, Vec::new(), None)
                 .await?;
-            self.record_contexts(thread, &outcome.additional_contexts)?;
             if outcome.should_stop {
                 return Ok(TurnEnd::StoppedByStopHook {
                     stop_reason: outcome.stop_reason,
+                    last_assistant_message: last_message,
                 });
             }
             if outcome.should_block {
@@ -586,6 +662,77 @@ impl<'a> Agent<'a> {
         }
     }
 
+    /// Fires SessionStart if one is pending (root thread), recording its contexts.
+    /// `true`: a hook stopped, the turn ends.
+    async fn pending_session_start(
+        &mut self,
+        thread: &mut Thread,
+        turn_id: &str,
+    ) -> Result<bool, AgentError> {
+        let Some(source) = thread.pending_start.take() else {
+            return Ok(false);
+        };
+        let payload = EventPayload::SessionStart { source };
+        let outcome = self
+            .hooks(thread, turn_id, payload, Vec::new(), None)
+            .await?;
+        self.record_contexts(thread, &outcome.additional_contexts)?;
+        Ok(outcome.should_stop)
+    }
+
+    /// Takes the queued prompts that arrived (Codex's pending input), each checked by
+    /// UserPromptSubmit with this turn's id, until one is blocked; the rest go back on the
+    /// queue. Then records the accepted prompts with their contexts, then the blocked
+    /// prompt's contexts.
+    async fn take_queued(
+        &mut self,
+        thread: &mut Thread,
+        turn_id: &str,
+        queue: &mut PromptQueue,
+    ) -> Result<QueuedRound, AgentError> {
+        if !queue.has_pending_input() {
+            return Ok(QueuedRound::Accepted);
+        }
+        let mut accepted = Vec::new();
+        let mut blocked = None;
+        while let Some(prompt) = queue.arrived.pop_front() {
+            let outcome = self.prompt_hooks(thread, turn_id, &prompt).await?;
+            if outcome.should_stop {
+                blocked = Some(outcome.additional_contexts);
+                break;
+            }
+            accepted.push((prompt, outcome.additional_contexts));
+        }
+        let any_accepted = !accepted.is_empty();
+        for (prompt, contexts) in accepted {
+            self.record_message(thread, Role::User, &prompt)?;
+            self.record_contexts(thread, &contexts)?;
+        }
+        let Some(contexts) = blocked else {
+            return Ok(QueuedRound::Accepted);
+        };
+        self.record_contexts(thread, &contexts)?;
+        Ok(if any_accepted {
+            QueuedRound::Accepted
+        } else if queue.has_pending_input() {
+            QueuedRound::Requeued
+        } else {
+            QueuedRound::Blocked
+        })
+    }
+
+    async fn prompt_hooks(
+        &mut self,
+        thread: &Thread,
+        turn_id: &str,
+        prompt: &str,
+    ) -> Result<EventOutcome, AgentError> {
+        let payload = EventPayload::UserPromptSubmit {
+            prompt: prompt.to_owned(),
+        };
+        self.hooks(thread, turn_id, payload, Vec::new(), None).await
+    }
+
     /// UserPromptSubmit, then the prompt and contexts. `false`: blocked (contexts kept).
     async fn submit_prompt(
         &mut self,
@@ -593,12 +740,7 @@ impl<'a> Agent<'a> {
         turn_id: &str,
         prompt: &str,
     ) -> Result<bool, AgentError> {
-        let payload = EventPayload::UserPromptSubmit {
-            prompt: prompt.to_owned(),
-        };
-        let outcome = self
-            .hooks(thread, turn_id, payload, Vec::new(), None)
-            .await?;
+        let outcome = self.prompt_hooks(thread, turn_id, prompt).await?;
         if outcome.should_stop {
             self.record_contexts(thread, &outcome.additional_contexts)?;
             return Ok(false);
@@ -608,7 +750,10 @@ impl<'a> Agent<'a> {
         Ok(true)
     }
 
-    fn request_body(&self, thread: &Thread, extra: Option<&HistoryItem>) -> Value {
+    /// The Responses-API request body, keyed as responses-wire.md's observed requests
+    /// (`reasoning` and `text` carry Codex's defaults; `client_metadata` names the thread
+    /// and turn, deterministic). No `<environment_context>` message is sent.
+    fn request_body(&self, thread: &Thread, turn_id: &str, extra: Option<&HistoryItem>) -> Value {
         let mut input = vec![HistoryItem::Message {
             id: None,
             role: Role::Developer,
@@ -625,11 +770,13 @@ impl<'a> Agent<'a> {
             "tools": tool_definitions(&self.mcp_tools),
             "tool_choice": "auto",
             "parallel_tool_calls": true,
-            "reasoning": null,
+            "reasoning": {"effort": "medium", "summary": "auto"},
             "store": false,
             "stream": true,
             "include": [],
             "prompt_cache_key": thread.thread_id,
+            "text": {"verbosity": "medium"},
+            "client_metadata": {"thread_id": thread.thread_id, "turn_id": turn_id},
         })
     }
 
@@ -641,7 +788,7 @@ impl<'a> Agent<'a> {
         purpose: &str,
         extra: Option<&HistoryItem>,
     ) -> Result<Sampled, AgentError> {
-        let body = self.request_body(thread, extra);
+        let body = self.request_body(thread, turn_id, extra);
         self.requests_sent += 1;
         let index = self.requests_sent;
         let input = compact_input(&body);
@@ -669,6 +816,7 @@ impl<'a> Agent<'a> {
             .header("accept", "text/event-stream")
             .header("authorization", "Bearer hooktape")
             .header("session_id", &thread.thread_id)
+            .header("x-codex-thread-id", &thread.thread_id)
             .header("x-codex-turn-id", turn_id)
             .json(&body)
             .send()
@@ -698,7 +846,7 @@ impl<'a> Agent<'a> {
                 .items
                 .iter()
                 .map(|i| compact_line(&i.to_wire(false)))
-                .chain(sampled.failed.iter().map(|m| format!("failed: {m}")))
+                .chain(sampled.failure().map(|m| format!("failed: {m}")))
                 .collect();
         }
         Ok(sampled)
@@ -811,47 +959,43 @@ impl<'a> Agent<'a> {
             ApprovalPolicy::OnRequest | ApprovalPolicy::OnFailure => result.needs_approval,
         };
         if asks {
-            let tool_input = match tool.kind {
-                HookedKind::Bash => {
-                    let mut input = json!({"command": tool.tool_input.get("command").cloned().unwrap_or(Value::Null)});
-                    if let (Some(d), Some(m)) = (&tool.justification, input.as_object_mut()) {
-                        m.insert("description".into(), d.clone().into());
-                    }
-                    input
-                }
-                HookedKind::ApplyPatch | HookedKind::Mcp => tool.tool_input.clone(),
-            };
-            let payload = EventPayload::PermissionRequest {
-                tool_name: tool.tool_name.clone(),
-                tool_input,
-            };
-            let outcome = self
-                .hooks(
-                    thread,
-                    turn_id,
-                    payload,
-                    tool.aliases.clone(),
-                    Some(call.call_id.clone()),
-                )
-                .await?;
-            match outcome.permission {
-                Some(PermissionDecision::Allow) => {}
-                Some(PermissionDecision::Deny { message }) => {
-                    record.disposition = "denied_by_permission_request".to_owned();
-                    return Ok(message);
-                }
-                None => {
-                    record.asked_user = true;
-                    if result.user_decision == UserDecision::Deny {
-                        record.disposition = "denied_by_user".to_owned();
-                        return Ok(format!("{} rejected by user", tool.tool_name));
-                    }
-                }
+            let suffix = call.call_id.clone();
+            if let Some(denied) = self
+                .approval(thread, turn_id, &tool, suffix, result, record)
+                .await?
+            {
+                return Ok(denied);
             }
+        }
+        let mut disposition = "executed";
+        if result.sandbox_denied {
+            // The sandboxed attempt was denied. Under `never` that is final; otherwise the
+            // agent asks to retry without the sandbox (run id `{call_id}:retry`).
+            if self.spec.approval_policy == ApprovalPolicy::Never {
+                record.executed = true;
+                record.disposition = "denied_by_sandbox".to_owned();
+                let code = if result.exit_code == 0 {
+                    1
+                } else {
+                    result.exit_code
+                };
+                return Ok(match tool.kind {
+                    HookedKind::Bash => format!("Exit code: {code}\nOutput:\n{}", result.output),
+                    HookedKind::ApplyPatch | HookedKind::Mcp => result.output.clone(),
+                });
+            }
+            let suffix = format!("{}:retry", call.call_id);
+            if let Some(denied) = self
+                .approval(thread, turn_id, &tool, suffix, result, record)
+                .await?
+            {
+                return Ok(denied);
+            }
+            disposition = "executed_without_sandbox";
         }
 
         record.executed = true;
-        record.disposition = "executed".to_owned();
+        record.disposition = disposition.to_owned();
         let success = result.exit_code == 0;
         let (tool_response, mut output) = match tool.kind {
             HookedKind::Mcp => {
@@ -893,6 +1037,51 @@ impl<'a> Agent<'a> {
         Ok(output)
     }
 
+    /// One approval: PermissionRequest (run-id suffix `suffix`), then the user if the hooks
+    /// give no verdict. `Some(output)`: denied, the model gets `output`.
+    async fn approval(
+        &mut self,
+        thread: &Thread,
+        turn_id: &str,
+        tool: &HookedCall,
+        suffix: String,
+        result: &ToolResult,
+        record: &mut ToolCallRecord,
+    ) -> Result<Option<String>, AgentError> {
+        let tool_input = match tool.kind {
+            HookedKind::Bash => {
+                let mut input = json!({"command": tool.tool_input.get("command").cloned().unwrap_or(Value::Null)});
+                if let (Some(d), Some(m)) = (&tool.justification, input.as_object_mut()) {
+                    m.insert("description".into(), d.clone().into());
+                }
+                input
+            }
+            HookedKind::ApplyPatch | HookedKind::Mcp => tool.tool_input.clone(),
+        };
+        let payload = EventPayload::PermissionRequest {
+            tool_name: tool.tool_name.clone(),
+            tool_input,
+        };
+        let outcome = self
+            .hooks(thread, turn_id, payload, tool.aliases.clone(), Some(suffix))
+            .await?;
+        match outcome.permission {
+            Some(PermissionDecision::Allow) => Ok(None),
+            Some(PermissionDecision::Deny { message }) => {
+                record.disposition = "denied_by_permission_request".to_owned();
+                Ok(Some(message))
+            }
+            None => {
+                record.asked_user = true;
+                if result.user_decision == UserDecision::Deny {
+                    record.disposition = "denied_by_user".to_owned();
+                    return Ok(Some(format!("{} rejected by user", tool.tool_name)));
+                }
+                Ok(None)
+            }
+        }
+    }
+
     /// Plays a thread-spawned subagent's one turn; returns its last message.
     async fn run_child(
         &mut self,
@@ -923,13 +1112,10 @@ impl<'a> Agent<'a> {
                 start_pending: true,
             }),
         };
-        let end = Box::pin(self.turn(&mut thread, &child.turn_id, &child.message, &[])).await?;
-        let last = match &end {
-            TurnEnd::Completed {
-                last_assistant_message,
-            } => last_assistant_message.clone().unwrap_or_default(),
-            _ => String::new(),
-        };
+        let mut queue = PromptQueue::default();
+        let end =
+            Box::pin(self.turn(&mut thread, &child.turn_id, &child.message, &mut queue)).await?;
+        let last = last_agent_message(&end).unwrap_or_default();
         self.end_turn(&thread, &child.turn_id, end)?;
         Ok(last)
     }
@@ -967,7 +1153,7 @@ impl<'a> Agent<'a> {
         let sampled = self
             .sample(thread, turn_id, "compaction", Some(&prompt))
             .await?;
-        if let Some(message) = sampled.failed {
+        if let Some(message) = sampled.failure() {
             return Ok(Some(TurnEnd::Failed { message }));
         }
         let summary: Vec<String> = sampled
@@ -1014,7 +1200,9 @@ impl<'a> Agent<'a> {
                 None,
             )
             .await?;
-        if thread.child.is_none() {
+        // SessionStart `compact` becomes pending unless PostCompact stopped (the turn ends
+        // here) or a `startup`/`resume` start is still pending (it is the one that fires).
+        if thread.child.is_none() && !outcome.should_stop && thread.pending_start.is_none() {
             thread.pending_start = Some(SessionStartSource::Compact);
         }
         if outcome.should_stop {
@@ -1029,6 +1217,20 @@ impl<'a> Agent<'a> {
     }
 }
 
+/// The assistant's last message as the turn reports it (`task_complete`, a child's output).
+fn last_agent_message(end: &TurnEnd) -> Option<String> {
+    match end {
+        TurnEnd::Completed {
+            last_assistant_message,
+        }
+        | TurnEnd::StoppedByStopHook {
+            last_assistant_message,
+            ..
+        } => last_assistant_message.clone(),
+        _ => None,
+    }
+}
+
 struct HookedCall {
     tool_name: String,
     tool_input: Value,
@@ -1037,9 +1239,19 @@ struct HookedCall {
     kind: HookedKind,
 }
 
-/// Parses a Responses-API SSE body: output items from `response.output_item.done`, usage
-/// from `response.completed`; `response.failed` gives the failure message. A stream without
-/// `response.completed` or `response.failed` is an error.
+/// Output item types the agent understands; any other (`reasoning`, `web_search_call`, …)
+/// is skipped, as Codex does with items it does not act on.
+const KNOWN_OUTPUT_ITEMS: [&str; 4] = [
+    "message",
+    "function_call",
+    "custom_tool_call",
+    "local_shell_call",
+];
+
+/// Parses a Responses-API SSE body: output items from `response.output_item.done` (unknown
+/// item types skipped), usage from `response.completed`; `response.failed` gives the failure
+/// message; a stream with neither is `disconnected`. The items received before a failure
+/// are kept. Errors: event data that is not JSON, a known item that does not parse.
 pub fn parse_sse(text: &str) -> Result<Sampled, String> {
     let mut items = Vec::new();
     let mut total_tokens = None;
@@ -1062,6 +1274,10 @@ pub fn parse_sse(text: &str) -> Result<Sampled, String> {
                 let item = event
                     .get("item")
                     .ok_or_else(|| format!("output_item.done without item: {data}"))?;
+                let kind = item.get("type").and_then(Value::as_str).unwrap_or("");
+                if !KNOWN_OUTPUT_ITEMS.contains(&kind) {
+                    continue;
+                }
                 items.push(
                     HistoryItem::from_wire(item)
                         .ok_or_else(|| format!("unknown output item: {item}"))?,
@@ -1086,12 +1302,10 @@ pub fn parse_sse(text: &str) -> Result<Sampled, String> {
             _ => {}
         }
     }
-    if !finished {
-        return Err("stream disconnected before completion".to_owned());
-    }
     Ok(Sampled {
         items,
         total_tokens,
         failed,
+        disconnected: !finished,
     })
 }

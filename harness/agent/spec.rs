@@ -103,9 +103,15 @@ pub struct ModelResponse {
     /// Usage reported in `response.completed` (drives automatic compaction).
     #[serde(default)]
     pub usage: Option<Usage>,
-    /// Fail the stream with `response.failed` carrying this message.
+    /// Fail the stream with `response.failed` carrying this message (after the output
+    /// items, which the agent still records and dispatches).
     #[serde(default)]
     pub failed: Option<String>,
+    /// End the stream after the output items without `response.completed`: the agent
+    /// records and dispatches the items, then the turn fails with "stream disconnected
+    /// before completion". Cannot be combined with `failed`.
+    #[serde(default)]
+    pub disconnect: bool,
 }
 
 impl ModelResponse {
@@ -234,6 +240,14 @@ pub struct ToolResult {
     /// What the user answers if asked (no PermissionRequest verdict).
     #[serde(default)]
     pub user_decision: UserDecision,
+    /// The sandboxed attempt is denied by the sandbox. Under any approval policy but
+    /// `never`, the agent then asks to retry without the sandbox (PermissionRequest with
+    /// run-id suffix `{call_id}:retry`, else `user_decision`), and the approved retry yields
+    /// `exit_code`/`output`. Under `never` the denial is final: the call fails (exit code 1
+    /// unless `exit_code` says otherwise) with `output`, and PostToolUse does not run.
+    /// Only the shell tools and `apply_patch` run sandboxed; elsewhere this is a spec error.
+    #[serde(default)]
+    pub sandbox_denied: bool,
 }
 
 impl Default for ToolResult {
@@ -243,6 +257,7 @@ impl Default for ToolResult {
             output: String::new(),
             needs_approval: false,
             user_decision: UserDecision::Approve,
+            sandbox_denied: false,
         }
     }
 }

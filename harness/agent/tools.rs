@@ -29,6 +29,19 @@ pub fn model_name(tool: &ToolSpec) -> String {
     }
 }
 
+/// Whether the tool runs in the sandbox (and so can be denied by it): the shell tools and
+/// `apply_patch`.
+pub fn runs_sandboxed(tool: &ToolSpec) -> bool {
+    matches!(
+        tool,
+        ToolSpec::Shell { .. }
+            | ToolSpec::ShellCommand { .. }
+            | ToolSpec::LocalShell { .. }
+            | ToolSpec::ExecCommand { .. }
+            | ToolSpec::ApplyPatch { .. }
+    )
+}
+
 fn with_justification(mut v: Value, justification: &Option<String>) -> String {
     if let (Some(j), Some(m)) = (justification, v.as_object_mut()) {
         m.insert("justification".into(), j.clone().into());

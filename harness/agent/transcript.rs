@@ -23,7 +23,8 @@ impl Rollout {
     }
 
     /// Creates the file (and its directory) with the session meta line, so it exists
-    /// before any hook runs.
+    /// before any hook runs. An existing rollout is never overwritten:
+    /// [`AgentError::RolloutExists`].
     pub fn create(
         dir: &Path,
         thread_id: &str,
@@ -34,7 +35,17 @@ impl Rollout {
         let rollout = Rollout {
             path: Rollout::path_for(dir, thread_id),
         };
-        std::fs::write(&rollout.path, "").map_err(|e| AgentError::io(&rollout.path, e))?;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&rollout.path)
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => AgentError::RolloutExists {
+                    path: rollout.path.display().to_string(),
+                    thread_id: thread_id.to_owned(),
+                },
+                _ => AgentError::io(&rollout.path, e),
+            })?;
         rollout.append(timestamp, "session_meta", meta)?;
         Ok(rollout)
     }

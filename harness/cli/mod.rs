@@ -2,9 +2,15 @@
 //! file and calls down into `replay`, `conformance` or `engine`.
 
 mod bench;
+mod bless;
+mod check;
 mod conformance;
 mod fuzz;
+mod new;
 mod probe;
+mod run;
+mod schema;
+mod style;
 
 use std::process::ExitCode;
 
@@ -37,6 +43,16 @@ enum Command {
     Probe(Box<probe::ProbeArgs>),
     /// Measure what the harness costs against the floor of spawning the hook.
     Bench(bench::BenchArgs),
+    /// Play scenarios and print each session's timeline.
+    Run(run::RunArgs),
+    /// Replay scenarios and compare them with their goldens (exit 1 on a mismatch).
+    Check(check::CheckArgs),
+    /// Replay scenarios and write their goldens (refused when CI is set).
+    Bless(bless::BlessArgs),
+    /// Write a commented starter scenario for one event.
+    New(new::NewArgs),
+    /// Print the JSON Schema of the scenario format.
+    Schema,
 }
 
 pub fn main() -> ExitCode {
@@ -46,6 +62,11 @@ pub fn main() -> ExitCode {
         Command::Fuzz(args) => fuzz::run(args),
         Command::Probe(args) => probe::run(*args),
         Command::Bench(args) => bench::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Bless(args) => bless::run(args),
+        Command::New(args) => new::run(args),
+        Command::Schema => schema::run(),
     };
     match result {
         Ok(code) => code,

@@ -115,24 +115,45 @@ pub fn hooks_json(event: HookEvent, repro: &Reproduction) -> String {
     serde_json::to_string_pretty(&json!({ "hooks": events })).unwrap_or_default()
 }
 
-/// A scenario file reproducing the case: one user layer with the handler, and for the
-/// events any turn fires, a turn that fires it.
+/// A scenario file (the `scenarios/*.toml` format) reproducing the case: one user layer
+/// with the handler and one turn that fires the event.
 pub fn scenario_snippet(event: HookEvent, repro: &Reproduction) -> String {
     let command = toml::Value::String(repro.command.clone());
     let timeout = repro
         .timeout_secs
         .map(|s| format!(", timeout = {s}"))
         .unwrap_or_default();
+    let session = if event == HookEvent::PermissionRequest {
+        "[session]\napproval_policy = \"on-request\"\n\n"
+    } else {
+        ""
+    };
     let mut out = format!(
-        "description = \"hooktape fuzz: {event} reproduction\"\n\n[[layers]]\nkind = \"user\"\n[layers.hooks]\n{event} = [{{ hooks = [{{ type = \"command\", command = {command}{timeout} }}] }}]\n"
+        "description = \"hooktape fuzz: {event} reproduction\"\n\n{session}[[layers]]\nkind = \"user\"\n[layers.hooks]\n{event} = [{{ hooks = [{{ type = \"command\", command = {command}{timeout} }}] }}]\n\n[[turns]]\nprompt = \"hello\"\n[[turns.responses]]\n"
     );
-    match event {
-        HookEvent::SessionStart | HookEvent::UserPromptSubmit | HookEvent::Stop => {
-            out.push_str(
-                "\n[[turns]]\nprompt = \"hello\"\n[[turns.responses]]\nmessage = \"done\"\n",
-            );
+    let turn = match event {
+        HookEvent::PreToolUse | HookEvent::PostToolUse => {
+            "calls = [{ shell = [\"ls\"] }]\n[turns.results.call-1]\noutput = \"src\\n\"\n[[turns.responses]]\nmessage = \"done\"\n"
         }
-        _ => out.push_str(&format!("\n# add [[turns]] whose responses fire {event}\n")),
+        HookEvent::PermissionRequest => {
+            "calls = [{ shell = [\"ls\"] }]\n[turns.results.call-1]\noutput = \"src\\n\"\nneeds_approval = true\n[[turns.responses]]\nmessage = \"done\"\n"
+        }
+        HookEvent::SubagentStart | HookEvent::SubagentStop => {
+            "calls = [{ spawn = \"explorer\", message = \"List src/\", responses = [{ message = \"src/ has main.rs.\" }] }]\n[[turns.responses]]\nmessage = \"done\"\n"
+        }
+        HookEvent::PreCompact | HookEvent::PostCompact => {
+            "message = \"done\"\n\n[[turns]]\ncompact = \"Summary of the session.\"\n"
+        }
+        HookEvent::SessionStart
+        | HookEvent::UserPromptSubmit
+        | HookEvent::Stop
+        | HookEvent::SessionEnd => "message = \"done\"\n",
+    };
+    out.push_str(turn);
+    if matches!(event, HookEvent::Stop | HookEvent::SubagentStop) {
+        out.push_str(
+            "# a blocking hook makes the model answer again: add a response per continuation\n",
+        );
     }
     out
 }

@@ -1,0 +1,184 @@
+//! Goldens: insta snapshot files (`goldens/<scenario path without .toml>.snap`) with the
+//! scenario's description and input file in the header, so `cargo insta review` works on
+//! them. Writes are atomic (temp file + rename) and refused when `CI` is set.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+/// The `source:` header of every golden: the test that asserts it.
+pub const SNAPSHOT_SOURCE: &str = "tests/scenarios.rs";
+
+#[derive(Debug, thiserror::Error)]
+pub enum GoldenError {
+    #[error("refusing to write {0}: CI is set (goldens are never written in CI)")]
+    InCi(PathBuf),
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Whether this process runs in CI (`CI` set to anything but `""`, `0` or `false`).
+pub fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "0" && v != "false")
+}
+
+/// The scenario's name: its path under the scenarios root without `.toml`, with `/`.
+pub fn scenario_name(scenarios_root: &Path, file: &Path) -> String {
+    let rel = file.strip_prefix(scenarios_root).unwrap_or(file);
+    let rel = rel.with_extension("");
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// `goldens/<name>.snap`.
+pub fn golden_path(goldens_root: &Path, name: &str) -> PathBuf {
+    goldens_root.join(format!("{name}.snap"))
+}
+
+/// The snapshot file text insta reads: YAML header, then the contents.
+pub fn snapshot_text(description: &str, input_file: &str, contents: &str) -> String {
+    format!(
+        "---\nsource: {SNAPSHOT_SOURCE}\ndescription: {}\ninput_file: {}\n---\n{}\n",
+        yaml_str(description),
+        yaml_str(input_file),
+        contents.trim_end()
+    )
+}
+
+/// A YAML scalar as insta's emitter writes it: plain unless it needs quotes, then a
+/// double-quoted string with JSON-compatible escapes. Matching insta byte for byte means a
+/// golden accepted with `cargo insta review` equals one written by `hooktape bless`.
+fn yaml_str(s: &str) -> String {
+    let needs_quotes = s.is_empty()
+        || s.starts_with(' ')
+        || s.ends_with(' ')
+        || s.starts_with(['&', '*', '?', '|', '-', '<', '>', '=', '!', '%', '@', '.'])
+        || s.starts_with("0x")
+        || s.contains(|c: char| {
+            matches!(
+                c,
+                ':' | '{' | '}' | '[' | ']' | ',' | '#' | '`' | '"' | '\'' | '\\'
+            ) || (c.is_ascii_control()
+                && c != '\x07'
+                && c != '\x08'
+                && c != '\x0b'
+                && c != '\x0c'
+                && c != '\x1b'
+                && c != '\x7f')
+        })
+        || [
+            "yes", "Yes", "YES", "no", "No", "NO", "True", "TRUE", "true", "False", "FALSE",
+            "false", "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL", "~",
+        ]
+        .contains(&s)
+        || s.parse::<i64>().is_ok()
+        || s.parse::<f64>().is_ok();
+    if needs_quotes {
+        // Serialising a &str cannot fail.
+        serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// The contents of a snapshot file (after its header), as insta compares them.
+pub fn snapshot_contents(file_text: &str) -> &str {
+    let body = match file_text.strip_prefix("---\n") {
+        Some(rest) => match rest.find("\n---\n") {
+            Some(end) => &rest[end + 5..],
+            None => rest,
+        },
+        None => file_text,
+    };
+    body.trim_end()
+}
+
+/// Reads a golden's contents; `Ok(None)` if it does not exist yet.
+pub fn read(path: &Path) -> Result<Option<String>, GoldenError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(snapshot_contents(&text).to_owned())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(GoldenError::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Writes a golden atomically. Refused in CI.
+pub fn write(path: &Path, text: &str) -> Result<(), GoldenError> {
+    if in_ci() {
+        return Err(GoldenError::InCi(path.to_path_buf()));
+    }
+    let wrap = |source| GoldenError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(wrap)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(wrap)?;
+    tmp.write_all(text.as_bytes()).map_err(wrap)?;
+    tmp.persist(path).map_err(|e| wrap(e.error))?;
+    Ok(())
+}
+
+/// A unified diff (golden → actual) naming the scenario, or `None` when they match.
+pub fn diff(name: &str, golden: &str, actual: &str) -> Option<String> {
+    let (golden, actual) = (golden.trim_end(), actual.trim_end());
+    if golden == actual {
+        return None;
+    }
+    let (golden, actual) = (format!("{golden}\n"), format!("{actual}\n"));
+    let diff = similar::TextDiff::from_lines(&golden, &actual);
+    Some(
+        diff.unified_diff()
+            .context_radius(3)
+            .header(&format!("goldens/{name}.snap"), &format!("{name} (actual)"))
+            .to_string(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_roundtrip_and_diff() {
+        let text = snapshot_text("a \"d\"", "scenarios/x/y.toml", "line1\nline2\n\n");
+        assert!(text.starts_with("---\nsource: tests/scenarios.rs\ndescription: \"a \\\"d\\\"\"\n"));
+        assert!(
+            text.contains("\ninput_file: scenarios/x/y.toml\n---\n"),
+            "{text}"
+        );
+        assert_eq!(yaml_str("plain words"), "plain words");
+        assert_eq!(yaml_str("a: b"), "\"a: b\"");
+        assert_eq!(yaml_str("true"), "\"true\"");
+        assert_eq!(snapshot_contents(&text), "line1\nline2");
+        assert!(diff("x/y", "a\nb", "a\nb\n").is_none());
+        let d = diff("x/y", "a\nb\n", "a\nc\n").unwrap();
+        assert!(d.contains("-b\n+c"), "{d}");
+        assert!(d.contains("goldens/x/y.snap"), "{d}");
+    }
+
+    #[test]
+    fn names_from_paths() {
+        assert_eq!(
+            scenario_name(
+                Path::new("scenarios"),
+                Path::new("scenarios/stop/block_twice.toml")
+            ),
+            "stop/block_twice"
+        );
+    }
+}

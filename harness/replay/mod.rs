@@ -1,0 +1,313 @@
+//! Replay: scenario → fresh workspace → engine + mock agent (scripted model server and
+//! analytics sink on loopback) → [`Recording`] → normalised data → golden text → compare or
+//! bless. The only layer that knows about goldens.
+
+pub mod golden;
+pub mod normalise;
+pub mod render;
+
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::agent::{self, AgentEnv, Recording};
+use crate::engine::clock::FixedClock;
+use crate::engine::runner::RunnerConfig;
+use crate::engine::Engine;
+use crate::scenario::{self, Scenario, ScenarioError, Workspace};
+
+pub use golden::{in_ci, GoldenError};
+pub use normalise::Normaliser;
+
+/// The fixed clock every replay runs on: 2026-01-01T00:00:00Z.
+pub const REPLAY_EPOCH: i64 = 1_767_225_600;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    /// Bad input: the scenario does not load (exit 2).
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// A path given on the command line is not a scenario under a `scenarios/` folder.
+    #[error("{0}")]
+    Input(String),
+    #[error("{scenario}: {source}")]
+    Workspace {
+        scenario: String,
+        #[source]
+        source: scenario::workspace::WorkspaceError,
+    },
+    /// The session could not be played as scripted (script overrun, unused responses...).
+    /// The agent's error text, normalised (workspace paths as placeholders).
+    #[error("{scenario}: {message}")]
+    Agent { scenario: String, message: String },
+    #[error(transparent)]
+    Golden(#[from] GoldenError),
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+}
+
+impl ReplayError {
+    /// Bad input (exit 2) rather than a failing scenario (exit 1).
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            ReplayError::Scenario(_) | ReplayError::Input(_) | ReplayError::Golden(_)
+        )
+    }
+}
+
+/// One scenario file of a suite and where its golden lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Case {
+    /// `stop/block_twice`: the path under `scenarios/` without `.toml`.
+    pub name: String,
+    pub file: PathBuf,
+    /// `<root>/goldens/<name>.snap`.
+    pub golden: PathBuf,
+    /// `scenarios/<name>.toml`, relative to the root (the golden's `input_file`).
+    pub input_file: String,
+}
+
+impl Case {
+    /// The case of one scenario file: it must live under a folder named `scenarios`, whose
+    /// sibling `goldens` holds the goldens.
+    pub fn of_file(file: &Path) -> Result<Case, ReplayError> {
+        let comps: Vec<Component<'_>> = file.components().collect();
+        let Some(pos) = comps.iter().rposition(|c| c.as_os_str() == "scenarios") else {
+            return Err(ReplayError::Input(format!(
+                "{}: scenario files must live under a `scenarios/` folder (its golden goes in the sibling `goldens/`)",
+                file.display()
+            )));
+        };
+        let root: PathBuf = comps[..pos].iter().collect();
+        let scenarios_root = root.join("scenarios");
+        let name = golden::scenario_name(&scenarios_root, file);
+        let goldens_root = root.join("goldens");
+        Ok(Case {
+            golden: golden::golden_path(&goldens_root, &name),
+            input_file: format!("scenarios/{name}.toml"),
+            name,
+            file: file.to_path_buf(),
+        })
+    }
+}
+
+/// Every `*.toml` file under `paths` (files or directories), in path order, deduplicated.
+pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ReplayError> {
+    let mut files = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            walk(p, &mut files).map_err(|e| ReplayError::Input(format!("{}: {e}", p.display())))?;
+        } else if p.is_file() {
+            files.push(p.clone());
+        } else {
+            return Err(ReplayError::Input(format!(
+                "{}: no such scenario file or directory",
+                p.display()
+            )));
+        }
+    }
+    files.sort();
+    files.dedup();
+    Ok(files)
+}
+
+/// The cases of every scenario under `paths`, sorted by name.
+pub fn collect(paths: &[PathBuf]) -> Result<Vec<Case>, ReplayError> {
+    let mut cases = collect_files(paths)?
+        .iter()
+        .map(|f| Case::of_file(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    cases.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(cases)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let path = e.path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if path.extension().is_some_and(|x| x == "toml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// A played and normalised scenario.
+#[derive(Debug, Clone)]
+pub struct Replayed {
+    pub scenario: Scenario,
+    /// The recording, normalised (no absolute path, time or duration).
+    pub recording: Value,
+    /// The golden text (the session's story).
+    pub text: String,
+}
+
+/// Loads and plays one scenario file.
+pub async fn replay_file(file: &Path) -> Result<Replayed, ReplayError> {
+    let scenario = scenario::load_file(file)?;
+    replay(&scenario).await
+}
+
+/// Plays a scenario in a fresh workspace and normalises what it recorded.
+pub async fn replay(scenario: &Scenario) -> Result<Replayed, ReplayError> {
+    let name = scenario.path.display().to_string();
+    let ws = Workspace::materialise(scenario).map_err(|source| ReplayError::Workspace {
+        scenario: name.clone(),
+        source,
+    })?;
+    let clock = Arc::new(FixedClock::new(REPLAY_EPOCH));
+    let runner = RunnerConfig {
+        env: ws.hook_env(),
+        ..RunnerConfig::default()
+    };
+    let engine = Engine::discover(ws.discovery_input(), runner, clock.clone());
+    let env = AgentEnv {
+        sessions_dir: ws.codex_home.join("sessions"),
+        clock,
+    };
+    let spec = scenario.session_spec(&ws);
+    let normaliser = Normaliser::new(ws.placeholders());
+    let recording = agent::play(&spec, &engine, &env)
+        .await
+        .map_err(|e| ReplayError::Agent {
+            scenario: name,
+            message: normaliser.text(&e.to_string()),
+        })?;
+    let recording = normalised(&recording, &normaliser);
+    let text = render::render(&scenario.description, &recording);
+    Ok(Replayed {
+        scenario: scenario.clone(),
+        recording,
+        text,
+    })
+}
+
+/// The recording as data, normalised.
+pub fn normalised(recording: &Recording, normaliser: &Normaliser) -> Value {
+    // `Recording` is plain data (strings, numbers, maps): serialising it cannot fail.
+    let mut value = serde_json::to_value(recording).unwrap_or(Value::Null);
+    normaliser.value(&mut value);
+    value
+}
+
+/// Blocking wrapper: plays one file on a fresh current-thread runtime.
+pub fn replay_file_blocking(file: &Path) -> Result<Replayed, ReplayError> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(ReplayError::Runtime)?;
+    rt.block_on(replay_file(file))
+}
+
+/// The result of comparing one replay with its golden.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    Match,
+    /// A unified diff golden → actual.
+    Mismatch(String),
+    /// No golden yet.
+    Missing,
+}
+
+/// Compares a replay with the case's golden.
+pub fn compare(case: &Case, replayed: &Replayed) -> Result<Verdict, ReplayError> {
+    Ok(match golden::read(&case.golden)? {
+        None => Verdict::Missing,
+        Some(golden) => match golden::diff(&case.name, &golden, &replayed.text) {
+            None => Verdict::Match,
+            Some(diff) => Verdict::Mismatch(diff),
+        },
+    })
+}
+
+/// Writes the case's golden (refused in CI). Returns whether the contents changed.
+pub fn bless(case: &Case, replayed: &Replayed) -> Result<bool, ReplayError> {
+    let changed = compare(case, replayed)? != Verdict::Match;
+    if in_ci() {
+        return Err(GoldenError::InCi(case.golden.clone()).into());
+    }
+    if changed {
+        let text = golden::snapshot_text(
+            &replayed.scenario.description,
+            &case.input_file,
+            &replayed.text,
+        );
+        golden::write(&case.golden, &text)?;
+    }
+    Ok(changed)
+}
+
+/// Loads every scenario file; the errors are bad input.
+pub fn load_all(files: &[PathBuf]) -> (Vec<Scenario>, Vec<ScenarioError>) {
+    let mut ok = Vec::new();
+    let mut errors = Vec::new();
+    for file in files {
+        match scenario::load_file(file) {
+            Ok(s) => ok.push(s),
+            Err(e) => errors.push(e),
+        }
+    }
+    (ok, errors)
+}
+
+/// One replay's result, with the caller's tag.
+pub type Tagged<T> = (T, Result<Replayed, ReplayError>);
+
+/// Plays scenarios concurrently (at most `jobs` at a time) on a multi-thread runtime;
+/// `on_done` is called as each finishes. Results come back in input order.
+pub fn replay_all<T: Clone + Send + 'static>(
+    items: Vec<(T, Scenario)>,
+    jobs: usize,
+    on_done: impl Fn(&T) + Send + Sync,
+) -> Result<Vec<Tagged<T>>, ReplayError> {
+    use futures::StreamExt as _;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(ReplayError::Runtime)?;
+    let on_done = &on_done;
+    let results = rt.block_on(async move {
+        let mut indexed: Vec<(usize, T, Result<Replayed, ReplayError>)> =
+            futures::stream::iter(items.into_iter().enumerate())
+                .map(|(i, (tag, scenario))| async move {
+                    let result = replay(&scenario).await;
+                    on_done(&tag);
+                    (i, tag, result)
+                })
+                .buffer_unordered(jobs.max(1))
+                .collect()
+                .await;
+        indexed.sort_by_key(|(i, _, _)| *i);
+        indexed
+            .into_iter()
+            .map(|(_, tag, r)| (tag, r))
+            .collect::<Vec<_>>()
+    });
+    Ok(results)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_case_maps_its_scenario_path_to_its_golden() {
+        let case = Case::of_file(Path::new("/repo/scenarios/stop/block_twice.toml")).unwrap();
+        assert_eq!(case.name, "stop/block_twice");
+        assert_eq!(
+            case.golden,
+            Path::new("/repo/goldens/stop/block_twice.snap")
+        );
+        assert_eq!(case.input_file, "scenarios/stop/block_twice.toml");
+        let err = Case::of_file(Path::new("/tmp/x.toml")).unwrap_err();
+        assert!(
+            err.is_bad_input() && err.to_string().contains("scenarios/"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,731 @@
+//! Loading: TOML text -> [`ScenarioFile`] (syntax, unknown keys, wrong types) -> validated
+//! [`Scenario`] (semantic checks). Every error names `file:line:col` and what was expected;
+//! loading never panics.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+use std::path::{Component, Path, PathBuf};
+
+use toml::Spanned;
+
+use super::model::{
+    LayerFile, LayerKind, ResponseFile, ScenarioFile, ToolCallFile, ToolResultFile, TurnFile,
+    UserDecisionFile, WorkspaceFile,
+};
+use super::{FileSpec, Layer, LayerSource, Scenario, Session, DEFAULT_MODEL, DEFAULT_THREAD_ID};
+use crate::agent::spec::{
+    ChildSpec, ModelResponse, OutputItem, QueuedPrompt, Step, ToolCallSpec, ToolResult, ToolSpec,
+    TurnSpec, Usage, UserDecision,
+};
+use crate::engine::event::HookEvent;
+use crate::engine::request::SessionStartSource;
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("{path}: cannot read scenario: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A problem at a position in the file.
+    #[error("{path}:{line}:{col}: {message}")]
+    Invalid {
+        path: String,
+        line: usize,
+        col: usize,
+        message: String,
+    },
+}
+
+impl ScenarioError {
+    fn at(path: &Path, text: &str, span: Option<Range<usize>>, message: impl Into<String>) -> Self {
+        let (line, col) = line_col(text, span.map_or(0, |s| s.start));
+        ScenarioError::Invalid {
+            path: path.display().to_string(),
+            line,
+            col,
+            message: message.into(),
+        }
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
+    (line, col)
+}
+
+/// Reads and validates a scenario file.
+pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    load_str(path, &text)
+}
+
+/// Validates scenario text; `path` names it in errors and anchors relative `file` paths.
+pub fn load_str(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+    let file: ScenarioFile = toml::from_str(text)
+        .map_err(|err| ScenarioError::at(path, text, err.span(), err.message().trim()))?;
+    Validator { path, text }.scenario(file)
+}
+
+struct Validator<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Validator<'_> {
+    fn err<T>(&self, span: Range<usize>, message: impl Into<String>) -> Result<T, ScenarioError> {
+        Err(ScenarioError::at(self.path, self.text, Some(span), message))
+    }
+
+    fn scenario(&self, file: ScenarioFile) -> Result<Scenario, ScenarioError> {
+        let description = file.description.get_ref().trim();
+        if description.is_empty() || description.contains('\n') {
+            return self.err(
+                file.description.span(),
+                "expected a one-line, non-empty `description`",
+            );
+        }
+        let cwd = match &file.session.cwd {
+            Some(cwd) => self.relative_path(cwd, "session `cwd`")?,
+            None => PathBuf::new(),
+        };
+        let session = Session {
+            model: file
+                .session
+                .model
+                .clone()
+                .unwrap_or_else(|| DEFAULT_MODEL.to_owned()),
+            approval_policy: file.session.approval_policy.unwrap_or_default(),
+            cwd,
+            dialect: file.session.dialect,
+            thread_id: file
+                .session
+                .thread_id
+                .clone()
+                .unwrap_or_else(|| DEFAULT_THREAD_ID.to_owned()),
+            start_source: file
+                .session
+                .start_source
+                .unwrap_or(SessionStartSource::Startup),
+            auto_compact_tokens: file.session.auto_compact_tokens,
+            end_reason: file
+                .session
+                .end_reason
+                .clone()
+                .unwrap_or_else(|| "exit".to_owned()),
+            instructions: file.session.instructions.clone(),
+        };
+        let layers = file
+            .layers
+            .iter()
+            .map(|l| self.layer(l))
+            .collect::<Result<Vec<_>, _>>()?;
+        let files = file
+            .files
+            .iter()
+            .map(|f| self.workspace_file(f))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut env = BTreeMap::new();
+        for (key, value) in file.env {
+            let name = key.get_ref();
+            if name.is_empty() || name.contains('=') || name.contains('\0') {
+                return self.err(
+                    key.span(),
+                    format!("expected an environment variable name without `=`, found {name:?}"),
+                );
+            }
+            env.insert(key.into_inner(), value);
+        }
+        let turns_span = file.turns.span();
+        let turn_files = file.turns.into_inner();
+        if turn_files.is_empty() {
+            return self.err(
+                turns_span,
+                "expected at least one `[[turns]]` with a `prompt`",
+            );
+        }
+        let mut ids = Ids::default();
+        let mut steps = Vec::new();
+        for t in turn_files {
+            self.step(t, &mut ids, &mut steps)?;
+        }
+        Ok(Scenario {
+            path: self.path.to_path_buf(),
+            description: description.to_owned(),
+            session,
+            layers,
+            files,
+            env,
+            steps,
+        })
+    }
+
+    /// A relative path without `..` or a root.
+    fn relative_path(&self, s: &Spanned<String>, what: &str) -> Result<PathBuf, ScenarioError> {
+        let p = Path::new(s.get_ref().as_str());
+        let ok = p
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+        if !ok {
+            return self.err(
+                s.span(),
+                format!(
+                    "expected a relative path without `..` for {what}, found {:?}",
+                    s.get_ref()
+                ),
+            );
+        }
+        Ok(p.components()
+            .filter(|c| matches!(c, Component::Normal(_)))
+            .collect())
+    }
+
+    fn layer(&self, l: &LayerFile) -> Result<Layer, ScenarioError> {
+        let kind = *l.kind.get_ref();
+        let span = l.kind.span();
+        let given: Vec<&str> = [
+            l.hooks.as_ref().map(|_| "hooks"),
+            l.hooks_json.as_ref().map(|_| "hooks_json"),
+            l.config_toml.as_ref().map(|_| "config_toml"),
+            l.file.as_ref().map(|_| "file"),
+            l.requirements.as_ref().map(|_| "requirements"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if given.len() != 1 {
+            return self.err(
+                span,
+                format!(
+                    "expected exactly one of `hooks`, `hooks_json`, `config_toml`, `file`, \
+                     `requirements` in this layer, found {}",
+                    if given.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        given.join(", ")
+                    }
+                ),
+            );
+        }
+        if l.trusted.is_some() && kind != LayerKind::Project {
+            return self.err(span, "`trusted` applies to `project` layers only");
+        }
+        let source = if let Some(hooks) = &l.hooks {
+            let mut events = serde_json::Map::new();
+            for (name, groups) in hooks {
+                if HookEvent::from_config_name(name.get_ref()).is_none() {
+                    let known: Vec<&str> = HookEvent::ALL.iter().map(|e| e.config_name()).collect();
+                    return self.err(
+                        name.span(),
+                        format!(
+                            "unknown hook event `{}`, expected one of {}",
+                            name.get_ref(),
+                            known.join(", ")
+                        ),
+                    );
+                }
+                events.insert(name.get_ref().clone(), groups.clone());
+            }
+            let doc = serde_json::json!({ "hooks": events });
+            // A serde_json::Value always serialises.
+            let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+            match kind {
+                LayerKind::Managed => self.managed_from_hooks(&doc, span.clone())?,
+                LayerKind::SessionFlags => {
+                    return self.err(
+                        span,
+                        "a `session_flags` layer takes `config_toml` (hooks.json has no session-flags form)",
+                    )
+                }
+                _ => LayerSource::HooksJson(text + "\n"),
+            }
+        } else if let Some(text) = &l.hooks_json {
+            LayerSource::HooksJson(text.clone())
+        } else if let Some(text) = &l.config_toml {
+            LayerSource::ConfigToml(text.clone())
+        } else if let Some(text) = &l.requirements {
+            LayerSource::Requirements(text.clone())
+        } else if let Some(file) = &l.file {
+            self.layer_file(kind, file)?
+        } else {
+            // `given.len() == 1` above guarantees one source is present.
+            return self.err(span, "layer has no source");
+        };
+        let fits = match (&source, kind) {
+            (LayerSource::Requirements(_), k) => k == LayerKind::Managed,
+            (_, LayerKind::Managed) => false,
+            (LayerSource::ConfigToml(_), _) => true,
+            (_, LayerKind::SessionFlags) => false,
+            _ => true,
+        };
+        if !fits {
+            return self.err(
+                span,
+                match kind {
+                    LayerKind::Managed => {
+                        "a `managed` layer takes `requirements`, `hooks` or a requirements `file`"
+                    }
+                    LayerKind::SessionFlags => "a `session_flags` layer takes `config_toml`",
+                    _ => "`requirements` belongs to a `managed` layer",
+                },
+            );
+        }
+        Ok(Layer {
+            kind,
+            trusted: l.trusted.unwrap_or(true),
+            source,
+        })
+    }
+
+    /// Inline `hooks` on a managed layer: a requirements file with that `[hooks]` table.
+    fn managed_from_hooks(
+        &self,
+        doc: &serde_json::Value,
+        span: Range<usize>,
+    ) -> Result<LayerSource, ScenarioError> {
+        let hooks = doc.get("hooks").cloned().unwrap_or_default();
+        let text = toml::Value::try_from(serde_json::json!({ "hooks": hooks }))
+            .and_then(|t| toml::to_string(&t))
+            .map_err(|e| e.to_string());
+        match text {
+            Ok(text) => Ok(LayerSource::Requirements(text)),
+            Err(e) => self.err(
+                span,
+                format!("these managed `hooks` cannot be written as requirements TOML: {e}"),
+            ),
+        }
+    }
+
+    fn layer_file(
+        &self,
+        kind: LayerKind,
+        file: &Spanned<String>,
+    ) -> Result<LayerSource, ScenarioError> {
+        let rel = Path::new(file.get_ref().as_str());
+        let base = self.path.parent().unwrap_or(Path::new("."));
+        let full = base.join(rel);
+        let text = match std::fs::read_to_string(&full) {
+            Ok(t) => t,
+            Err(e) => {
+                return self.err(
+                    file.span(),
+                    format!("cannot read layer file {}: {e}", full.display()),
+                )
+            }
+        };
+        let name = rel.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        Ok(match (kind, name) {
+            (LayerKind::Managed, _) => LayerSource::Requirements(text),
+            (_, "settings.json" | "settings.local.json") => LayerSource::SettingsJson(text),
+            (_, n) if n.ends_with(".json") => LayerSource::HooksJson(text),
+            (_, n) if n.ends_with(".toml") => LayerSource::ConfigToml(text),
+            _ => {
+                return self.err(
+                    file.span(),
+                    format!(
+                    "expected a `.json` (hooks.json, settings.json) or `.toml` file, found {:?}",
+                    file.get_ref()
+                ),
+                )
+            }
+        })
+    }
+
+    fn workspace_file(&self, f: &WorkspaceFile) -> Result<FileSpec, ScenarioError> {
+        let path = self.relative_path(&f.path, "a workspace file")?;
+        if path.as_os_str().is_empty() {
+            return self.err(f.path.span(), "expected a file path, found an empty one");
+        }
+        let executable = f.executable.unwrap_or_else(|| {
+            f.content.starts_with("#!") || path.extension().is_some_and(|e| e == "sh" || e == "py")
+        });
+        Ok(FileSpec {
+            root: f.root,
+            path,
+            content: f.content.clone(),
+            executable,
+        })
+    }
+
+    fn step(
+        &self,
+        t: Spanned<TurnFile>,
+        ids: &mut Ids,
+        steps: &mut Vec<Step>,
+    ) -> Result<(), ScenarioError> {
+        let span = t.span();
+        let t = t.into_inner();
+        if t.resume {
+            steps.push(Step::Resume);
+        }
+        if let Some(summary) = t.compact {
+            if t.prompt.is_some() || !t.responses.is_empty() || !t.queued.is_empty() {
+                return self.err(
+                    span,
+                    "a `compact` step takes only `id` (and `resume`); put the prompt in the next `[[turns]]`",
+                );
+            }
+            ids.turns += 1;
+            steps.push(Step::Compact {
+                turn_id: t.id.unwrap_or_else(|| format!("turn-{}", ids.turns)),
+                summary: ModelResponse::message(summary),
+            });
+            return Ok(());
+        }
+        let Some(prompt) = t.prompt else {
+            if t.resume && t.responses.is_empty() && t.queued.is_empty() && t.results.is_empty() {
+                return Ok(());
+            }
+            return self.err(
+                span,
+                "missing `prompt`: a `[[turns]]` entry needs `prompt = \"...\"` (or `compact`, or `resume = true` alone)",
+            );
+        };
+        ids.turns += 1;
+        let mut results = t.results;
+        let mut call_ids = BTreeSet::new();
+        let responses = t
+            .responses
+            .into_iter()
+            .map(|r| self.response(r, ids, &mut call_ids, &mut results))
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some((id, _)) = results.into_iter().next() {
+            let known: Vec<&str> = call_ids.iter().map(String::as_str).collect();
+            return self.err(
+                id.span(),
+                format!(
+                    "tool result for unknown call id `{}`; this turn's calls are: {}",
+                    id.get_ref(),
+                    if known.is_empty() {
+                        "(none)".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            );
+        }
+        steps.push(Step::Turn(TurnSpec {
+            turn_id: t.id.unwrap_or_else(|| format!("turn-{}", ids.turns)),
+            prompt,
+            queued: t
+                .queued
+                .into_iter()
+                .map(|q| QueuedPrompt {
+                    after_request: q.after_request.unwrap_or(1),
+                    prompt: q.prompt,
+                })
+                .collect(),
+            responses,
+        }));
+        Ok(())
+    }
+
+    fn response(
+        &self,
+        r: ResponseFile,
+        ids: &mut Ids,
+        call_ids: &mut BTreeSet<String>,
+        results: &mut BTreeMap<Spanned<String>, ToolResultFile>,
+    ) -> Result<ModelResponse, ScenarioError> {
+        let mut output: Vec<OutputItem> = r
+            .message
+            .into_iter()
+            .chain(r.messages)
+            .map(|text| OutputItem::Message { text })
+            .collect();
+        for c in r.calls {
+            output.push(OutputItem::Call(self.call(c, ids, call_ids, results)?));
+        }
+        Ok(ModelResponse {
+            id: None,
+            output,
+            usage: r.tokens.map(|t| Usage {
+                input_tokens: t,
+                output_tokens: 0,
+                total_tokens: t,
+            }),
+            failed: r.failed,
+            disconnect: r.disconnect,
+        })
+    }
+
+    fn call(
+        &self,
+        c: Spanned<ToolCallFile>,
+        ids: &mut Ids,
+        call_ids: &mut BTreeSet<String>,
+        results: &mut BTreeMap<Spanned<String>, ToolResultFile>,
+    ) -> Result<ToolCallSpec, ScenarioError> {
+        let span = c.span();
+        let c = c.into_inner();
+        ids.calls += 1;
+        let id = match c.id {
+            Some(id) => {
+                if id.get_ref().is_empty() {
+                    return self.err(id.span(), "expected a non-empty call `id`");
+                }
+                if !ids.all_calls.insert(id.get_ref().clone()) {
+                    return self.err(
+                        id.span(),
+                        format!(
+                            "call id `{}` is already used by another call; call ids must be unique",
+                            id.get_ref()
+                        ),
+                    );
+                }
+                id.into_inner()
+            }
+            None => {
+                let id = format!("call-{}", ids.calls);
+                ids.all_calls.insert(id.clone());
+                id
+            }
+        };
+        call_ids.insert(id.clone());
+        let kinds: Vec<&str> = [
+            c.shell.as_ref().map(|_| "shell"),
+            c.shell_command.as_ref().map(|_| "shell_command"),
+            c.exec.as_ref().map(|_| "exec"),
+            c.local_shell.as_ref().map(|_| "local_shell"),
+            c.apply_patch.as_ref().map(|_| "apply_patch"),
+            c.mcp.as_ref().map(|_| "mcp"),
+            c.update_plan.as_ref().map(|_| "update_plan"),
+            c.spawn.as_ref().map(|_| "spawn"),
+            c.tool.as_ref().map(|_| "tool"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if kinds.len() != 1 {
+            return self.err(
+                span.clone(),
+                format!(
+                    "expected exactly one of `shell`, `shell_command`, `exec`, `local_shell`, \
+                     `apply_patch`, `mcp`, `update_plan`, `spawn`, `tool` in call `{id}`, found {}",
+                    if kinds.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        kinds.join(", ")
+                    }
+                ),
+            );
+        }
+        let arguments = c.arguments.clone().unwrap_or_default();
+        let tool = if let Some(argv) = c.shell {
+            ToolSpec::Shell {
+                argv,
+                justification: c.justification,
+            }
+        } else if let Some(command) = c.shell_command {
+            ToolSpec::ShellCommand {
+                command,
+                justification: c.justification,
+            }
+        } else if let Some(cmd) = c.exec {
+            ToolSpec::ExecCommand {
+                cmd,
+                justification: c.justification,
+            }
+        } else if let Some(argv) = c.local_shell {
+            ToolSpec::LocalShell { argv }
+        } else if let Some(patch) = c.apply_patch {
+            ToolSpec::ApplyPatch { patch }
+        } else if let Some(name) = c.mcp {
+            let Some((server, tool)) = name.split_once('/') else {
+                return self.err(
+                    span,
+                    format!("expected `mcp = \"server/tool\"` in call `{id}`, found {name:?}"),
+                );
+            };
+            ToolSpec::Mcp {
+                server: server.to_owned(),
+                tool: tool.to_owned(),
+                arguments,
+            }
+        } else if c.update_plan.is_some() {
+            ToolSpec::UpdatePlan { arguments }
+        } else if let Some(agent_type) = c.spawn {
+            ids.agents += 1;
+            let mut child_calls = BTreeSet::new();
+            let responses = c
+                .responses
+                .into_iter()
+                .map(|r| self.response(r, ids, &mut child_calls, results))
+                .collect::<Result<Vec<_>, _>>()?;
+            call_ids.extend(child_calls);
+            ToolSpec::SpawnAgent(ChildSpec {
+                agent_id: c
+                    .agent_id
+                    .unwrap_or_else(|| format!("agent-{}", ids.agents)),
+                agent_type,
+                turn_id: format!("agent-turn-{}", ids.agents),
+                message: c.message.unwrap_or_default(),
+                responses,
+            })
+        } else if let Some(tool_name) = c.tool {
+            ToolSpec::Other {
+                tool_name,
+                arguments,
+            }
+        } else {
+            // `kinds.len() == 1` above guarantees one branch matched.
+            return self.err(span, "call has no tool");
+        };
+        let key = results.keys().find(|k| k.get_ref() == &id).cloned();
+        let result = match key.and_then(|k| results.remove(&k)) {
+            Some(r) => ToolResult {
+                exit_code: r.exit_code,
+                output: r.output,
+                needs_approval: r.needs_approval,
+                user_decision: match r.user_decision {
+                    Some(UserDecisionFile::Deny) => UserDecision::Deny,
+                    _ => UserDecision::Approve,
+                },
+                sandbox_denied: r.sandbox_denied,
+            },
+            None => ToolResult::default(),
+        };
+        Ok(ToolCallSpec {
+            call_id: id,
+            tool,
+            result,
+        })
+    }
+}
+
+#[derive(Default)]
+struct Ids {
+    turns: usize,
+    calls: usize,
+    agents: usize,
+    all_calls: BTreeSet<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Scenario, ScenarioError> {
+        load_str(Path::new("s.toml"), text)
+    }
+
+    #[test]
+    fn minimal_scenario_gets_defaults() {
+        let s = load("description = \"d\"\n[[turns]]\nprompt = \"hi\"\n[[turns.responses]]\nmessage = \"ok\"\n")
+            .unwrap();
+        assert_eq!(s.session.model, DEFAULT_MODEL);
+        let Step::Turn(turn) = &s.steps[0] else {
+            panic!("a turn")
+        };
+        assert_eq!(turn.turn_id, "turn-1");
+        assert_eq!(turn.responses[0], ModelResponse::message("ok"));
+    }
+
+    #[test]
+    fn unknown_key_has_position() {
+        let err = load("description = \"d\"\nbogus = 1\n[[turns]]\nprompt = \"p\"\n").unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with("s.toml:2:1: unknown field `bogus`"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn call_ids_are_generated_and_results_checked() {
+        let s = load(
+            "description = \"d\"\n[[turns]]\nprompt = \"p\"\n[[turns.responses]]\n\
+             calls = [{ shell = [\"ls\"] }, { exec = \"ls\", id = \"x\" }]\n\
+             [turns.results.call-1]\noutput = \"o\"\n",
+        )
+        .unwrap();
+        let Step::Turn(turn) = &s.steps[0] else {
+            panic!("a turn")
+        };
+        let calls: Vec<&ToolCallSpec> = turn.responses[0]
+            .output
+            .iter()
+            .filter_map(|o| match o {
+                OutputItem::Call(c) => Some(c),
+                OutputItem::Message { .. } => None,
+            })
+            .collect();
+        assert_eq!(calls[0].call_id, "call-1");
+        assert_eq!(calls[0].result.output, "o");
+        assert_eq!(calls[1].call_id, "x");
+
+        let err = load(
+            "description = \"d\"\n[[turns]]\nprompt = \"p\"\n[[turns.responses]]\n\
+             calls = [{ shell = [\"ls\"] }]\n[turns.results.call-9]\noutput = \"o\"\n",
+        )
+        .unwrap_err();
+        assert!(err.to_string().starts_with("s.toml:6:"), "{err}");
+        assert!(
+            err.to_string().contains("unknown call id `call-9`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_event_in_inline_hooks() {
+        let err = load(
+            "description = \"d\"\n[[layers]]\nkind = \"user\"\n[layers.hooks]\nStp = []\n\
+             [[turns]]\nprompt = \"p\"\n",
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("s.toml:5:1: unknown hook event `Stp`"),
+            "{err}"
+        );
+    }
+
+    proptest::proptest! {
+        /// Loading never panics, whatever the text (arbitrary, or a valid file cut anywhere).
+        #[test]
+        fn loading_never_panics(text in "\\PC{0,200}", cut in 0usize..400) {
+            let _ = load(&text);
+            let valid = "description = \"d\"\n[[layers]]\nkind = \"user\"\n[layers.hooks]\n\
+                Stop = [{ hooks = [{ type = \"command\", command = \"x\" }] }]\n[[turns]]\n\
+                prompt = \"p\"\n[[turns.responses]]\ncalls = [{ shell = [\"ls\"] }]\n\
+                [turns.results.call-1]\noutput = \"o\"\n";
+            let cut = valid.char_indices().map(|(i, _)| i).find(|i| *i >= cut).unwrap_or(valid.len());
+            let _ = load(&valid[..cut]);
+            let _ = load(&format!("{}{}", &valid[..cut], text));
+        }
+    }
+
+    #[test]
+    fn managed_inline_hooks_become_requirements() {
+        let s = load(
+            "description = \"d\"\n[[layers]]\nkind = \"managed\"\n[layers.hooks]\n\
+             Stop = [{ hooks = [{ type = \"command\", command = \"x\" }] }]\n\
+             [[turns]]\nprompt = \"p\"\n",
+        )
+        .unwrap();
+        let LayerSource::Requirements(text) = &s.layers[0].source else {
+            panic!("requirements expected");
+        };
+        let table: toml::Table = text.parse().unwrap();
+        assert_eq!(
+            table["hooks"]["Stop"][0]["hooks"][0]["command"].as_str(),
+            Some("x")
+        );
+    }
+
+    #[test]
+    fn line_col_counts_chars() {
+        assert_eq!(line_col("ab\ncé\nx", 7), (3, 1));
+        assert_eq!(line_col("ab", 1), (1, 2));
+    }
+}

@@ -1,0 +1,124 @@
+//! Scenario files: the TOML model ([`model`]), loading and validation with `file:line:col`
+//! errors ([`load`]), and materialising a fresh workspace for one run ([`workspace`]).
+//!
+//! Nothing here knows about goldens; the validated [`Scenario`] is plain data that `replay`
+//! maps onto the mock agent's session spec.
+
+pub mod load;
+pub mod model;
+pub mod template;
+pub mod workspace;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+pub use load::{load_file, load_str, ScenarioError};
+pub use model::{Dialect, FileRoot, LayerKind};
+pub use workspace::Workspace;
+
+use crate::agent::spec::{SessionSpec, Step};
+use crate::engine::request::{ApprovalPolicy, SessionStartSource};
+
+/// Default model slug.
+pub const DEFAULT_MODEL: &str = "gpt-5-codex";
+/// Default thread id (a fixed UUID: goldens stay stable).
+pub const DEFAULT_THREAD_ID: &str = "00000000-0000-4000-8000-000000000001";
+
+/// The JSON Schema of the scenario format, generated from [`model::ScenarioFile`].
+pub fn json_schema() -> schemars::schema::RootSchema {
+    schemars::schema_for!(model::ScenarioFile)
+}
+
+/// The JSON Schema as committed in `scenario.schema.json` (pretty, trailing newline).
+pub fn json_schema_text() -> String {
+    let schema = json_schema();
+    // Serialising a schemars RootSchema to a string cannot fail (plain maps and strings).
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// A validated scenario. Every default is filled in and every id is known.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// The file it was loaded from (as given).
+    pub path: PathBuf,
+    pub description: String,
+    pub session: Session,
+    pub layers: Vec<Layer>,
+    pub files: Vec<FileSpec>,
+    pub env: BTreeMap<String, String>,
+    /// The session's steps, as the mock agent plays them.
+    pub steps: Vec<Step>,
+}
+
+impl Scenario {
+    /// The agent's session spec, with the session cwd inside `workspace`.
+    pub fn session_spec(&self, workspace: &Workspace) -> SessionSpec {
+        let s = &self.session;
+        let mut spec = SessionSpec {
+            thread_id: s.thread_id.clone(),
+            model: s.model.clone(),
+            cwd: workspace.cwd.display().to_string(),
+            approval_policy: s.approval_policy,
+            base_instructions: String::new(),
+            start_source: s.start_source,
+            auto_compact_token_limit: s.auto_compact_tokens,
+            end_reason: s.end_reason.clone(),
+            steps: self.steps.clone(),
+        };
+        // Take the agent's own default instructions unless the scenario overrides them.
+        spec.base_instructions = match &s.instructions {
+            Some(text) => text.clone(),
+            None => serde_json::from_value::<SessionSpec>(serde_json::json!({
+                "thread_id": "", "model": "", "cwd": "", "steps": []
+            }))
+            .map(|d| d.base_instructions)
+            .unwrap_or_default(),
+        };
+        spec
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub model: String,
+    pub approval_policy: ApprovalPolicy,
+    /// Relative to the project dir; `""` is the project dir itself.
+    pub cwd: PathBuf,
+    pub dialect: Dialect,
+    pub thread_id: String,
+    pub start_source: SessionStartSource,
+    pub auto_compact_tokens: Option<u64>,
+    pub end_reason: String,
+    pub instructions: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Layer {
+    pub kind: LayerKind,
+    /// Project layers: trusted (loads) or not. Always true for other kinds.
+    pub trusted: bool,
+    pub source: LayerSource,
+}
+
+/// The content of one layer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LayerSource {
+    /// `hooks.json` text (from an inline table or verbatim).
+    HooksJson(String),
+    /// `config.toml` text.
+    ConfigToml(String),
+    /// A Claude Code `settings.json` text.
+    SettingsJson(String),
+    /// Managed requirements TOML text.
+    Requirements(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileSpec {
+    pub root: FileRoot,
+    pub path: PathBuf,
+    pub content: String,
+    pub executable: bool,
+}

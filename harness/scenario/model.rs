@@ -1,0 +1,306 @@
+//! The scenario file as written (TOML). Serde + schemars shapes only: `deny_unknown_fields`
+//! everywhere, so a typo is an error with its position. Semantic checks (paths, events, ids)
+//! happen in [`super::load`], which turns this into the validated [`super::Scenario`].
+//!
+//! `toml::Spanned` marks the fields that are validated after parsing, so their errors carry a
+//! position too; `#[schemars(with = …)]` gives them their plain schema.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::Value;
+use toml::Spanned;
+
+use crate::engine::request::{ApprovalPolicy, SessionStartSource};
+
+/// A scripted agent session, its hook configuration and its workspace.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// One line: what this scenario pins.
+    #[schemars(with = "String")]
+    pub description: Spanned<String>,
+    /// The session: model, approval policy, cwd, ids.
+    #[serde(default)]
+    pub session: SessionFile,
+    /// Hook configuration layers, lowest precedence first (as listed).
+    #[serde(default)]
+    pub layers: Vec<LayerFile>,
+    /// Files written into the workspace before the session starts (hook scripts...).
+    #[serde(default)]
+    pub files: Vec<WorkspaceFile>,
+    /// Extra environment variables for hooks (on top of the built, minimal environment).
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub env: BTreeMap<Spanned<String>, String>,
+    /// The steps of the session, in order: prompt turns, manual compactions, resumes.
+    /// At least one.
+    #[schemars(with = "Vec<TurnFile>")]
+    pub turns: Spanned<Vec<Spanned<TurnFile>>>,
+}
+
+/// The hook dialect (engine rules). Only `codex` is supported for now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Dialect {
+    #[default]
+    Codex,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionFile {
+    /// Model slug sent in requests and on hook stdin. Default `gpt-5-codex`.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// `untrusted`, `on-failure`, `on-request` (default) or `never`.
+    #[serde(default)]
+    pub approval_policy: Option<ApprovalPolicy>,
+    /// Session cwd, relative to the project dir. Default `.`.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub cwd: Option<Spanned<String>>,
+    /// Hook dialect. Default `codex`.
+    #[serde(default)]
+    pub dialect: Dialect,
+    /// Thread (session) id. Default `00000000-0000-4000-8000-000000000001`.
+    #[serde(default)]
+    pub thread_id: Option<String>,
+    /// SessionStart `source` pending at the first turn. Default `startup`.
+    #[serde(default)]
+    pub start_source: Option<SessionStartSource>,
+    /// Compact automatically once a response reports this many `tokens`.
+    #[serde(default)]
+    pub auto_compact_tokens: Option<u64>,
+    /// SessionEnd `reason` when the session closes. Default `exit`.
+    #[serde(default)]
+    pub end_reason: Option<String>,
+    /// Base instructions (the first developer message). Default: the agent's.
+    #[serde(default)]
+    pub instructions: Option<String>,
+}
+
+/// Which config layer a hooks source belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LayerKind {
+    /// `/etc/codex` analogue: `<workspace>/system/`.
+    System,
+    /// `$CODEX_HOME` (`<workspace>/home/.codex/`).
+    User,
+    /// The project's `.codex/` folder.
+    Project,
+    /// `-c` session flags: inline `config.toml` only.
+    SessionFlags,
+    /// Managed requirements (`requirements.toml` `[hooks]`); `managed_dir` defaults to
+    /// `<workspace>/managed/`.
+    Managed,
+}
+
+/// One hooks source. Give exactly one of `hooks`, `hooks_json`, `config_toml`, `file`
+/// (`requirements` for a managed layer).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LayerFile {
+    #[schemars(with = "LayerKind")]
+    pub kind: Spanned<LayerKind>,
+    /// Project layers only: whether the project is trusted (untrusted: nothing loads).
+    #[serde(default)]
+    pub trusted: Option<bool>,
+    /// The `hooks` object of `hooks.json`, written as TOML: `[layers.hooks]` then
+    /// `[[layers.hooks.Stop]]` groups with `[[layers.hooks.Stop.hooks]]` handlers. Event names
+    /// are checked.
+    #[serde(default)]
+    #[schemars(with = "Option<BTreeMap<String, Value>>")]
+    pub hooks: Option<BTreeMap<Spanned<String>, Value>>,
+    /// The layer's `hooks.json`, verbatim (not checked: malformed content is allowed).
+    #[serde(default)]
+    pub hooks_json: Option<String>,
+    /// The layer's `config.toml`, verbatim.
+    #[serde(default)]
+    pub config_toml: Option<String>,
+    /// A real file, relative to the scenario file: `hooks.json`, `config.toml`,
+    /// `settings.json` (Claude Code) or, for a managed layer, a requirements TOML.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub file: Option<Spanned<String>>,
+    /// Managed layer: the requirements TOML, verbatim.
+    #[serde(default)]
+    pub requirements: Option<String>,
+}
+
+/// Where a workspace file is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FileRoot {
+    /// The project dir (default).
+    #[default]
+    Project,
+    /// The fake home dir (`$HOME`).
+    Home,
+    /// The workspace root.
+    Workspace,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WorkspaceFile {
+    /// Relative path (no `..`), under `root`.
+    #[schemars(with = "String")]
+    pub path: Spanned<String>,
+    /// `project` (default), `home` or `workspace`.
+    #[serde(default)]
+    pub root: FileRoot,
+    /// File content.
+    pub content: String,
+    /// Make it executable. Default: true for `.sh`/`.py` files and content starting `#!`.
+    #[serde(default)]
+    pub executable: Option<bool>,
+}
+
+/// One step: a prompt turn (`prompt`), a manual compaction (`compact`), or a resume
+/// (`resume = true`, optionally followed by this step's `prompt`).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TurnFile {
+    /// Turn id. Default `turn-N` (N counts prompt turns and compactions, 1-based).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The user prompt.
+    #[serde(default)]
+    pub prompt: Option<String>,
+    /// Close and resume the thread before this step (SessionEnd, then SessionStart `resume`).
+    #[serde(default)]
+    pub resume: bool,
+    /// A manual compaction (`/compact`): the summary the model answers with.
+    #[serde(default)]
+    pub compact: Option<String>,
+    /// Prompts typed while this turn runs.
+    #[serde(default)]
+    pub queued: Vec<QueuedFile>,
+    /// What the model answers, one entry per sampling request, in order.
+    #[serde(default)]
+    pub responses: Vec<ResponseFile>,
+    /// Scripted tool results keyed by call id. A call without one succeeds with empty output.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, ToolResultFile>")]
+    pub results: BTreeMap<Spanned<String>, ToolResultFile>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QueuedFile {
+    pub prompt: String,
+    /// Arrives once this many sampling requests of the turn were answered. Default 1.
+    #[serde(default)]
+    pub after_request: Option<usize>,
+}
+
+/// One sampling response: assistant messages and/or tool calls.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseFile {
+    /// A single assistant message (shorthand for `messages = [..]`).
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Assistant messages, in order (before the calls).
+    #[serde(default)]
+    pub messages: Vec<String>,
+    /// Tool calls, in order.
+    #[serde(default)]
+    #[schemars(with = "Vec<ToolCallFile>")]
+    pub calls: Vec<Spanned<ToolCallFile>>,
+    /// `usage.total_tokens` reported (drives `auto_compact_tokens`).
+    #[serde(default)]
+    pub tokens: Option<u64>,
+    /// Fail the stream (`response.failed`) with this message.
+    #[serde(default)]
+    pub failed: Option<String>,
+    /// End the stream after the items without `response.completed` (the turn then fails
+    /// with "stream disconnected before completion").
+    #[serde(default)]
+    pub disconnect: bool,
+}
+
+/// A tool call: `id` (optional) plus exactly one of `shell`, `shell_command`, `exec`,
+/// `apply_patch`, `mcp`, `update_plan`, `spawn`, `tool`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ToolCallFile {
+    /// Call id. Default `call-N`, counted across the whole scenario (1-based).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub id: Option<Spanned<String>>,
+    /// `shell` function call with this argv (hooks see `Bash`).
+    #[serde(default)]
+    pub shell: Option<Vec<String>>,
+    /// `shell_command` function call with this raw command (hooks see `Bash`).
+    #[serde(default)]
+    pub shell_command: Option<String>,
+    /// Unified `exec_command` with this raw command (hooks see `Bash`).
+    #[serde(default)]
+    pub exec: Option<String>,
+    /// `local_shell_call` with this argv (hooks see `Bash`).
+    #[serde(default)]
+    pub local_shell: Option<Vec<String>>,
+    /// `apply_patch` with this patch text (hooks see `apply_patch`, matchers `Write`/`Edit`).
+    #[serde(default)]
+    pub apply_patch: Option<String>,
+    /// An MCP tool `server/tool` (hooks see `mcp__server__tool`).
+    #[serde(default)]
+    pub mcp: Option<String>,
+    /// `update_plan` (fires no hooks).
+    #[serde(default)]
+    pub update_plan: Option<bool>,
+    /// Spawn a subagent of this type (SubagentStart/SubagentStop); see `message`, `responses`.
+    #[serde(default)]
+    pub spawn: Option<String>,
+    /// Any other function call by name (the model gets `unsupported call`, no hook fires).
+    #[serde(default)]
+    pub tool: Option<String>,
+    /// Raw JSON arguments text (`mcp`, `update_plan`, `tool`).
+    #[serde(default)]
+    pub arguments: Option<String>,
+    /// Justification (`shell`, `shell_command`, `exec`).
+    #[serde(default)]
+    pub justification: Option<String>,
+    /// `spawn`: the task message given to the subagent.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// `spawn`: the subagent's agent id. Default `agent-N`.
+    #[serde(default)]
+    pub agent_id: Option<String>,
+    /// `spawn`: the subagent's model answers.
+    #[serde(default)]
+    pub responses: Vec<ResponseFile>,
+}
+
+/// A scripted tool result.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ToolResultFile {
+    /// What the tool printed.
+    #[serde(default)]
+    pub output: String,
+    /// Exit code; 0 is success (PostToolUse runs only then). Default 0.
+    #[serde(default)]
+    pub exit_code: i32,
+    /// Whether the agent would ask for approval (fires PermissionRequest). Default false.
+    #[serde(default)]
+    pub needs_approval: bool,
+    /// What the user answers if asked: `approve` (default) or `deny`.
+    #[serde(default)]
+    pub user_decision: Option<UserDecisionFile>,
+    /// The sandbox denies the command (shell tools and `apply_patch` only): the agent asks
+    /// for approval to retry outside it (PermissionRequest with suffix `:retry`).
+    #[serde(default)]
+    pub sandbox_denied: bool,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UserDecisionFile {
+    Approve,
+    Deny,
+}

@@ -1,0 +1,387 @@
+//! A fresh temp workspace per run: fake HOME and CODEX_HOME, a project dir with `.codex/`, a
+//! system layer dir, a managed hooks dir, a tmp dir, and the scenario's files. It yields the
+//! engine's [`DiscoveryInput`] and the hook environment, built from an allowlist.
+//!
+//! ```text
+//! <root>/home/            HOME
+//! <root>/home/.codex/     CODEX_HOME, the user layer
+//! <root>/project/         the project; `.codex/` is the project layer
+//! <root>/system/          the system layer (/etc/codex), requirements.toml
+//! <root>/managed/         managed_dir of managed requirements
+//! <root>/tmp/             TMPDIR
+//! ```
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use super::{FileRoot, LayerKind, LayerSource, Scenario};
+use crate::engine::config::{ConfigLayer, DiscoveryInput, ManagedRequirements, TomlSource};
+use crate::engine::runner::HookEnv;
+use crate::engine::summary::HookSource;
+
+/// Variables passed through from the harness environment (plus every `LC_*`).
+pub const ENV_ALLOWLIST: [&str; 4] = ["PATH", "LANG", "TERM", "USER"];
+
+/// Synthetic source path of the session-flags layer (the reference engine's).
+pub const SESSION_FLAGS_PATH: &str = "/<session-flags>/config.toml";
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkspaceError {
+    #[error("cannot create the workspace: {0}")]
+    Create(#[source] std::io::Error),
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{scenario}: two `{kind}` layers both give a {what}; merge them into one")]
+    DuplicateLayerFile {
+        scenario: String,
+        kind: &'static str,
+        what: &'static str,
+    },
+}
+
+/// A materialised workspace. The directory is removed when this is dropped.
+#[derive(Debug)]
+pub struct Workspace {
+    _dir: tempfile::TempDir,
+    pub root: PathBuf,
+    pub home: PathBuf,
+    pub codex_home: PathBuf,
+    pub project: PathBuf,
+    pub system: PathBuf,
+    pub managed: PathBuf,
+    pub tmp: PathBuf,
+    /// The session cwd (inside the project).
+    pub cwd: PathBuf,
+    discovery: DiscoveryInput,
+    env: Vec<(OsString, OsString)>,
+}
+
+impl Workspace {
+    /// Builds a fresh workspace for `scenario` under the system temp dir.
+    pub fn materialise(scenario: &Scenario) -> Result<Workspace, WorkspaceError> {
+        let dir = tempfile::Builder::new()
+            .prefix("hooktape-")
+            .tempdir()
+            .map_err(WorkspaceError::Create)?;
+        // Canonical, so hook-reported paths (`pwd -P`) match what we normalise.
+        let root = dir.path().canonicalize().map_err(WorkspaceError::Create)?;
+        let home = root.join("home");
+        let codex_home = home.join(".codex");
+        let project = root.join("project");
+        let system = root.join("system");
+        let managed = root.join("managed");
+        let tmp = root.join("tmp");
+        let cwd = if scenario.session.cwd.as_os_str().is_empty() {
+            project.clone()
+        } else {
+            project.join(&scenario.session.cwd)
+        };
+        for d in [
+            &codex_home,
+            &project.join(".codex"),
+            &system,
+            &managed,
+            &tmp,
+            &cwd,
+        ] {
+            std::fs::create_dir_all(d).map_err(|source| WorkspaceError::Write {
+                path: d.clone(),
+                source,
+            })?;
+        }
+        let mut ws = Workspace {
+            _dir: dir,
+            root,
+            home,
+            codex_home,
+            project,
+            system,
+            managed,
+            tmp,
+            cwd,
+            discovery: DiscoveryInput::default(),
+            env: Vec::new(),
+        };
+        for f in &scenario.files {
+            let base = match f.root {
+                FileRoot::Project => &ws.project,
+                FileRoot::Home => &ws.home,
+                FileRoot::Workspace => &ws.root,
+            };
+            write_file(&base.join(&f.path), &f.content, f.executable)?;
+        }
+        ws.discovery = ws.layers(scenario)?;
+        ws.env = ws.build_env(scenario);
+        Ok(ws)
+    }
+
+    /// What discovery reads: the layers of the scenario, written into this workspace.
+    pub fn discovery_input(&self) -> &DiscoveryInput {
+        &self.discovery
+    }
+
+    /// The hook environment: the allowlist, HOME/CODEX_HOME/TMPDIR/SHELL pointing into the
+    /// workspace, then the scenario's own variables. Nothing else is inherited.
+    pub fn hook_env(&self) -> HookEnv {
+        HookEnv::Exactly(self.env.clone())
+    }
+
+    /// Path prefixes and the placeholders that replace them, most specific first.
+    pub fn placeholders(&self) -> Vec<(PathBuf, &'static str)> {
+        vec![
+            (self.codex_home.clone(), "<CODEX_HOME>"),
+            (self.home.clone(), "<HOME>"),
+            (self.project.clone(), "<PROJECT>"),
+            (self.system.clone(), "<SYSTEM>"),
+            (self.managed.clone(), "<MANAGED>"),
+            (self.tmp.clone(), "<TMP>"),
+            (self.root.clone(), "<WORKSPACE>"),
+        ]
+    }
+
+    fn build_env(&self, scenario: &Scenario) -> Vec<(OsString, OsString)> {
+        let mut env: BTreeMap<OsString, OsString> = std::env::vars_os()
+            .filter(|(k, _)| {
+                k.to_str()
+                    .is_some_and(|k| ENV_ALLOWLIST.contains(&k) || k.starts_with("LC_"))
+            })
+            .collect();
+        let fixed = [
+            ("HOME", self.home.as_os_str()),
+            ("CODEX_HOME", self.codex_home.as_os_str()),
+            ("TMPDIR", self.tmp.as_os_str()),
+            ("SHELL", Path::new("/bin/sh").as_os_str()),
+        ];
+        for (k, v) in fixed {
+            env.insert(k.into(), v.to_owned());
+        }
+        env.entry("PATH".into())
+            .or_insert_with(|| "/usr/local/bin:/usr/bin:/bin".into());
+        for (k, v) in &scenario.env {
+            env.insert(k.into(), v.into());
+        }
+        env.into_iter().collect()
+    }
+
+    fn layers(&self, scenario: &Scenario) -> Result<DiscoveryInput, WorkspaceError> {
+        let mut input = DiscoveryInput::default();
+        let order = [
+            LayerKind::System,
+            LayerKind::User,
+            LayerKind::Project,
+            LayerKind::SessionFlags,
+        ];
+        for kind in order {
+            let of_kind: Vec<_> = scenario.layers.iter().filter(|l| l.kind == kind).collect();
+            if of_kind.is_empty() {
+                continue;
+            }
+            let (folder, source) = match kind {
+                LayerKind::System => (Some(self.system.clone()), HookSource::System),
+                LayerKind::User => (Some(self.codex_home.clone()), HookSource::User),
+                LayerKind::Project => (Some(self.project.join(".codex")), HookSource::Project),
+                _ => (None, HookSource::SessionFlags),
+            };
+            let mut layer = ConfigLayer {
+                source,
+                json_files: Vec::new(),
+                config_toml: None,
+                enabled: of_kind.iter().all(|l| l.trusted),
+            };
+            let dup = |what| WorkspaceError::DuplicateLayerFile {
+                scenario: scenario.path.display().to_string(),
+                kind: kind_name(kind),
+                what,
+            };
+            let mut hooks_json = None;
+            let mut settings_json = None;
+            for l in &of_kind {
+                match (&l.source, &folder) {
+                    (LayerSource::HooksJson(text), Some(folder)) => {
+                        if hooks_json.replace(text).is_some() {
+                            return Err(dup("hooks.json"));
+                        }
+                        write_file(&folder.join("hooks.json"), text, false)?;
+                    }
+                    (LayerSource::SettingsJson(text), Some(folder)) => {
+                        if settings_json.replace(text).is_some() {
+                            return Err(dup("settings.json"));
+                        }
+                        write_file(&folder.join("settings.json"), text, false)?;
+                    }
+                    (LayerSource::ConfigToml(text), Some(folder)) => {
+                        if layer.config_toml.is_some() {
+                            return Err(dup("config.toml"));
+                        }
+                        let path = folder.join("config.toml");
+                        write_file(&path, text, false)?;
+                        layer.config_toml = Some(TomlSource::File(path));
+                    }
+                    (LayerSource::ConfigToml(text), None) => {
+                        if layer.config_toml.is_some() {
+                            return Err(dup("config.toml"));
+                        }
+                        layer.config_toml = Some(TomlSource::Inline {
+                            path: SESSION_FLAGS_PATH.to_owned(),
+                            text: text.clone(),
+                        });
+                    }
+                    // The loader only accepts config_toml for session flags and keeps
+                    // requirements on managed layers, which are not in `order`.
+                    _ => {}
+                }
+            }
+            if let Some(folder) = &folder {
+                if hooks_json.is_some() {
+                    layer.json_files.push(folder.join("hooks.json"));
+                }
+                if settings_json.is_some() {
+                    layer.json_files.push(folder.join("settings.json"));
+                }
+                if layer.config_toml.is_none() {
+                    layer.config_toml = Some(TomlSource::File(folder.join("config.toml")));
+                }
+            }
+            input.layers.push(layer);
+        }
+        for (i, l) in scenario
+            .layers
+            .iter()
+            .filter(|l| l.kind == LayerKind::Managed)
+            .enumerate()
+        {
+            if let LayerSource::Requirements(text) = &l.source {
+                let name = if i == 0 {
+                    "requirements.toml".to_owned()
+                } else {
+                    format!("requirements-{}.toml", i + 1)
+                };
+                let path = self.system.join(name);
+                let text = with_managed_dir(text, &self.managed);
+                write_file(&path, &text, false)?;
+                input.managed.push(ManagedRequirements {
+                    name: path.display().to_string(),
+                    source: HookSource::System,
+                    text,
+                });
+            }
+        }
+        Ok(input)
+    }
+}
+
+fn kind_name(kind: LayerKind) -> &'static str {
+    match kind {
+        LayerKind::System => "system",
+        LayerKind::User => "user",
+        LayerKind::Project => "project",
+        LayerKind::SessionFlags => "session_flags",
+        LayerKind::Managed => "managed",
+    }
+}
+
+/// Sets `[hooks] managed_dir` to the workspace's managed dir unless the text names one
+/// (or is not valid TOML, which discovery then reports as the reference engine does).
+fn with_managed_dir(text: &str, managed: &Path) -> String {
+    let Ok(mut table) = text.parse::<toml::Table>() else {
+        return text.to_owned();
+    };
+    let Some(toml::Value::Table(hooks)) = table.get_mut("hooks") else {
+        return text.to_owned();
+    };
+    if hooks.contains_key("managed_dir") || hooks.contains_key("windows_managed_dir") {
+        return text.to_owned();
+    }
+    hooks.insert(
+        "managed_dir".to_owned(),
+        toml::Value::String(managed.display().to_string()),
+    );
+    toml::to_string(&table).unwrap_or_else(|_| text.to_owned())
+}
+
+fn write_file(path: &Path, content: &str, executable: bool) -> Result<(), WorkspaceError> {
+    let wrap = |source| WorkspaceError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(wrap)?;
+    }
+    std::fs::write(path, content).map_err(wrap)?;
+    if executable {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).map_err(wrap)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::load_str;
+
+    const TEXT: &str = r##"
+description = "d"
+env = { GREETING = "hi" }
+
+[[layers]]
+kind = "project"
+[layers.hooks]
+Stop = [{ hooks = [{ type = "command", command = "./.codex/stop.sh" }] }]
+
+[[layers]]
+kind = "session_flags"
+config_toml = "[features]\ncodex_hooks = true\n"
+
+[[layers]]
+kind = "managed"
+requirements = "[hooks]\n"
+
+[[files]]
+path = ".codex/stop.sh"
+content = "#!/bin/sh\necho ok\n"
+
+[[turns]]
+prompt = "p"
+"##;
+
+    #[test]
+    fn materialises_layers_files_and_env() {
+        let s = load_str(Path::new("x.toml"), TEXT).unwrap();
+        let ws = Workspace::materialise(&s).unwrap();
+        let script = ws.project.join(".codex/stop.sh");
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&script).unwrap().permissions().mode();
+        assert_eq!(mode & 0o111, 0o111);
+        let input = ws.discovery_input();
+        assert_eq!(input.layers.len(), 2);
+        assert_eq!(input.layers[0].source, HookSource::Project);
+        assert_eq!(
+            input.layers[0].json_files,
+            vec![ws.project.join(".codex/hooks.json")]
+        );
+        assert!(matches!(
+            &input.layers[1].config_toml,
+            Some(TomlSource::Inline { path, .. }) if path == SESSION_FLAGS_PATH
+        ));
+        assert!(input.managed[0]
+            .text
+            .contains(&ws.managed.display().to_string()));
+
+        let HookEnv::Exactly(env) = ws.hook_env() else {
+            panic!("env must be built");
+        };
+        let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        assert_eq!(get("HOME"), Some(ws.home.clone().into()));
+        assert_eq!(get("CODEX_HOME"), Some(ws.codex_home.clone().into()));
+        assert_eq!(get("GREETING"), Some("hi".into()));
+        assert!(env
+            .iter()
+            .all(|(k, _)| k != "GITHUB_TOKEN" && k != "FAKE_API_KEY" && k != "CARGO"));
+    }
+}

@@ -1,0 +1,326 @@
+//! The `hooktape` command as users run it: bad input, check, bless, new, schema, determinism.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn hooktape() -> Command {
+    let mut cmd = Command::cargo_bin("hooktape").expect("the hooktape binary is built");
+    cmd.env_remove("CI").env("NO_COLOR", "1");
+    cmd
+}
+
+/// Every file under `dir` with its bytes (relative paths).
+fn snapshot_dir(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().to_path_buf();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// How many scenario files (`*.toml`) a folder holds.
+fn scenario_count(dir: &Path) -> usize {
+    snapshot_dir(dir)
+        .keys()
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .count()
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for (rel, bytes) in snapshot_dir(from) {
+        let dest = to.join(rel);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        std::fs::write(dest, bytes).unwrap();
+    }
+}
+
+/// (fixture, expected line:col, expected message part)
+const BAD: &[(&str, &str, &str)] = &[
+    ("bad_approval_policy", "4:19", "unknown variant `sometimes`"),
+    (
+        "bad_env_name",
+        "4:1",
+        "expected an environment variable name without `=`",
+    ),
+    ("bad_toml", "1:35", "invalid basic string"),
+    (
+        "call_without_tool",
+        "6:10",
+        "expected exactly one of `shell`",
+    ),
+    ("duplicate_call_id", "6:48", "call id `c1` is already used"),
+    (
+        "escaping_file_path",
+        "4:8",
+        "expected a relative path without `..`",
+    ),
+    ("missing_description", "1:1", "missing field `description`"),
+    ("missing_layer_file", "5:8", "cannot read layer file"),
+    ("missing_prompt", "3:1", "missing `prompt`"),
+    ("no_turns", "2:9", "expected at least one `[[turns]]`"),
+    (
+        "trusted_on_user_layer",
+        "4:8",
+        "`trusted` applies to `project` layers only",
+    ),
+    (
+        "two_sources",
+        "4:8",
+        "expected exactly one of `hooks`, `hooks_json`",
+    ),
+    ("unknown_event", "7:1", "unknown hook event `Stopp`"),
+    (
+        "unknown_key",
+        "4:1",
+        "unknown field `promt`, expected one of",
+    ),
+    (
+        "unknown_result_call",
+        "7:16",
+        "tool result for unknown call id `call-2`",
+    ),
+    (
+        "wrong_type",
+        "2:7",
+        "invalid type: integer `3`, expected a map",
+    ),
+];
+
+#[test]
+fn every_bad_scenario_gives_one_positioned_error_and_exit_2() {
+    let fixtures = repo().join("tests/fixtures/bad_scenarios");
+    let on_disk = std::fs::read_dir(&fixtures).unwrap().count();
+    assert_eq!(on_disk, BAD.len(), "every fixture has an expectation");
+    let goldens_before = snapshot_dir(&repo().join("goldens"));
+    for (name, pos, message) in BAD {
+        let rel = format!("tests/fixtures/bad_scenarios/{name}.toml");
+        for sub in ["check", "run", "bless"] {
+            let out = hooktape()
+                .current_dir(repo())
+                .args([sub, rel.as_str()])
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{sub} {name}: {stderr}");
+            let lines: Vec<&str> = stderr.lines().collect();
+            assert_eq!(lines.len(), 1, "{sub} {name}: one error line, got {stderr}");
+            let prefix = format!("error: {rel}:{pos}: ");
+            assert!(
+                lines[0].starts_with(&prefix) && lines[0].contains(message),
+                "{sub} {name}: expected `{prefix}…{message}…`, got {stderr}"
+            );
+        }
+    }
+    assert_eq!(goldens_before, snapshot_dir(&repo().join("goldens")));
+    assert!(!repo().join("tests/fixtures/goldens").exists());
+}
+
+#[test]
+fn check_passes_on_the_suite_and_writes_junit() {
+    let dir = tempfile::tempdir().unwrap();
+    let junit = dir.path().join("report.xml");
+    // Harness secrets must not reach hooks (config/hook_environment pins that they are unset).
+    let out = hooktape()
+        .current_dir(repo())
+        .env("FAKE_API_KEY", "sk-must-not-leak")
+        .env("GITHUB_TOKEN", "ghp-must-not-leak")
+        .args(["check", "--junit"])
+        .arg(&junit)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cases = scenario_count(&repo().join("scenarios"));
+    assert!(
+        stdout.ends_with(&format!("{cases} passed, 0 failed\n")),
+        "{stdout}"
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains(&format!("tests=\"{cases}\" failures=\"0\"")),
+        "{xml}"
+    );
+    assert!(xml.contains("name=\"stop/block_twice\""), "{xml}");
+}
+
+#[test]
+fn a_changed_hook_fails_check_with_a_diff_naming_the_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&repo().join("scenarios"), &dir.path().join("scenarios"));
+    copy_dir(&repo().join("goldens"), &dir.path().join("goldens"));
+    let file = dir.path().join("scenarios/stop/block_twice.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace("not done yet", "tests still fail")).unwrap();
+    let goldens_before = snapshot_dir(&dir.path().join("goldens"));
+
+    let out = hooktape()
+        .current_dir(dir.path())
+        .arg("check")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("FAIL stop/block_twice\n"), "{stdout}");
+    assert!(
+        stdout.contains("--- goldens/stop/block_twice.snap"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("-                      \"text\": \"not done yet (1)\"")
+            && stdout.contains("+                      \"text\": \"tests still fail (1)\""),
+        "the diff shows the changed entry: {stdout}"
+    );
+    let total = scenario_count(&dir.path().join("scenarios"));
+    assert!(
+        stdout.ends_with(&format!("{} passed, 1 failed\n", total - 1)),
+        "{stdout}"
+    );
+    assert_eq!(goldens_before, snapshot_dir(&dir.path().join("goldens")));
+}
+
+#[test]
+fn bless_is_refused_in_ci() {
+    let goldens_before = snapshot_dir(&repo().join("goldens"));
+    let out = hooktape()
+        .current_dir(repo())
+        .env("CI", "true")
+        .arg("bless")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("refusing to bless: CI is set"), "{stderr}");
+    assert_eq!(goldens_before, snapshot_dir(&repo().join("goldens")));
+}
+
+#[test]
+fn goldens_are_byte_identical_from_two_temp_dirs() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    for dir in [a.path(), b.path()] {
+        copy_dir(&repo().join("scenarios"), &dir.join("scenarios"));
+        let out = hooktape().current_dir(dir).arg("bless").output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let ga = snapshot_dir(&a.path().join("goldens"));
+    let gb = snapshot_dir(&b.path().join("goldens"));
+    assert!(!ga.is_empty());
+    assert_eq!(ga, gb);
+    assert_eq!(
+        ga,
+        snapshot_dir(&repo().join("goldens")),
+        "and equal to the committed ones"
+    );
+}
+
+#[test]
+fn schema_output_matches_the_committed_file() {
+    let out = hooktape().arg("schema").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let committed = std::fs::read_to_string(repo().join("scenario.schema.json")).unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        committed,
+        "scenario.schema.json is stale: run `cargo run -- schema > scenario.schema.json`"
+    );
+}
+
+#[test]
+fn new_writes_a_scenario_that_runs_for_every_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = [
+        "PreToolUse",
+        "PermissionRequest",
+        "PostToolUse",
+        "SessionStart",
+        "UserPromptSubmit",
+        "Stop",
+        "PreCompact",
+        "PostCompact",
+        "SubagentStart",
+        "SubagentStop",
+        "SessionEnd",
+    ];
+    for event in events {
+        let out = hooktape()
+            .current_dir(dir.path())
+            .args(["new", "starter", "--event", event])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{event}");
+        let written = String::from_utf8_lossy(&out.stdout);
+        let path = written
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("wrote "))
+            .unwrap()
+            .to_owned();
+        let out = hooktape()
+            .current_dir(dir.path())
+            .args(["run", &path])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{event}: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout.contains(&format!("⚑ {event}")),
+            "{event} fired: {stdout}"
+        );
+    }
+    let out = hooktape()
+        .current_dir(dir.path())
+        .args(["new", "x", "--event", "Stp"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn run_json_prints_the_normalised_recording() {
+    let out = hooktape()
+        .current_dir(repo())
+        .args(["run", "--format", "json", "scenarios/stop/block_twice.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = v.to_string();
+    assert!(
+        text.contains("<PROJECT>") && !text.contains("/tmp/"),
+        "{text}"
+    );
+    assert_eq!(v["timeline"].as_array().map(Vec::len), Some(7));
+}
