@@ -1,12 +1,15 @@
 //! hooktape: a record-and-replay test harness for coding-agent lifecycle hooks.
 //!
 //! Layers, imports pointing down only: `cli` → `replay` → `scenario` → `agent` → `engine`.
-//! `conformance` and `bench` sit beside `replay`.
+//! `conformance`, `bench`, `fuzz` and `probe` sit beside `replay`; `fuzz` and `probe` use only
+//! the engine.
 
 pub mod agent;
 pub mod bench;
 pub mod cli;
 pub mod conformance;
 pub mod engine;
+pub mod fuzz;
+pub mod probe;
 pub mod replay;
 pub mod scenario;

@@ -5,7 +5,9 @@ mod bench;
 mod bless;
 mod check;
 mod conformance;
+mod fuzz;
 mod new;
+mod probe;
 mod run;
 mod schema;
 mod style;
@@ -35,6 +37,10 @@ enum Command {
     /// Conformance vectors recorded from the real Codex engine.
     #[command(subcommand)]
     Conformance(conformance::ConformanceCommand),
+    /// Fuzz the hook-output parsers against their properties, in-process, with shrinking.
+    Fuzz(fuzz::FuzzArgs),
+    /// Run one command as the single hook of an event through the real engine, no agent.
+    Probe(Box<probe::ProbeArgs>),
     /// Measure what the harness costs against the floor of spawning the hook.
     Bench(bench::BenchArgs),
     /// Play scenarios and print each session's timeline.
@@ -53,6 +59,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Conformance(cmd) => conformance::run(cmd),
+        Command::Fuzz(args) => fuzz::run(args),
+        Command::Probe(args) => probe::run(*args),
         Command::Bench(args) => bench::run(args),
         Command::Run(args) => run::run(args),
         Command::Check(args) => check::run(args),
