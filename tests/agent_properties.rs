@@ -175,6 +175,7 @@ fn check_session(b: &Behaviours) -> Result<(), TestCaseError> {
         start_source: SessionStartSource::Startup,
         auto_compact_token_limit: None,
         end_reason: "exit".to_owned(),
+        dialect: Default::default(),
         steps: turns,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
