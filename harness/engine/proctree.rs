@@ -190,11 +190,9 @@ impl HookProcesses {
             victims.remove(&me);
             self.seen.extend(victims.iter().copied());
 
-            for &pid in &victims {
-                if by_pid.get(&pid).is_some_and(|p| !p.zombie) {
-                    let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
-                }
-            }
+            // The group (and the root) first, in one `killpg`: were a descendant killed
+            // first, the still-living shell could see it die and run more of its script
+            // (print, exit differently) before its own signal lands.
             // Only signal the group while a member lives: an empty group's id could be
             // reused by an unrelated process group.
             // Without `/proc` (not Linux) nothing is known: signal the group and root blindly.
@@ -204,6 +202,11 @@ impl HookProcesses {
             }
             if with_root && (root_alive || blind) {
                 let _ = kill(Pid::from_raw(self.root), Signal::SIGKILL);
+            }
+            for &pid in &victims {
+                if by_pid.get(&pid).is_some_and(|p| !p.zombie) {
+                    let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+                }
             }
 
             // Reap what was re-parented to us. Still pending: a victim not dead yet, or a
