@@ -301,11 +301,12 @@ fn check_session(b: &Behaviours) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-proptest! {
-    #![proptest_config(config())]
-
-    #[test]
-    fn random_hooks_keep_the_agent_invariants(b in behaviours()) {
-        check_session(&b)?;
+/// Driven by `TestRunner::new` rather than `proptest!`: the macro re-applies
+/// `PROPTEST_CASES` over the config, which would lift the cap on whole sessions.
+#[test]
+fn random_hooks_keep_the_agent_invariants() {
+    let mut runner = proptest::test_runner::TestRunner::new(config());
+    if let Err(err) = runner.run(&behaviours(), |b| check_session(&b)) {
+        panic!("{err}");
     }
 }

@@ -41,7 +41,8 @@ fn config() -> ProptestConfig {
     }
 }
 
-/// For tests that spawn processes: at most 8 cases, fewer if `PROPTEST_CASES` says so.
+/// For tests that spawn processes: at most 8 cases, whatever `PROPTEST_CASES` says (use it
+/// with `TestRunner::new`, not `proptest!`, which re-applies the variable).
 fn process_config() -> ProptestConfig {
     let mut c = config();
     c.cases = c.cases.min(8);
@@ -409,37 +410,57 @@ type RealRun = (
     Vec<String>,
 );
 
-proptest! {
-    #![proptest_config(process_config())]
-
-    /// Real hooks finishing first-declared-last and first-declared-first give the same runs
-    /// and the same aggregate, equal to the pure parse and aggregation in declaration order.
-    #[test]
-    fn finishing_order_never_changes_the_aggregate(
-        (event, cases) in select(vec![
-            HookEvent::PreToolUse,
-            HookEvent::PermissionRequest,
-            HookEvent::PostToolUse,
-            HookEvent::UserPromptSubmit,
-            HookEvent::Stop,
-        ])
-        .prop_flat_map(|e| (Just(e), proptest::collection::vec(runnable_case(e), 2..4)))
-    ) {
+/// Real hooks finishing first-declared-last and first-declared-first give the same runs
+/// and the same aggregate, equal to the pure parse and aggregation in declaration order.
+///
+/// Driven by `TestRunner::new` rather than `proptest!`: the macro re-applies
+/// `PROPTEST_CASES` over the given config, which would lift the cap on spawned processes.
+#[test]
+fn finishing_order_never_changes_the_aggregate() {
+    let strategy = select(vec![
+        HookEvent::PreToolUse,
+        HookEvent::PermissionRequest,
+        HookEvent::PostToolUse,
+        HookEvent::UserPromptSubmit,
+        HookEvent::Stop,
+    ])
+    .prop_flat_map(|e| (Just(e), proptest::collection::vec(runnable_case(e), 2..4)));
+    let mut runner = proptest::test_runner::TestRunner::new(process_config());
+    let result = runner.run(&strategy, |(event, cases)| {
         let n = cases.len() as u64;
         let late_first: Vec<u64> = (0..n).map(|i| (n - i) * 2).collect();
         let early_first: Vec<u64> = (0..n).map(|i| (i + 1) * 2).collect();
         let dir = tempfile::tempdir().map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let (runs_a, outcome_a, run_ids) = run_real(&dir, event, &cases, &late_first).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let (runs_b, outcome_b, _) = run_real(&dir, event, &cases, &early_first).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let (runs_a, outcome_a, run_ids) = run_real(&dir, event, &cases, &late_first)
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let (runs_b, outcome_b, _) = run_real(&dir, event, &cases, &early_first)
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(&runs_a, &runs_b);
         prop_assert_eq!(&outcome_a, &outcome_b);
-        let outcomes: Vec<HandlerOutcome> = cases.iter().map(|c| parse_output(event, &c.raw())).collect();
+        let outcomes: Vec<HandlerOutcome> = cases
+            .iter()
+            .map(|c| parse_output(event, &c.raw()))
+            .collect();
         let pure_runs: Vec<(String, Vec<(EntryKind, String)>)> = outcomes
             .iter()
-            .map(|o| (o.status.as_str().to_owned(), o.entries.iter().map(|e| (e.kind, e.text.clone())).collect()))
+            .map(|o| {
+                (
+                    o.status.as_str().to_owned(),
+                    o.entries.iter().map(|e| (e.kind, e.text.clone())).collect(),
+                )
+            })
             .collect();
-        prop_assert_eq!(&runs_a, &pure_runs, "real hooks must parse like the pure parser");
-        spec_aggregate_rules(event, &outcomes, &run_ids, &outcome_a).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(
+            &runs_a,
+            &pure_runs,
+            "real hooks must parse like the pure parser"
+        );
+        spec_aggregate_rules(event, &outcomes, &run_ids, &outcome_a)
+            .map_err(TestCaseError::fail)?;
+        Ok(())
+    });
+    if let Err(err) = result {
+        panic!("{err}");
     }
 }
 
