@@ -190,17 +190,20 @@ impl HookProcesses {
             victims.remove(&me);
             self.seen.extend(victims.iter().copied());
 
-            for &pid in &victims {
-                if by_pid.get(&pid).is_some_and(|p| !p.zombie) {
-                    let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
-                }
-            }
+            // The group first, in one call: every member gets SIGKILL at once, so no shell of
+            // the hook outlives its child long enough to report it ("Killed" on stderr
+            // would otherwise appear or not depending on the kill order: goldens would flap).
             // Only signal the group while a member lives: an empty group's id could be
             // reused by an unrelated process group.
             // Without `/proc` (not Linux) nothing is known: signal the group and root blindly.
             let blind = procs.is_empty();
             if group_alive || blind {
                 let _ = killpg(Pid::from_raw(self.root), Signal::SIGKILL);
+            }
+            for &pid in &victims {
+                if by_pid.get(&pid).is_some_and(|p| !p.zombie) {
+                    let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+                }
             }
             if with_root && (root_alive || blind) {
                 let _ = kill(Pid::from_raw(self.root), Signal::SIGKILL);
