@@ -161,9 +161,11 @@ pub async fn replay(scenario: &Scenario) -> Result<Replayed, ReplayError> {
         source,
     })?;
     let clock = Arc::new(FixedClock::new(REPLAY_EPOCH));
+    let defaults = RunnerConfig::default();
     let runner = RunnerConfig {
         env: ws.hook_env(),
-        ..RunnerConfig::default()
+        output_cap: scenario.session.output_cap.unwrap_or(defaults.output_cap),
+        ..defaults
     };
     let engine = Engine::discover(ws.discovery_input(), runner, clock.clone());
     let env = AgentEnv {
