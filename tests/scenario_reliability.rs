@@ -353,7 +353,9 @@ fn a_bless_killed_mid_write_leaves_every_golden_complete() -> anyhow::Result<()>
                 "check with {temps} stray temp files: {line}"
             );
         }
-        delay += Duration::from_millis(60);
+        // Coarse steps until the kills land in the write phase, then fine ones, to hit
+        // writes between their temp file and their rename too.
+        delay += Duration::from_millis(if fresh > 0 { 7 } else { 60 });
     }
     if !finished {
         ok(work.path(), &["bless"])?;
