@@ -112,6 +112,87 @@ const BAD: &[(&str, &str, &str)] = &[
         "2:7",
         "invalid type: integer `3`, expected a map",
     ),
+    ("absolute_file_path", "4:8", "found an absolute one"),
+    ("bad_mcp_name", "6:10", "expected `mcp = \"server/tool\"`"),
+    ("bad_start_source", "4:16", "unknown variant `reboot`"),
+    (
+        "bad_user_decision",
+        "9:17",
+        "unknown variant `maybe`, expected `approve` or `deny`",
+    ),
+    (
+        "compact_and_prompt",
+        "3:1",
+        "a `compact` step takes only `id`",
+    ),
+    (
+        "duplicate_file_path",
+        "8:8",
+        "is already given by an earlier `[[files]]` entry",
+    ),
+    ("duplicate_key_late", "10:1", "duplicate key `prompt`"),
+    ("duplicate_turn_id", "8:6", "turn id `t1` is already used"),
+    ("empty_prompt", "4:10", "expected a non-empty `prompt`"),
+    (
+        "env_value_not_string",
+        "4:11",
+        "invalid type: integer `3`, expected a string",
+    ),
+    (
+        "escaping_cwd",
+        "4:7",
+        "expected a relative path without `..` for session `cwd`",
+    ),
+    (
+        "exit_code_as_string",
+        "8:13",
+        "invalid type: string \"1\", expected i32",
+    ),
+    ("file_without_content", "3:1", "missing field `content`"),
+    ("layer_without_kind", "3:1", "missing field `kind`"),
+    (
+        "multiline_description",
+        "1:15",
+        "expected a one-line, non-empty `description`",
+    ),
+    (
+        "negative_token_count",
+        "4:23",
+        "invalid value: integer `-5`, expected u64",
+    ),
+    (
+        "output_cap_zero",
+        "4:14",
+        "expected `output_cap` of at least 1 byte",
+    ),
+    (
+        "queued_after_missing_request",
+        "5:11",
+        "waits for request 3, but turn `turn-1` scripts only 1 response(s)",
+    ),
+    (
+        "requirements_on_project_layer",
+        "4:8",
+        "`requirements` belongs to a `managed` layer",
+    ),
+    (
+        "result_in_wrong_turn",
+        "10:16",
+        "tool result for unknown call id `c1`",
+    ),
+    (
+        "turns_as_table",
+        "3:1",
+        "invalid type: map, expected a sequence",
+    ),
+    ("two_tools_in_one_call", "6:10", "found shell, exec"),
+    (
+        "unknown_dialect",
+        "4:11",
+        "unknown variant `claude`, expected `codex`",
+    ),
+    ("unknown_tool_kind", "6:23", "unknown field `bash`"),
+    ("wrong_layer_kind", "4:8", "unknown variant `global`"),
 ];
 
 #[test]

@@ -190,9 +190,9 @@ impl HookProcesses {
             victims.remove(&me);
             self.seen.extend(victims.iter().copied());
 
-            // The group (and the root) first, in one `killpg`: were a descendant killed
-            // first, the still-living shell could see it die and run more of its script
-            // (print, exit differently) before its own signal lands.
+            // The group first, in one call: every member gets SIGKILL at once, so no shell of
+            // the hook outlives its child long enough to report it ("Killed" on stderr
+            // would otherwise appear or not depending on the kill order: goldens would flap).
             // Only signal the group while a member lives: an empty group's id could be
             // reused by an unrelated process group.
             // Without `/proc` (not Linux) nothing is known: signal the group and root blindly.
@@ -200,13 +200,13 @@ impl HookProcesses {
             if group_alive || blind {
                 let _ = killpg(Pid::from_raw(self.root), Signal::SIGKILL);
             }
-            if with_root && (root_alive || blind) {
-                let _ = kill(Pid::from_raw(self.root), Signal::SIGKILL);
-            }
             for &pid in &victims {
                 if by_pid.get(&pid).is_some_and(|p| !p.zombie) {
                     let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
                 }
+            }
+            if with_root && (root_alive || blind) {
+                let _ = kill(Pid::from_raw(self.root), Signal::SIGKILL);
             }
 
             // Reap what was re-parented to us. Still pending: a victim not dead yet, or a

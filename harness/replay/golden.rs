@@ -116,7 +116,27 @@ pub fn read(path: &Path) -> Result<Option<String>, GoldenError> {
     }
 }
 
-/// Writes a golden atomically. Refused in CI.
+/// Suffix of a golden's temporary file while it is written: `.<name>.snap.<random>.tmp`
+/// beside the golden. Dot-prefixed and not ending in `.snap`/`.snap.new`, so neither
+/// `hooktape check` nor `cargo insta` reads it; a later write of the same golden removes
+/// one left behind by a killed `bless`.
+pub const TEMP_SUFFIX: &str = ".tmp";
+
+fn temp_prefix(file_name: &str) -> String {
+    format!(".{file_name}.")
+}
+
+/// Whether `file_name` is the temporary file of a golden named `golden_name` (both bare
+/// file names).
+pub fn is_temp_of(file_name: &str, golden_name: &str) -> bool {
+    file_name.len() > temp_prefix(golden_name).len() + TEMP_SUFFIX.len()
+        && file_name.starts_with(&temp_prefix(golden_name))
+        && file_name.ends_with(TEMP_SUFFIX)
+}
+
+/// Writes a golden atomically: a temporary file in the same directory, flushed to disk,
+/// then renamed over the golden. A process killed at any point leaves the golden either
+/// complete and old or complete and new. Refused in CI.
 pub fn write(path: &Path, text: &str) -> Result<(), GoldenError> {
     if in_ci() {
         return Err(GoldenError::InCi(path.to_path_buf()));
@@ -126,11 +146,38 @@ pub fn write(path: &Path, text: &str) -> Result<(), GoldenError> {
         source,
     };
     let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     std::fs::create_dir_all(dir).map_err(wrap)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(wrap)?;
+    remove_stale_temps(path);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&temp_prefix(&name))
+        .suffix(TEMP_SUFFIX)
+        .tempfile_in(dir)
+        .map_err(wrap)?;
     tmp.write_all(text.as_bytes()).map_err(wrap)?;
+    tmp.as_file().sync_all().map_err(wrap)?;
     tmp.persist(path).map_err(|e| wrap(e.error))?;
     Ok(())
+}
+
+/// Removes the temporary files of the golden at `path` left by a killed writer (best
+/// effort: a file that cannot be removed is harmless, nothing reads it).
+pub fn remove_stale_temps(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let golden_name = name.to_string_lossy();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        if is_temp_of(&e.file_name().to_string_lossy(), &golden_name) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 /// A unified diff (golden → actual) naming the scenario, or `None` when they match.
@@ -169,6 +216,37 @@ mod tests {
         let d = diff("x/y", "a\nb\n", "a\nc\n").unwrap();
         assert!(d.contains("-b\n+c"), "{d}");
         assert!(d.contains("goldens/x/y.snap"), "{d}");
+    }
+
+    #[test]
+    fn writes_replace_the_golden_and_clean_stale_temps() {
+        let dir = tempfile::tempdir().unwrap();
+        let golden = dir.path().join("x/y.snap");
+        std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
+        let stale = dir.path().join("x/.y.snap.abc123.tmp");
+        let other = dir.path().join("x/.z.snap.abc123.tmp");
+        std::fs::write(&stale, "half a golden").unwrap();
+        std::fs::write(&other, "another golden's").unwrap();
+        if in_ci() {
+            return;
+        }
+        write(&golden, "old\n").unwrap();
+        write(&golden, "new\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&golden).unwrap(), "new\n");
+        assert!(!stale.exists(), "the stale temp of this golden is removed");
+        assert!(
+            other.exists(),
+            "another golden's temp is not this write's business"
+        );
+        let left: Vec<_> = std::fs::read_dir(golden.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(left.len(), 2, "{left:?}");
+        assert!(is_temp_of(".y.snap.Xa1b2c.tmp", "y.snap"));
+        assert!(!is_temp_of("y.snap", "y.snap"));
+        assert!(!is_temp_of(".y.snap.tmp", "y.snap"));
+        assert!(!is_temp_of(".y.snap.new", "y.snap"));
     }
 
     #[test]

@@ -46,6 +46,9 @@ pub enum ReplayError {
     Golden(#[from] GoldenError),
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[source] std::io::Error),
+    /// A replay task panicked or was cancelled (a harness bug).
+    #[error("replay task failed: {0}")]
+    Task(String),
 }
 
 impl ReplayError {
@@ -162,9 +165,11 @@ pub async fn replay(scenario: &Scenario) -> Result<Replayed, ReplayError> {
         source,
     })?;
     let clock = Arc::new(FixedClock::new(REPLAY_EPOCH));
+    let defaults = RunnerConfig::default();
     let runner = RunnerConfig {
         env: ws.hook_env(),
-        ..RunnerConfig::default()
+        output_cap: scenario.session.output_cap.unwrap_or(defaults.output_cap),
+        ..defaults
     };
     let normaliser = Normaliser::new(ws.placeholders());
     // Only the scenario's dialect is discovered and run; `notify` runs in both.
@@ -256,6 +261,9 @@ pub fn bless(case: &Case, replayed: &Replayed) -> Result<bool, ReplayError> {
             &replayed.text,
         );
         golden::write(&case.golden, &text)?;
+    } else {
+        // A golden left unchanged still loses the temp files of a killed earlier bless.
+        golden::remove_stale_temps(&case.golden);
     }
     Ok(changed)
 }
@@ -293,7 +301,18 @@ pub fn replay_all<T: Clone + Send + 'static>(
         let mut indexed: Vec<(usize, T, Result<Replayed, ReplayError>)> =
             futures::stream::iter(items.into_iter().enumerate())
                 .map(|(i, (tag, scenario))| async move {
-                    let result = replay(&scenario).await;
+                    // Each replay is its own task: scenarios really run in parallel on the
+                    // workers, and each gets its own cooperative budget. Unconstrained: the
+                    // mock servers' `Drop` blocks on a tokio lock with a nested executor,
+                    // which spins forever if the task's budget is spent (seen with
+                    // `--jobs 64` when every replay was polled on one thread).
+                    let task = tokio::spawn(tokio::task::unconstrained(async move {
+                        replay(&scenario).await
+                    }));
+                    let result = match task.await {
+                        Ok(result) => result,
+                        Err(e) => Err(ReplayError::Task(e.to_string())),
+                    };
                     on_done(&tag);
                     (i, tag, result)
                 })

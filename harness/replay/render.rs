@@ -55,9 +55,10 @@ pub fn render(description: &str, rec: &Value) -> String {
                     s(entry, "purpose")
                 );
                 for line in arr(entry, "input") {
-                    // One item per line: embedded newlines are shown escaped.
+                    // One item per line: newlines and other control characters are shown
+                    // escaped (a golden stays plain text whatever a hook printed).
                     let text = line.as_str().unwrap_or_default();
-                    let _ = writeln!(out, "   | {}", text.replace('\n', "\\n"));
+                    let _ = writeln!(out, "   | {}", escape_controls(text));
                 }
             }
             "tool_call" => {
@@ -251,10 +252,16 @@ fn notify(out: &mut String, entry: &Value) {
 }
 
 /// A possibly multi-line text, shown as `label: (empty)`, `label: text` or an indented block.
+/// Text with control characters other than newline and tab (CR, NUL, ESC…) is shown as one
+/// escaped string, so line ends like CRLF stay visible in the golden.
 fn block(out: &mut String, label: &str, text: &str) {
+    let escaped = text.contains(|c: char| c.is_control() && c != '\n' && c != '\t');
     if text.is_empty() {
         let _ = writeln!(out, "{label}: (empty)");
-    } else if !text.contains('\n') || (text.ends_with('\n') && text.matches('\n').count() == 1) {
+    } else if escaped
+        || !text.contains('\n')
+        || (text.ends_with('\n') && text.matches('\n').count() == 1)
+    {
         let _ = writeln!(out, "{label}: {:?}", text);
     } else {
         let _ = writeln!(out, "{label}: |");
@@ -266,6 +273,22 @@ fn block(out: &mut String, label: &str, text: &str) {
             let _ = writeln!(out, "{pad}(no trailing newline)");
         }
     }
+}
+
+/// `\n`, `\r` and other control characters (tab aside) written as escapes.
+fn escape_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() && c != '\t' => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn indent(out: &mut String, first: &str, text: &str) {

@@ -9,8 +9,8 @@ use std::path::{Component, Path, PathBuf};
 use toml::Spanned;
 
 use super::model::{
-    LayerFile, LayerKind, ResponseFile, ScenarioFile, ToolCallFile, ToolResultFile, TurnFile,
-    UserDecisionFile, WorkspaceFile,
+    FileRoot, LayerFile, LayerKind, ResponseFile, ScenarioFile, ToolCallFile, ToolResultFile,
+    TurnFile, UserDecisionFile, WorkspaceFile,
 };
 use super::{FileSpec, Layer, LayerSource, Scenario, Session, DEFAULT_MODEL, DEFAULT_THREAD_ID};
 use crate::agent::spec::{
@@ -151,6 +151,14 @@ impl Validator<'_> {
             Some(cwd) => self.relative_path(cwd, "session `cwd`")?,
             None => PathBuf::new(),
         };
+        if let Some(cap) = &file.session.output_cap {
+            if *cap.get_ref() == 0 {
+                return self.err(
+                    cap.span(),
+                    "expected `output_cap` of at least 1 byte (0 would drop every byte of output)",
+                );
+            }
+        }
         let session = Session {
             model: file
                 .session
@@ -176,17 +184,31 @@ impl Validator<'_> {
                 .clone()
                 .unwrap_or_else(|| "exit".to_owned()),
             instructions: file.session.instructions.clone(),
+            output_cap: file.session.output_cap.as_ref().map(|c| *c.get_ref()),
         };
         let layers = file
             .layers
             .iter()
             .map(|l| self.layer(l, session.dialect))
             .collect::<Result<Vec<_>, _>>()?;
-        let files = file
-            .files
-            .iter()
-            .map(|f| self.workspace_file(f))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut files: Vec<FileSpec> = Vec::new();
+        for f in &file.files {
+            let spec = self.workspace_file(f)?;
+            if files
+                .iter()
+                .any(|o| o.root == spec.root && o.path == spec.path)
+            {
+                return self.err(
+                    f.path.span(),
+                    format!(
+                        "workspace file {:?} (root `{}`) is already given by an earlier `[[files]]` entry; expected each path once",
+                        f.path.get_ref(),
+                        root_name(spec.root)
+                    ),
+                );
+            }
+            files.push(spec);
+        }
         let mut env = BTreeMap::new();
         for (key, value) in file.env {
             let name = key.get_ref();
@@ -225,6 +247,15 @@ impl Validator<'_> {
     /// A relative path without `..` or a root.
     fn relative_path(&self, s: &Spanned<String>, what: &str) -> Result<PathBuf, ScenarioError> {
         let p = Path::new(s.get_ref().as_str());
+        if p.has_root() {
+            return self.err(
+                s.span(),
+                format!(
+                    "expected a relative path for {what}, found an absolute one: {:?}",
+                    s.get_ref()
+                ),
+            );
+        }
         let ok = p
             .components()
             .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
@@ -502,8 +533,9 @@ impl Validator<'_> {
                 );
             }
             ids.turns += 1;
+            let turn_id = self.turn_id(t.id, span, ids)?;
             steps.push(Step::Compact {
-                turn_id: t.id.unwrap_or_else(|| format!("turn-{}", ids.turns)),
+                turn_id,
                 summary: ModelResponse::message(summary),
             });
             return Ok(());
@@ -517,7 +549,15 @@ impl Validator<'_> {
                 "missing `prompt`: a `[[turns]]` entry needs `prompt = \"...\"` (or `compact`, or `resume = true` alone)",
             );
         };
+        if prompt.get_ref().trim().is_empty() {
+            return self.err(
+                prompt.span(),
+                "expected a non-empty `prompt` (the user's message that starts the turn)",
+            );
+        }
+        let prompt = prompt.into_inner();
         ids.turns += 1;
+        let turn_id = self.turn_id(t.id, span, ids)?;
         let mut results = t.results;
         let mut call_ids = BTreeSet::new();
         let responses = t
@@ -540,20 +580,62 @@ impl Validator<'_> {
                 ),
             );
         }
+        let mut queued = Vec::new();
+        for q in t.queued {
+            let q_span = q.span();
+            let q = q.into_inner();
+            let after_request = q.after_request.unwrap_or(1);
+            if after_request > responses.len() {
+                return self.err(
+                    q_span,
+                    format!(
+                        "queued prompt {:?} waits for request {after_request}, but turn `{turn_id}` scripts only {} response(s); expected `after_request` between 0 and {}",
+                        q.prompt,
+                        responses.len(),
+                        responses.len()
+                    ),
+                );
+            }
+            queued.push(QueuedPrompt {
+                after_request,
+                prompt: q.prompt,
+            });
+        }
         steps.push(Step::Turn(TurnSpec {
-            turn_id: t.id.unwrap_or_else(|| format!("turn-{}", ids.turns)),
+            turn_id,
             prompt,
-            queued: t
-                .queued
-                .into_iter()
-                .map(|q| QueuedPrompt {
-                    after_request: q.after_request.unwrap_or(1),
-                    prompt: q.prompt,
-                })
-                .collect(),
+            queued,
             responses,
         }));
         Ok(())
+    }
+
+    /// The step's turn id (given or `turn-N`), unique in the scenario.
+    fn turn_id(
+        &self,
+        id: Option<Spanned<String>>,
+        step_span: Range<usize>,
+        ids: &mut Ids,
+    ) -> Result<String, ScenarioError> {
+        let (id, span) = match id {
+            Some(id) => {
+                let span = id.span();
+                (id.into_inner(), span)
+            }
+            None => (format!("turn-{}", ids.turns), step_span),
+        };
+        if id.is_empty() {
+            return self.err(span, "expected a non-empty turn `id`");
+        }
+        if !ids.turn_ids.insert(id.clone()) {
+            return self.err(
+                span,
+                format!(
+                    "turn id `{id}` is already used by an earlier step; expected unique turn ids"
+                ),
+            );
+        }
+        Ok(id)
     }
 
     fn response(
@@ -735,6 +817,15 @@ struct Ids {
     calls: usize,
     agents: usize,
     all_calls: BTreeSet<String>,
+    turn_ids: BTreeSet<String>,
+}
+
+fn root_name(root: FileRoot) -> &'static str {
+    match root {
+        FileRoot::Project => "project",
+        FileRoot::Home => "home",
+        FileRoot::Workspace => "workspace",
+    }
 }
 
 #[cfg(test)]

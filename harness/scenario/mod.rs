@@ -93,6 +93,8 @@ pub struct Session {
     pub auto_compact_tokens: Option<u64>,
     pub end_reason: String,
     pub instructions: Option<String>,
+    /// Per-stream cap on captured hook output, in bytes (`None`: the runner's default).
+    pub output_cap: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -76,6 +76,11 @@ pub struct SessionFile {
     /// Base instructions (the first developer message). Default: the agent's.
     #[serde(default)]
     pub instructions: Option<String>,
+    /// Bytes of hook stdout (and of stderr) kept per run; the rest is dropped and counted
+    /// (`stdout_dropped` in the golden). Default 8 MiB. At least 1.
+    #[serde(default)]
+    #[schemars(with = "Option<usize>")]
+    pub output_cap: Option<Spanned<usize>>,
 }
 
 /// Which config layer a hooks source belongs to.
@@ -145,7 +150,7 @@ pub enum FileRoot {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkspaceFile {
-    /// Relative path (no `..`), under `root`.
+    /// Relative path (no `..`), under `root`; each (root, path) at most once.
     #[schemars(with = "String")]
     pub path: Spanned<String>,
     /// `project` (default), `home` or `workspace`.
@@ -163,12 +168,15 @@ pub struct WorkspaceFile {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TurnFile {
-    /// Turn id. Default `turn-N` (N counts prompt turns and compactions, 1-based).
+    /// Turn id, unique in the scenario. Default `turn-N` (N counts prompt turns and
+    /// compactions, 1-based).
     #[serde(default)]
-    pub id: Option<String>,
-    /// The user prompt.
+    #[schemars(with = "Option<String>")]
+    pub id: Option<Spanned<String>>,
+    /// The user prompt (not empty).
     #[serde(default)]
-    pub prompt: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub prompt: Option<Spanned<String>>,
     /// Close and resume the thread before this step (SessionEnd, then SessionStart `resume`).
     #[serde(default)]
     pub resume: bool,
@@ -177,7 +185,8 @@ pub struct TurnFile {
     pub compact: Option<String>,
     /// Prompts typed while this turn runs.
     #[serde(default)]
-    pub queued: Vec<QueuedFile>,
+    #[schemars(with = "Vec<QueuedFile>")]
+    pub queued: Vec<Spanned<QueuedFile>>,
     /// What the model answers, one entry per sampling request, in order.
     #[serde(default)]
     pub responses: Vec<ResponseFile>,
@@ -191,7 +200,8 @@ pub struct TurnFile {
 #[serde(deny_unknown_fields)]
 pub struct QueuedFile {
     pub prompt: String,
-    /// Arrives once this many sampling requests of the turn were answered. Default 1.
+    /// Arrives once this many sampling requests of the turn were answered (at most the
+    /// turn's number of `responses`). Default 1.
     #[serde(default)]
     pub after_request: Option<usize>,
 }
