@@ -4,6 +4,7 @@
 //! one handler on the same command, and the pure parser's throughput per event.
 
 use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,6 +20,7 @@ use crate::engine::runner::RunnerConfig;
 use crate::engine::summary::HookSource;
 use crate::engine::wire::input::stdin_text;
 use crate::engine::{Engine, EventPayload, HookContext, HookEvent, HookRequest};
+use crate::replay::{self, Case, Phases, Verdict};
 
 #[derive(Debug, Error)]
 pub enum BenchError {
@@ -84,17 +86,26 @@ fn pre_tool_use_request(cwd: &str) -> HookRequest {
 
 /// Part 1, the floor: `sh -c` from plain `std::process`, payload on stdin, output read to
 /// the end. One run.
-fn floor_once(cwd: &std::path::Path, payload: &str) -> Result<Duration, BenchError> {
+/// With `fork`, a no-op `pre_exec` is set, which makes std fall back from `posix_spawn`
+/// (vfork-like) to `fork` + `exec`, as the engine's runner does for its subreaper `prctl`.
+fn floor_once(cwd: &std::path::Path, payload: &str, fork: bool) -> Result<Duration, BenchError> {
     {
         let start = Instant::now();
-        let mut child = Command::new("/bin/sh")
-            .arg("-c")
+        let mut cmd = Command::new("/bin/sh");
+        cmd.arg("-c")
             .arg(HOOK_COMMAND)
             .current_dir(cwd)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()?;
+            .stderr(Stdio::piped());
+        if fork {
+            use std::os::unix::process::CommandExt as _;
+            // SAFETY: the closure runs between fork and exec and does nothing at all.
+            unsafe {
+                cmd.pre_exec(|| Ok(()));
+            }
+        }
+        let mut child = cmd.spawn()?;
         if let Some(mut stdin) = child.stdin.take() {
             stdin.write_all(payload.as_bytes())?;
         }
@@ -114,7 +125,7 @@ fn floor_once(cwd: &std::path::Path, payload: &str) -> Result<Duration, BenchErr
 /// Parts 1 and 2, interleaved run by run so both see the same machine load: the floor
 /// (plain `std::process`) and the engine on the same command (select, preview, run, parse,
 /// summary, aggregate; the run covers spawn, stdin, capture, timeout and the process group).
-pub fn floor_and_engine(runs: usize) -> Result<(Stats, Stats), BenchError> {
+pub fn floor_and_engine(runs: usize) -> Result<FloorAndEngine, BenchError> {
     let tmp = tempfile::tempdir()?;
     let dir = tmp.path();
     let hooks = serde_json::json!({"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": HOOK_COMMAND}]}]}});
@@ -138,9 +149,11 @@ pub fn floor_and_engine(runs: usize) -> Result<(Stats, Stats), BenchError> {
         .enable_all()
         .build()?;
     let mut floor = Vec::with_capacity(runs);
+    let mut floor_fork = Vec::with_capacity(runs);
     let mut engine_samples = Vec::with_capacity(runs);
     for _ in 0..runs {
-        floor.push(floor_once(dir, &payload)?);
+        floor.push(floor_once(dir, &payload, false)?);
+        floor_fork.push(floor_once(dir, &payload, true)?);
         let start = Instant::now();
         let preview = engine.preview(&request);
         let run = runtime.block_on(engine.run(&request));
@@ -152,10 +165,20 @@ pub fn floor_and_engine(runs: usize) -> Result<(Stats, Stats), BenchError> {
         }
         engine_samples.push(start.elapsed());
     }
-    Ok((
-        Stats::from_samples(floor),
-        Stats::from_samples(engine_samples),
-    ))
+    Ok(FloorAndEngine {
+        floor: Stats::from_samples(floor),
+        floor_fork: Stats::from_samples(floor_fork),
+        engine: Stats::from_samples(engine_samples),
+    })
+}
+
+/// Parts 1 and 2: the floor (`posix_spawn`), the floor forced onto `fork` by a `pre_exec`,
+/// and the engine.
+#[derive(Debug, Clone, Copy)]
+pub struct FloorAndEngine {
+    pub floor: Stats,
+    pub floor_fork: Stats,
+    pub engine: Stats,
 }
 
 /// A fixed corpus of typical outputs for one event: empty, plain text, valid JSON, invalid
@@ -220,4 +243,216 @@ pub fn parser_throughput(event: HookEvent, budget: Duration) -> (u64, f64) {
     }
     let secs = start.elapsed().as_secs_f64();
     (parsed, parsed as f64 / secs)
+}
+
+/// Part 3 and 5: one end-to-end replay of a suite (load, workspaces, servers, agent loop,
+/// hooks, recording, normalising, rendering, comparing with the goldens), as measured by the
+/// process that did it. Sent from a `hooktape bench --suite-child` process to its parent as
+/// one JSON line.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct SuiteRun {
+    pub scenarios: usize,
+    /// Scenarios that failed to replay or did not match their golden.
+    pub failures: usize,
+    /// The first failure's text, to say why.
+    pub first_failure: Option<String>,
+    /// Replays at once.
+    pub jobs: usize,
+    /// CPUs this process may run on (its affinity mask).
+    pub cpus: usize,
+    pub wall_ns: u64,
+    /// Σ of the hook runs' real durations, from the raw recordings.
+    pub hook_ns: u64,
+    /// Σ per phase over all replays (ns): workspace, discover, play, normalise, render,
+    /// cleanup, then compare (reading the golden and diffing).
+    pub phase_ns: [u64; 7],
+    /// Peak resident set of this process (`VmHWM`), KiB.
+    pub peak_rss_kib: u64,
+}
+
+pub const PHASE_NAMES: [&str; 7] = [
+    "workspace",
+    "discover",
+    "play",
+    "normalise",
+    "render",
+    "cleanup",
+    "compare",
+];
+
+fn ns(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// This process's peak resident set, from `/proc/self/status` (`VmHWM`), in KiB.
+pub fn peak_rss_kib() -> Result<u64, BenchError> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| BenchError::Setup("no VmHWM line in /proc/self/status".into()))
+}
+
+/// Restricts this process (and every thread and child it creates afterwards) to CPU 0.
+/// Call before any thread is started.
+pub fn pin_to_first_cpu() -> Result<(), BenchError> {
+    use nix::sched::{sched_setaffinity, CpuSet};
+    let mut set = CpuSet::new();
+    set.set(0)
+        .map_err(|e| BenchError::Setup(format!("cpu set: {e}")))?;
+    sched_setaffinity(nix::unistd::Pid::from_raw(0), &set)
+        .map_err(|e| BenchError::Setup(format!("sched_setaffinity: {e}")))
+}
+
+/// CPUs this process may run on.
+pub fn allowed_cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Replays every scenario under `paths` with `jobs` at once and compares each with its
+/// golden, timing the whole and each phase. Runs in the process being measured.
+pub fn run_suite(paths: &[PathBuf], jobs: usize) -> Result<SuiteRun, BenchError> {
+    let start = Instant::now();
+    let files = replay::collect_files(paths).map_err(|e| BenchError::Setup(e.to_string()))?;
+    let (loaded, errors) = replay::load_all(&files);
+    if let Some(e) = errors.first() {
+        return Err(BenchError::Setup(e.to_string()));
+    }
+    let items = loaded
+        .into_iter()
+        .map(|s| Case::of_file(&s.path).map(|c| (c, s)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| BenchError::Setup(e.to_string()))?;
+    // As `hooktape check` does: each replay is compared as soon as it ends, and only its
+    // figures and verdict are kept.
+    let results = replay::replay_all_with(items, jobs, |case: &Case, result| {
+        let Ok(replayed) = result else {
+            return (
+                Duration::ZERO,
+                Phases::default(),
+                Duration::ZERO,
+                result.err().map(|e| e.to_string()),
+            );
+        };
+        let t = Instant::now();
+        let verdict = replay::compare(case, &replayed);
+        let compare = t.elapsed();
+        let failure = match verdict {
+            Ok(Verdict::Match) => None,
+            Ok(Verdict::Missing) => Some(format!("{}: no golden", case.name)),
+            Ok(Verdict::Mismatch(diff)) => Some(diff),
+            Err(e) => Some(e.to_string()),
+        };
+        (replayed.hook_time, replayed.phases, compare, failure)
+    })
+    .map_err(|e| BenchError::Setup(e.to_string()))?;
+    let mut run = SuiteRun {
+        scenarios: results.len(),
+        jobs,
+        cpus: allowed_cpus(),
+        ..SuiteRun::default()
+    };
+    let mut phases = Phases::default();
+    let mut compare = Duration::ZERO;
+    let mut hook = Duration::ZERO;
+    for (_, (h, p, c, failure)) in results {
+        hook += h;
+        phases += p;
+        compare += c;
+        if let Some(f) = failure {
+            run.failures += 1;
+            run.first_failure.get_or_insert(f);
+        }
+    }
+    run.wall_ns = ns(start.elapsed());
+    run.hook_ns = ns(hook);
+    run.phase_ns = [
+        ns(phases.workspace),
+        ns(phases.discover),
+        ns(phases.play),
+        ns(phases.normalise),
+        ns(phases.render),
+        ns(phases.cleanup),
+        ns(compare),
+    ];
+    run.peak_rss_kib = peak_rss_kib()?;
+    Ok(run)
+}
+
+/// Runs [`run_suite`] in a child `hooktape bench --suite-child` process (this executable),
+/// pinned to CPU 0 if `one_core`, and returns what it measured.
+pub fn suite_in_child(
+    paths: &[PathBuf],
+    jobs: usize,
+    one_core: bool,
+) -> Result<SuiteRun, BenchError> {
+    let exe = std::env::current_exe()?;
+    let mut cmd = Command::new(exe);
+    cmd.arg("bench")
+        .arg("--suite-child")
+        .arg("--jobs")
+        .arg(jobs.to_string());
+    if one_core {
+        cmd.arg("--pin-first-cpu");
+    }
+    cmd.arg("--").args(paths);
+    let out = cmd.stderr(Stdio::inherit()).output()?;
+    if !out.status.success() {
+        return Err(BenchError::Setup(format!(
+            "the suite child failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout)
+        )));
+    }
+    let run: SuiteRun = serde_json::from_slice(&out.stdout).map_err(|e| {
+        BenchError::Setup(format!(
+            "the suite child's report is not a SuiteRun ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        ))
+    })?;
+    if run.failures > 0 {
+        return Err(BenchError::Setup(format!(
+            "{} of {} scenarios failed; the first: {}",
+            run.failures,
+            run.scenarios,
+            run.first_failure.as_deref().unwrap_or("")
+        )));
+    }
+    Ok(run)
+}
+
+/// The bundled scenarios the scaling suites are made of: plain ones (no side files), a mix
+/// of events, one to four hook runs each.
+pub const SCALING_SOURCES: [&str; 5] = [
+    "pre_tool_use/deny_rm_rf",
+    "stop/block_twice",
+    "session_start/context_then_prompt",
+    "user_prompt_submit/block_secret",
+    "post_tool_use/feedback_replaces_output",
+];
+
+/// A generated suite of `size` scenarios in a temp dir (removed on drop): copies of
+/// [`SCALING_SOURCES`] under `<root>` (a folder holding `scenarios/` and `goldens/`), each
+/// with a distinct name and a copy of its golden.
+pub fn generate_suite(root: &Path, size: usize) -> Result<tempfile::TempDir, BenchError> {
+    let dir = tempfile::Builder::new()
+        .prefix("hooktape-bench-")
+        .tempdir()?;
+    let scenarios = dir.path().join("scenarios").join("gen");
+    let goldens = dir.path().join("goldens").join("gen");
+    std::fs::create_dir_all(&scenarios)?;
+    std::fs::create_dir_all(&goldens)?;
+    let mut sources = Vec::new();
+    for name in SCALING_SOURCES {
+        let toml = std::fs::read(root.join("scenarios").join(format!("{name}.toml")))?;
+        let snap = std::fs::read(root.join("goldens").join(format!("{name}.snap")))?;
+        sources.push((name.replace('/', "__"), toml, snap));
+    }
+    for i in 0..size {
+        let (flat, toml, snap) = &sources[i % sources.len()];
+        std::fs::write(scenarios.join(format!("s{i:05}_{flat}.toml")), toml)?;
+        std::fs::write(goldens.join(format!("s{i:05}_{flat}.snap")), snap)?;
+    }
+    Ok(dir)
 }

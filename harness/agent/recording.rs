@@ -36,6 +36,11 @@ impl Recording {
         })
     }
 
+    /// The sum of every hook run's real wall time.
+    pub fn hook_time(&self) -> std::time::Duration {
+        self.hook_runs().map(|r| r.duration).sum()
+    }
+
     /// Every handler run, in order.
     pub fn hook_runs(&self) -> impl Iterator<Item = &HookRunRecord> {
         self.hook_events().flat_map(|e| e.runs.iter())
@@ -132,6 +137,10 @@ pub struct HookRunRecord {
     pub stderr_dropped: u64,
     /// The completed status (`completed`, `failed`, `blocked`, `stopped`).
     pub status: String,
+    /// The hook process's real wall time. Not serialised: it is never the same twice, so it
+    /// must not reach a golden; benchmarks read it from the raw recording.
+    #[serde(skip)]
+    pub duration: std::time::Duration,
 }
 
 /// One lifecycle-dialect hook run. The dialect has no app-server notifications and no

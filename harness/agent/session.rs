@@ -456,6 +456,7 @@ impl<'a> Agent<'a> {
                 stdout_dropped: r.stdout_dropped,
                 stderr_dropped: r.stderr_dropped,
                 status: r.summary.status.as_str().to_owned(),
+                duration: r.duration,
             })
             .collect();
         self.timeline.push(TimelineEntry::Hooks(EventRunRecord {

@@ -106,34 +106,33 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     let bar = progress(loaded.len());
-    let results = replay::replay_all(loaded, jobs(args.jobs), |case: &Case| {
+    // Each replay is compared as soon as it ends; only the verdict is kept.
+    let results = replay::replay_all_with(loaded, jobs(args.jobs), |case: &Case, result| {
         bar.inc(1);
         bar.set_message(case.name.clone());
+        match result {
+            Err(e) => (e.is_bad_input(), Some(format!("{e}"))),
+            Ok(replayed) => match replay::compare(case, &replayed) {
+                Err(e) => (true, Some(e.to_string())),
+                Ok(Verdict::Match) => (false, None),
+                Ok(Verdict::Missing) => (
+                    false,
+                    Some(format!(
+                        "no golden at {}; create it with `hooktape bless {}`",
+                        case.golden.display(),
+                        case.file.display()
+                    )),
+                ),
+                Ok(Verdict::Mismatch(diff)) => (false, Some(diff)),
+            },
+        }
     })?;
     bar.finish_and_clear();
 
     let mut outcomes = Vec::new();
     let mut bad_input = false;
-    for (case, result) in results {
-        let failure = match result {
-            Err(e) => {
-                bad_input |= e.is_bad_input();
-                Some(format!("{e}"))
-            }
-            Ok(replayed) => match replay::compare(&case, &replayed) {
-                Err(e) => {
-                    bad_input = true;
-                    Some(e.to_string())
-                }
-                Ok(Verdict::Match) => None,
-                Ok(Verdict::Missing) => Some(format!(
-                    "no golden at {}; create it with `hooktape bless {}`",
-                    case.golden.display(),
-                    case.file.display()
-                )),
-                Ok(Verdict::Mismatch(diff)) => Some(diff),
-            },
-        };
+    for (case, (bad, failure)) in results {
+        bad_input |= bad;
         outcomes.push(Outcome { case, failure });
     }
 

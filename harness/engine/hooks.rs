@@ -28,6 +28,9 @@ pub struct HandlerRun {
     pub stderr: Vec<u8>,
     pub stdout_dropped: u64,
     pub stderr_dropped: u64,
+    /// The command's real wall time (spawn to reaped), at full resolution; the summary's
+    /// `duration_ms` is the same, rounded down to milliseconds.
+    pub duration: Duration,
 }
 
 /// All runs of one event and their aggregated outcome.
@@ -189,6 +192,7 @@ impl Engine {
                 stderr: raw.stderr,
                 stdout_dropped: run.stdout_dropped,
                 stderr_dropped: run.stderr_dropped,
+                duration: run.duration,
             });
             outcomes.push(outcome);
         }

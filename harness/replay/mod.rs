@@ -8,6 +8,7 @@ pub mod render;
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -149,6 +150,45 @@ pub struct Replayed {
     pub recording: Value,
     /// The golden text (the session's story).
     pub text: String,
+    /// The sum of the hook runs' real wall times, from the raw recording (before
+    /// normalising). Never reaches a golden.
+    pub hook_time: Duration,
+    /// Where the replay's own time went. Never reaches a golden.
+    pub phases: Phases,
+}
+
+/// Wall time of each phase of one replay (for `hooktape bench`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Phases {
+    /// Materialising the workspace (temp dir, files, hook scripts).
+    pub workspace: Duration,
+    /// Discovering the hooks (reading the config layers).
+    pub discover: Duration,
+    /// Playing the session: model and analytics servers, agent loop, hook runs.
+    pub play: Duration,
+    /// Serialising the recording and normalising it.
+    pub normalise: Duration,
+    /// Rendering the golden text.
+    pub render: Duration,
+    /// Removing the workspace.
+    pub cleanup: Duration,
+}
+
+impl Phases {
+    pub fn total(&self) -> Duration {
+        self.workspace + self.discover + self.play + self.normalise + self.render + self.cleanup
+    }
+}
+
+impl std::ops::AddAssign for Phases {
+    fn add_assign(&mut self, o: Phases) {
+        self.workspace += o.workspace;
+        self.discover += o.discover;
+        self.play += o.play;
+        self.normalise += o.normalise;
+        self.render += o.render;
+        self.cleanup += o.cleanup;
+    }
 }
 
 /// Loads and plays one scenario file.
@@ -159,11 +199,20 @@ pub async fn replay_file(file: &Path) -> Result<Replayed, ReplayError> {
 
 /// Plays a scenario in a fresh workspace and normalises what it recorded.
 pub async fn replay(scenario: &Scenario) -> Result<Replayed, ReplayError> {
+    let mut phases = Phases::default();
+    let mut lap = Instant::now();
+    let mut split = || {
+        let now = Instant::now();
+        let d = now - lap;
+        lap = now;
+        d
+    };
     let name = scenario.path.display().to_string();
     let ws = Workspace::materialise(scenario).map_err(|source| ReplayError::Workspace {
         scenario: name.clone(),
         source,
     })?;
+    phases.workspace = split();
     let clock = Arc::new(FixedClock::new(REPLAY_EPOCH));
     let defaults = RunnerConfig::default();
     let runner = RunnerConfig {
@@ -190,6 +239,7 @@ pub async fn replay(scenario: &Scenario) -> Result<Replayed, ReplayError> {
             Hooks::lifecycle(&lifecycle)
         }
     };
+    phases.discover = split();
     let env = AgentEnv {
         sessions_dir: ws.codex_home.join("sessions"),
         clock,
@@ -201,12 +251,24 @@ pub async fn replay(scenario: &Scenario) -> Result<Replayed, ReplayError> {
             scenario: name,
             message: normaliser.text(&e.to_string()),
         })?;
+    phases.play = split();
+    let hook_time = recording.hook_time();
     let recording = normalised(&recording, &normaliser);
+    phases.normalise = split();
     let text = render::render(&scenario.description, &recording);
+    phases.render = split();
+    // Removing the workspace is slow on some file systems (each `rmdir` waits for the
+    // journal: ~3 ms on ext4 mounted with `discard`, ~25 ms a workspace), and nothing
+    // waits for it: hand it to the blocking pool, which the runtime drains before it shuts
+    // down, so the directory is still gone by the time the command returns.
+    drop(tokio::task::spawn_blocking(move || drop(ws)));
+    phases.cleanup = split();
     Ok(Replayed {
         scenario: scenario.clone(),
         recording,
         text,
+        hook_time,
+        phases,
     })
 }
 
@@ -291,34 +353,48 @@ pub fn replay_all<T: Clone + Send + 'static>(
     jobs: usize,
     on_done: impl Fn(&T) + Send + Sync,
 ) -> Result<Vec<Tagged<T>>, ReplayError> {
+    replay_all_with(items, jobs, |tag: &T, result| {
+        on_done(tag);
+        result
+    })
+}
+
+/// Like [`replay_all`], but each replay is handed to `finish` as soon as it ends and only
+/// what `finish` returns is kept (e.g. a verdict), so a suite's memory does not grow with
+/// its replays' recordings. Results come back in input order.
+pub fn replay_all_with<T: Send, R: Send>(
+    items: Vec<(T, Scenario)>,
+    jobs: usize,
+    finish: impl Fn(&T, Result<Replayed, ReplayError>) -> R + Send + Sync,
+) -> Result<Vec<(T, R)>, ReplayError> {
     use futures::StreamExt as _;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(ReplayError::Runtime)?;
-    let on_done = &on_done;
+    let finish = &finish;
     let results = rt.block_on(async move {
-        let mut indexed: Vec<(usize, T, Result<Replayed, ReplayError>)> =
-            futures::stream::iter(items.into_iter().enumerate())
-                .map(|(i, (tag, scenario))| async move {
-                    // Each replay is its own task: scenarios really run in parallel on the
-                    // workers, and each gets its own cooperative budget. Unconstrained: the
-                    // mock servers' `Drop` blocks on a tokio lock with a nested executor,
-                    // which spins forever if the task's budget is spent (seen with
-                    // `--jobs 64` when every replay was polled on one thread).
-                    let task = tokio::spawn(tokio::task::unconstrained(async move {
-                        replay(&scenario).await
-                    }));
-                    let result = match task.await {
-                        Ok(result) => result,
-                        Err(e) => Err(ReplayError::Task(e.to_string())),
-                    };
-                    on_done(&tag);
-                    (i, tag, result)
-                })
-                .buffer_unordered(jobs.max(1))
-                .collect()
-                .await;
+        let mut indexed: Vec<(usize, T, R)> = futures::stream::iter(items.into_iter().enumerate())
+            .map(|(i, (tag, scenario))| async move {
+                // Each replay is its own task: scenarios really run in parallel on the
+                // workers, and each gets its own cooperative budget. Unconstrained: the
+                // mock servers' `Drop` blocks on a tokio lock with a nested executor,
+                // which spins forever if the task's budget is spent (seen with
+                // `--jobs 64` when every replay was polled on one thread).
+                let task = tokio::spawn(tokio::task::unconstrained(async move {
+                    replay(&scenario).await
+                }));
+                let result = match task.await {
+                    Ok(result) => result,
+                    Err(e) => Err(ReplayError::Task(e.to_string())),
+                };
+                // Only what `finish` keeps outlives this point (e.g. a verdict).
+                let kept = finish(&tag, result);
+                (i, tag, kept)
+            })
+            .buffer_unordered(jobs.max(1))
+            .collect()
+            .await;
         indexed.sort_by_key(|(i, _, _)| *i);
         indexed
             .into_iter()
