@@ -124,6 +124,14 @@ impl HookProcesses {
         }
     }
 
+    /// The common end of a run: the group is empty (no member, not even a zombie) and no
+    /// process ever escaped it. One syscall, no `/proc` scan, so callers may check it
+    /// inline before handing a sweep to a blocking thread.
+    pub(crate) fn nothing_left(&self) -> bool {
+        self.seen.is_empty()
+            && killpg(Pid::from_raw(self.root), None) == Err(nix::errno::Errno::ESRCH)
+    }
+
     /// SIGKILLs every process of the hook (the direct child included when `with_root`) and
     /// reaps those re-parented to the harness, until none is left or `budget` runs out.
     /// `with_pipes`: also look for processes holding the output pipes (costlier: it reads
@@ -135,11 +143,7 @@ impl HookProcesses {
         let give_up = std::time::Instant::now() + budget;
         // The common case, a hook that exited with nothing left: the group is empty (no
         // member, not even a zombie) and nothing escaped it so far. One syscall, no scan.
-        if !with_root
-            && !with_pipes
-            && self.seen.is_empty()
-            && killpg(Pid::from_raw(self.root), None) == Err(nix::errno::Errno::ESRCH)
-        {
+        if !with_root && !with_pipes && self.nothing_left() {
             return;
         }
         loop {
