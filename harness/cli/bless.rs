@@ -8,7 +8,7 @@ use clap::Args;
 
 use crate::replay::{self, Case};
 
-use super::check::{default_paths, jobs, load, progress};
+use super::check::replay_paths;
 use super::{EXIT_BAD_INPUT, EXIT_FAILED};
 
 #[derive(Debug, Args)]
@@ -28,20 +28,17 @@ pub fn run(args: BlessArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(EXIT_BAD_INPUT));
     }
-    let paths = default_paths(args.paths);
-    let loaded = match load(&paths) {
-        Ok(l) => l,
+    // Each golden is written as soon as its replay ends; only the outcome is kept.
+    let results = replay_paths(args.paths, args.jobs, |case: &Case, result| {
+        result.and_then(|r| replay::bless(case, &r))
+    })?;
+    let results = match results {
+        Ok(r) => r,
         Err(code) => return Ok(code),
     };
-    let bar = progress(loaded.len());
-    let results = replay::replay_all(loaded, jobs(args.jobs), |case: &Case| {
-        bar.inc(1);
-        bar.set_message(case.name.clone());
-    })?;
-    bar.finish_and_clear();
     let (mut updated, mut unchanged, mut failed) = (0, 0, 0);
     for (case, result) in results {
-        match result.and_then(|r| replay::bless(&case, &r)) {
+        match result {
             Ok(true) => {
                 updated += 1;
                 println!("blessed {} -> {}", case.name, case.golden.display());

@@ -99,35 +99,50 @@ pub fn progress(len: usize) -> indicatif::ProgressBar {
     }
 }
 
-pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
-    let paths = default_paths(args.paths);
-    let loaded = match load(&paths) {
+/// Loads every scenario under `paths` (default `scenarios/`), replays them on `jobs` with a
+/// progress bar, and hands each replay to `finish` as soon as it ends, keeping only what
+/// `finish` returns. `Err(code)`: the scenarios could not be loaded (already reported).
+pub fn replay_paths<R: Send>(
+    paths: Vec<PathBuf>,
+    jobs_arg: Option<usize>,
+    finish: impl Fn(&Case, Result<replay::Replayed, replay::ReplayError>) -> R + Send + Sync,
+) -> anyhow::Result<Result<Vec<(Case, R)>, ExitCode>> {
+    let loaded = match load(&default_paths(paths)) {
         Ok(l) => l,
-        Err(code) => return Ok(code),
+        Err(code) => return Ok(Err(code)),
     };
     let bar = progress(loaded.len());
-    // Each replay is compared as soon as it ends; only the verdict is kept.
-    let results = replay::replay_all_with(loaded, jobs(args.jobs), |case: &Case, result| {
+    let results = replay::replay_all_with(loaded, jobs(jobs_arg), |case: &Case, result| {
         bar.inc(1);
         bar.set_message(case.name.clone());
-        match result {
-            Err(e) => (e.is_bad_input(), Some(format!("{e}"))),
-            Ok(replayed) => match replay::compare(case, &replayed) {
-                Err(e) => (true, Some(e.to_string())),
-                Ok(Verdict::Match) => (false, None),
-                Ok(Verdict::Missing) => (
-                    false,
-                    Some(format!(
-                        "no golden at {}; create it with `hooktape bless {}`",
-                        case.golden.display(),
-                        case.file.display()
-                    )),
-                ),
-                Ok(Verdict::Mismatch(diff)) => (false, Some(diff)),
-            },
-        }
+        finish(case, result)
     })?;
     bar.finish_and_clear();
+    Ok(Ok(results))
+}
+
+pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    // Each replay is compared as soon as it ends; only the verdict is kept.
+    let results = replay_paths(args.paths, args.jobs, |case: &Case, result| match result {
+        Err(e) => (e.is_bad_input(), Some(format!("{e}"))),
+        Ok(replayed) => match replay::compare(case, &replayed) {
+            Err(e) => (true, Some(e.to_string())),
+            Ok(Verdict::Match) => (false, None),
+            Ok(Verdict::Missing) => (
+                false,
+                Some(format!(
+                    "no golden at {}; create it with `hooktape bless {}`",
+                    case.golden.display(),
+                    case.file.display()
+                )),
+            ),
+            Ok(Verdict::Mismatch(diff)) => (false, Some(diff)),
+        },
+    })?;
+    let results = match results {
+        Ok(r) => r,
+        Err(code) => return Ok(code),
+    };
 
     let mut outcomes = Vec::new();
     let mut bad_input = false;
