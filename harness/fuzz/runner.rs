@@ -115,6 +115,47 @@ pub fn fuzz_event(
     })
 }
 
+/// Runs chunks of [`CHUNK`] cases until the budget is spent: `chunk(n)` runs chunk `n` and
+/// returns the first failing case, already shrunk. Both generators share this loop.
+fn chunk_loop(
+    event: HookEvent,
+    budget: Budget,
+    seed: u64,
+    mut chunk: impl FnMut(u64) -> Option<(PropertyFailure, ParserCase)>,
+) -> Result<EventReport, Box<FuzzFailure>> {
+    let started = Instant::now();
+    let cpu_started = thread_cpu_time();
+    let mut cases = 0u64;
+    let mut n = 0u64;
+    loop {
+        let done = match budget {
+            Budget::Cases(max) => cases >= max.max(1),
+            Budget::Time(t) => cases > 0 && started.elapsed() >= t,
+        };
+        if done {
+            break;
+        }
+        if let Some((failure, case)) = chunk(n) {
+            return Err(Box::new(FuzzFailure {
+                event,
+                failure,
+                case,
+                seed,
+                chunk: n,
+                cases_before: cases,
+            }));
+        }
+        cases += CHUNK;
+        n += 1;
+    }
+    Ok(EventReport {
+        event,
+        cases,
+        elapsed: started.elapsed(),
+        cpu: thread_cpu_time().saturating_sub(cpu_started),
+    })
+}
+
 /// Fuzzes `check` over `strategy`; the shape behind [`fuzz_event`], open for other checks.
 pub fn fuzz_with<S>(
     event: HookEvent,
@@ -126,69 +167,37 @@ pub fn fuzz_with<S>(
 where
     S: Strategy<Value = ParserCase>,
 {
-    let started = Instant::now();
-    let cpu_started = thread_cpu_time();
-    let mut cases = 0u64;
-    let mut chunk = 0u64;
-    loop {
-        let done = match budget {
-            Budget::Cases(n) => cases >= n.max(1),
-            Budget::Time(t) => cases > 0 && started.elapsed() >= t,
-        };
-        if done {
-            break;
-        }
+    chunk_loop(event, budget, seed, |chunk| {
         let mut runner =
             TestRunner::new_with_rng(chunk_config(CHUNK), chunk_rng(seed, event, chunk));
         let result = runner.run(strategy, |case| {
             check(&case).map_err(|f| TestCaseError::fail(f.to_string()))
         });
         match result {
-            Ok(()) => {}
+            Ok(()) => None,
             Err(TestError::Fail(reason, case)) => {
                 let failure = check(&case).err().unwrap_or(PropertyFailure {
                     property: "unknown",
                     message: reason.to_string(),
                 });
-                return Err(Box::new(FuzzFailure {
-                    event,
-                    failure,
-                    case,
-                    seed,
-                    chunk,
-                    cases_before: cases,
-                }));
+                Some((failure, case))
             }
-            Err(TestError::Abort(reason)) => {
-                // No strategy here rejects, so an abort means proptest itself gave up.
-                return Err(Box::new(FuzzFailure {
-                    event,
-                    failure: PropertyFailure {
-                        property: "proptest_aborted",
-                        message: reason.to_string(),
-                    },
-                    case: ParserCase {
-                        exit: crate::engine::HandlerExit::Code { code: 0 },
-                        stdout: Vec::new(),
-                        stderr: Vec::new(),
-                        stdout_kind: super::strategies::StdoutKind::Blank,
-                        stdout_pad: Default::default(),
-                        stderr_pad: Default::default(),
-                    },
-                    seed,
-                    chunk,
-                    cases_before: cases,
-                }));
-            }
+            // No strategy here rejects, so an abort means proptest itself gave up.
+            Err(TestError::Abort(reason)) => Some((
+                PropertyFailure {
+                    property: "proptest_aborted",
+                    message: reason.to_string(),
+                },
+                ParserCase {
+                    exit: crate::engine::HandlerExit::Code { code: 0 },
+                    stdout: Vec::new(),
+                    stderr: Vec::new(),
+                    stdout_kind: super::strategies::StdoutKind::Blank,
+                    stdout_pad: Default::default(),
+                    stderr_pad: Default::default(),
+                },
+            )),
         }
-        cases += CHUNK;
-        chunk += 1;
-    }
-    Ok(EventReport {
-        event,
-        cases,
-        elapsed: started.elapsed(),
-        cpu: thread_cpu_time().saturating_sub(cpu_started),
     })
 }
 
@@ -221,42 +230,17 @@ pub fn fuzz_event_fast(
     budget: Budget,
     seed: u64,
 ) -> Result<EventReport, Box<FuzzFailure>> {
-    let started = Instant::now();
-    let cpu_started = thread_cpu_time();
-    let mut cases = 0u64;
-    let mut chunk = 0u64;
-    loop {
-        let done = match budget {
-            Budget::Cases(n) => cases >= n.max(1),
-            Budget::Time(t) => cases > 0 && started.elapsed() >= t,
-        };
-        if done {
-            break;
-        }
+    chunk_loop(event, budget, seed, |chunk| {
         let mut rng = fast::Rng::new(chunk_seed(seed, event, chunk));
         for _ in 0..CHUNK {
             let case = fast::generate(event, &mut rng);
             if let Err(failure) = check_parser_case(event, &case) {
                 let case = fast::shrink(event, case, failure.property, 10_000);
                 let failure = check_parser_case(event, &case).err().unwrap_or(failure);
-                return Err(Box::new(FuzzFailure {
-                    event,
-                    failure,
-                    case,
-                    seed,
-                    chunk,
-                    cases_before: cases,
-                }));
+                return Some((failure, case));
             }
         }
-        cases += CHUNK;
-        chunk += 1;
-    }
-    Ok(EventReport {
-        event,
-        cases,
-        elapsed: started.elapsed(),
-        cpu: thread_cpu_time().saturating_sub(cpu_started),
+        None
     })
 }
 
