@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use thiserror::Error;
 
 use crate::engine::clock::FixedClock;
-use crate::engine::config::{ConfigLayer, DiscoveryInput};
+use crate::engine::config::DiscoveryInput;
 use crate::engine::outcome::{HandlerExit, RawOutput};
 use crate::engine::parse::parse_output;
 use crate::engine::request::PermissionMode;
@@ -131,15 +131,7 @@ pub fn floor_and_engine(runs: usize) -> Result<FloorAndEngine, BenchError> {
     let hooks = serde_json::json!({"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": HOOK_COMMAND}]}]}});
     std::fs::write(dir.join("hooks.json"), hooks.to_string())?;
     let engine = Engine::discover(
-        &DiscoveryInput {
-            managed: vec![],
-            layers: vec![ConfigLayer {
-                source: HookSource::User,
-                json_files: vec![dir.join("hooks.json")],
-                config_toml: None,
-                enabled: true,
-            }],
-        },
+        &DiscoveryInput::single_json(HookSource::User, dir.join("hooks.json")),
         RunnerConfig::default(),
         Arc::new(FixedClock::new(0)),
     );

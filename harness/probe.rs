@@ -14,7 +14,7 @@ use thiserror::Error;
 
 use crate::conformance::outcome_json;
 use crate::engine::clock::SystemClock;
-use crate::engine::config::{ConfigLayer, DiscoveryInput};
+use crate::engine::config::DiscoveryInput;
 use crate::engine::request::{
     CompactTrigger, EventPayload, HookContext, HookRequest, PermissionMode, SessionStartSource,
 };
@@ -318,15 +318,7 @@ pub async fn probe(
         json!([{ "hooks": [handler] }]),
     );
     std::fs::write(&hooks_path, json!({ "hooks": events }).to_string())?;
-    let input = DiscoveryInput {
-        managed: Vec::new(),
-        layers: vec![ConfigLayer {
-            source: HookSource::User,
-            json_files: vec![hooks_path.clone()],
-            config_toml: None,
-            enabled: true,
-        }],
-    };
+    let input = DiscoveryInput::single_json(HookSource::User, hooks_path.clone());
     let engine = Engine::discover(&input, RunnerConfig::default(), Arc::new(SystemClock));
     let run = engine.run(&request).await;
     Ok(ProbeReport {

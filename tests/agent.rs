@@ -14,7 +14,7 @@ use hooktape::agent::spec::{
 };
 use hooktape::agent::{play, protocol_violations, AgentEnv, AgentError};
 use hooktape::engine::clock::FixedClock;
-use hooktape::engine::config::{ConfigLayer, DiscoveryInput};
+use hooktape::engine::config::DiscoveryInput;
 use hooktape::engine::request::ApprovalPolicy;
 use hooktape::engine::runner::RunnerConfig;
 use hooktape::engine::summary::HookSource;
@@ -46,15 +46,7 @@ impl Fixture {
         }
         let hooks_json = home.join("hooks.json");
         std::fs::write(&hooks_json, json!({ "hooks": hooks }).to_string())?;
-        let input = DiscoveryInput {
-            managed: Vec::new(),
-            layers: vec![ConfigLayer {
-                source: HookSource::User,
-                json_files: vec![hooks_json],
-                config_toml: None,
-                enabled: true,
-            }],
-        };
+        let input = DiscoveryInput::single_json(HookSource::User, hooks_json);
         let clock = Arc::new(FixedClock::new(1_700_000_000));
         let engine = Engine::discover(&input, RunnerConfig::default(), clock.clone());
         let env = AgentEnv {
@@ -287,15 +279,7 @@ fn multi_fixture(entries: &[(&str, Option<&str>, &str, &str)]) -> Result<Fixture
 fn rediscover(fx: Fixture, hooks: Value) -> Result<Fixture> {
     let hooks_json = fx.path("codex_home/hooks.json");
     std::fs::write(&hooks_json, json!({ "hooks": hooks }).to_string())?;
-    let input = DiscoveryInput {
-        managed: Vec::new(),
-        layers: vec![ConfigLayer {
-            source: HookSource::User,
-            json_files: vec![hooks_json],
-            config_toml: None,
-            enabled: true,
-        }],
-    };
+    let input = DiscoveryInput::single_json(HookSource::User, hooks_json);
     let clock = Arc::new(FixedClock::new(1_700_000_000));
     let engine = Engine::discover(&input, RunnerConfig::default(), clock);
     assert!(engine.warnings().is_empty(), "{:?}", engine.warnings());

@@ -11,7 +11,7 @@ use hooktape::agent::spec::{
 };
 use hooktape::agent::{play, protocol_violations, AgentEnv};
 use hooktape::engine::clock::FixedClock;
-use hooktape::engine::config::{ConfigLayer, DiscoveryInput};
+use hooktape::engine::config::DiscoveryInput;
 use hooktape::engine::outcome::{HandlerExit, PermissionDecision};
 use hooktape::engine::parse::parse_output;
 use hooktape::engine::request::{ApprovalPolicy, SessionStartSource};
@@ -119,15 +119,7 @@ fn check_session(b: &Behaviours) -> Result<(), TestCaseError> {
     });
     let hooks_path = dir.path().join("hooks.json");
     std::fs::write(&hooks_path, json!({ "hooks": hooks }).to_string()).map_err(|e| fail(&e))?;
-    let input = DiscoveryInput {
-        managed: Vec::new(),
-        layers: vec![ConfigLayer {
-            source: HookSource::User,
-            json_files: vec![hooks_path],
-            config_toml: None,
-            enabled: true,
-        }],
-    };
+    let input = DiscoveryInput::single_json(HookSource::User, hooks_path);
     let clock = Arc::new(FixedClock::new(1_700_000_000));
     let engine = Engine::discover(&input, RunnerConfig::default(), clock.clone());
     let env = AgentEnv {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::{ensure, Context, Result};
 use hooktape::engine::clock::FixedClock;
-use hooktape::engine::config::{ConfigLayer, DiscoveryInput};
+use hooktape::engine::config::DiscoveryInput;
 use hooktape::engine::request::{PermissionMode, SessionStartSource};
 use hooktape::engine::runner::RunnerConfig;
 use hooktape::engine::summary::{HookRunSummary, HookSource};
@@ -142,15 +142,7 @@ async fn every_reference_event_payload_and_summary_matches_the_published_schemas
                 .collect();
             let hooks_json = json!({"hooks": {event.config_name(): handlers}});
             std::fs::write(dir.join("hooks.json"), hooks_json.to_string())?;
-            let input = DiscoveryInput {
-                managed: vec![],
-                layers: vec![ConfigLayer {
-                    source: HookSource::Project,
-                    json_files: vec![dir.join("hooks.json")],
-                    config_toml: None,
-                    enabled: true,
-                }],
-            };
+            let input = DiscoveryInput::single_json(HookSource::Project, dir.join("hooks.json"));
             let engine = Engine::discover(
                 &input,
                 RunnerConfig::default(),

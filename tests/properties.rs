@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, LazyLock};
 
 use hooktape::engine::clock::FixedClock;
-use hooktape::engine::config::{ConfigLayer, ConfiguredHandler, Discovered, DiscoveryInput};
+use hooktape::engine::config::{ConfiguredHandler, Discovered, DiscoveryInput};
 use hooktape::engine::matcher::Matcher;
 use hooktape::engine::outcome::{EntryKind, HandlerExit, HandlerOutcome};
 use hooktape::engine::parse::parse_output;
@@ -362,15 +362,7 @@ fn run_real(
         &path,
         json!({"hooks": {event.config_name(): hooks}}).to_string(),
     )?;
-    let input = DiscoveryInput {
-        managed: Vec::new(),
-        layers: vec![ConfigLayer {
-            source: HookSource::User,
-            json_files: vec![path],
-            config_toml: None,
-            enabled: true,
-        }],
-    };
+    let input = DiscoveryInput::single_json(HookSource::User, path);
     let engine = Engine::discover(
         &input,
         RunnerConfig::default(),

@@ -157,6 +157,22 @@ pub struct DiscoveryInput {
     pub layers: Vec<ConfigLayer>,
 }
 
+impl DiscoveryInput {
+    /// One enabled layer of `source` whose only hooks file is the JSON file at `path` (no
+    /// config.toml, no managed requirements): what a single hook run needs.
+    pub fn single_json(source: HookSource, path: PathBuf) -> Self {
+        DiscoveryInput {
+            managed: Vec::new(),
+            layers: vec![ConfigLayer {
+                source,
+                json_files: vec![path],
+                config_toml: None,
+                enabled: true,
+            }],
+        }
+    }
+}
+
 /// One runnable handler, as discovered.
 #[derive(Debug, Clone)]
 pub struct ConfiguredHandler {

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context};
 use hooktape::engine::clock::FixedClock;
-use hooktape::engine::config::{ConfigLayer, DiscoveryInput};
+use hooktape::engine::config::DiscoveryInput;
 use hooktape::engine::outcome::{Entry, EntryKind};
 use hooktape::engine::request::{EventPayload, HookContext, HookRequest, PermissionMode};
 use hooktape::engine::runner::RunnerConfig;
@@ -158,15 +158,7 @@ impl HookDir {
         let hooks_json = json!({"hooks": {event.config_name(): [{"hooks": handlers}]}});
         let hooks_path = self.path.join("hooks.json");
         std::fs::write(&hooks_path, serde_json::to_vec_pretty(&hooks_json)?)?;
-        let input = DiscoveryInput {
-            managed: Vec::new(),
-            layers: vec![ConfigLayer {
-                source: HookSource::User,
-                json_files: vec![hooks_path],
-                config_toml: None,
-                enabled: true,
-            }],
-        };
+        let input = DiscoveryInput::single_json(HookSource::User, hooks_path);
         let engine = Engine::discover(&input, runner, Arc::new(FixedClock::new(1_700_000_000)));
         ensure!(
             engine.warnings().is_empty(),
