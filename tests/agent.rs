@@ -9,8 +9,8 @@ use anyhow::{ensure, Context, Result};
 use hooktape::agent::recording::{Recording, TurnEnd};
 use hooktape::agent::session::{parse_sse, STREAM_DISCONNECTED};
 use hooktape::agent::spec::{
-    ChildSpec, ModelResponse, QueuedPrompt, SessionSpec, Step, ToolCallSpec, ToolResult, ToolSpec,
-    TurnSpec, Usage,
+    ChildSpec, DeniedRun, ModelResponse, QueuedPrompt, RunApproval, SessionSpec, Step,
+    ToolCallSpec, ToolResult, ToolSpec, TurnSpec, Usage, UserDecision,
 };
 use hooktape::agent::{play, protocol_violations, AgentEnv, AgentError};
 use hooktape::engine::clock::FixedClock;
@@ -1971,5 +1971,404 @@ async fn sandbox_denial_asks_to_retry_with_the_retry_run_id() -> Result<()> {
         .map(|p| p["tool_use_id"].clone())
         .collect();
     assert_eq!(post, [json!("call-2")]);
+    Ok(())
+}
+
+const NETWORK_TARGET: &str = "http://codex-network-test.invalid:80";
+
+fn network(approval_id: &str, user_decision: UserDecision) -> RunApproval {
+    RunApproval::Network {
+        target: NETWORK_TARGET.to_owned(),
+        approval_id: approval_id.to_owned(),
+        user_decision,
+    }
+}
+
+#[tokio::test]
+async fn permission_request_allows_network_access_without_asking() -> Result<()> {
+    // §6 permission_request_hook_allows_network_approval_without_prompt: a command that
+    // needs no approval up front (policy on-failure) reaches for a host outside the
+    // allowlist; the hook allows the network approval, nobody is asked, the command runs.
+    let allow = r#"printf '{"hookSpecificOutput":{"hookEventName":"PermissionRequest","decision":{"behavior":"allow"}}}'"#;
+    let fx = multi_fixture(&[
+        ("PermissionRequest", Some("^Bash$"), "perm.sh", allow),
+        ("PostToolUse", Some("Bash"), "post.sh", "true"),
+    ])?;
+    let command = "python3 -c \"import urllib.request; print(urllib.request.urlopen('http://codex-network-test.invalid').read())\"";
+    let result = ToolResult {
+        output: "OK:fetched".to_owned(),
+        run_approvals: vec![network("guardian-approval-1", UserDecision::Deny)],
+        ..ToolResult::default()
+    };
+    let mut spec = fx.spec(vec![turn(
+        "turn-1",
+        "fetch it",
+        vec![
+            ModelResponse::calls(vec![call(
+                "permissionrequest-network-approval",
+                ToolSpec::ShellCommand {
+                    command: command.to_owned(),
+                    justification: None,
+                },
+                result,
+            )]),
+            ModelResponse::message("permission request hook allowed network access"),
+        ],
+    )]);
+    spec.approval_policy = ApprovalPolicy::OnFailure;
+    let r = fx.play(&spec).await?;
+    let perm = fx.log_of("PermissionRequest")?;
+    assert_eq!(perm.len(), 1, "{perm:#?}");
+    assert_eq!(perm[0]["tool_name"], "Bash");
+    assert!(perm[0].get("tool_use_id").is_none());
+    assert_eq!(
+        perm[0]["tool_input"],
+        json!({"command": command, "description": format!("network-access {NETWORK_TARGET}")})
+    );
+    let run = r
+        .hook_runs()
+        .find(|h| h.run_id.starts_with("permission-request"))
+        .context("run")?;
+    assert!(
+        run.run_id.ends_with(":guardian-approval-1"),
+        "{}",
+        run.run_id
+    );
+    let tool = r.tool_calls().next().context("tool")?;
+    // The user would have denied: nobody asked them (no ExecApprovalRequest analogue).
+    assert!(tool.executed && !tool.asked_user, "{tool:?}");
+    assert_eq!(tool.disposition, "executed");
+    assert_eq!(tool.output_to_model, "OK:fetched");
+    assert_eq!(fx.log_of("PostToolUse")?.len(), 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn denied_run_approvals_fail_the_command_with_its_scripted_outcome() -> Result<()> {
+    // A network approval no hook decides falls to the user, who denies it; a hook denies
+    // an execve escalation; under `never` nothing is asked and both are denied. A denial
+    // makes the command yield `when_denied`, a failure, so PostToolUse does not run.
+    let perm = r#"case "$input" in
+  *'"git push'*) printf '{"hookSpecificOutput":{"hookEventName":"PermissionRequest","decision":{"behavior":"deny","message":"no pushing"}}}' ;;
+esac"#;
+    let entries = [
+        ("PermissionRequest", Some("Bash"), "perm.sh", perm),
+        ("PostToolUse", Some("Bash"), "post.sh", "true"),
+    ];
+    let denied = DeniedRun {
+        exit_code: 7,
+        output: "connection refused\n".to_owned(),
+    };
+    let script = |fx: &Fixture, policy: ApprovalPolicy| {
+        let mut spec = fx.spec(vec![turn(
+            "turn-1",
+            "sync",
+            vec![
+                ModelResponse::calls(vec![
+                    call(
+                        "call-1",
+                        shell(&["curl", "http://codex-network-test.invalid"]),
+                        ToolResult {
+                            output: "page".to_owned(),
+                            run_approvals: vec![network("net-1", UserDecision::Deny)],
+                            when_denied: Some(denied.clone()),
+                            ..ToolResult::default()
+                        },
+                    ),
+                    call(
+                        "call-2",
+                        ToolSpec::ExecCommand {
+                            cmd: "./release.sh".to_owned(),
+                            justification: None,
+                        },
+                        ToolResult {
+                            output: "released".to_owned(),
+                            run_approvals: vec![
+                                RunApproval::Execve {
+                                    argv: vec![
+                                        "git".to_owned(),
+                                        "tag".to_owned(),
+                                        "v1 rc".to_owned(),
+                                    ],
+                                    approval_id: "exec-1".to_owned(),
+                                    user_decision: UserDecision::Approve,
+                                },
+                                RunApproval::Execve {
+                                    argv: vec!["git".to_owned(), "push".to_owned()],
+                                    approval_id: "exec-2".to_owned(),
+                                    user_decision: UserDecision::Approve,
+                                },
+                                network("net-never-asked", UserDecision::Approve),
+                            ],
+                            ..ToolResult::default()
+                        },
+                    ),
+                ]),
+                ModelResponse::message("done"),
+            ],
+        )]);
+        spec.approval_policy = policy;
+        spec
+    };
+    let fx = multi_fixture(&entries)?;
+    let r = fx.play(&script(&fx, ApprovalPolicy::OnRequest)).await?;
+    let inputs: Vec<Value> = fx
+        .log_of("PermissionRequest")?
+        .iter()
+        .map(|p| p["tool_input"].clone())
+        .collect();
+    assert_eq!(
+        inputs,
+        [
+            json!({"command": "curl http://codex-network-test.invalid", "description": format!("network-access {NETWORK_TARGET}")}),
+            json!({"command": "git tag 'v1 rc'"}),
+            json!({"command": "git push"}),
+        ],
+        "the first denial ends the asking: net-never-asked is not asked"
+    );
+    let suffixes: Vec<String> = r
+        .hook_runs()
+        .filter(|h| h.run_id.starts_with("permission-request"))
+        .map(|h| h.run_id.rsplit(':').next().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(suffixes, ["net-1", "exec-1", "exec-2"]);
+    let calls: Vec<_> = r.tool_calls().collect();
+    assert_eq!(calls[0].disposition, "network_denied_by_user");
+    assert!(calls[0].asked_user && calls[0].executed);
+    assert_eq!(
+        calls[0].output_to_model,
+        "Exit code: 7\nOutput:\nconnection refused\n"
+    );
+    assert_eq!(calls[1].disposition, "execve_denied_by_permission_request");
+    assert!(calls[1].asked_user, "exec-1 had no verdict and was asked");
+    assert_eq!(calls[1].output_to_model, "Exit code: 1\nOutput:\n");
+    assert!(fx.log_of("PostToolUse")?.is_empty());
+
+    let fx = multi_fixture(&entries)?;
+    let r = fx.play(&script(&fx, ApprovalPolicy::Never)).await?;
+    assert!(fx.log_of("PermissionRequest")?.is_empty());
+    let dispositions: Vec<&str> = r.tool_calls().map(|c| c.disposition.as_str()).collect();
+    assert_eq!(
+        dispositions,
+        ["network_denied_by_policy", "execve_denied_by_policy"]
+    );
+    assert!(r.tool_calls().all(|c| !c.asked_user));
+    Ok(())
+}
+
+const LOG_PRE_BLOCK_POST: &str = r#"case "$input" in
+  *'"PostToolUse"'*) printf '{"decision":"block","reason":"blocked by session post hook"}' ;;
+esac"#;
+
+#[tokio::test]
+async fn post_tool_use_blocks_when_an_exec_session_completes_via_write_stdin() -> Result<()> {
+    // §6 post_tool_use_blocks_when_exec_session_completes_via_write_stdin: exec_command
+    // leaves its process running (session 1000); write_stdin never fires PreToolUse; when
+    // the process exits with a poll, PostToolUse fires with the exec_command's call id and
+    // command and the final output, and its block replaces the write_stdin output.
+    let fx = multi_fixture(&[
+        ("PreToolUse", None, "pre.sh", "true"),
+        ("PostToolUse", None, "post.sh", LOG_PRE_BLOCK_POST),
+    ])?;
+    let command = "sleep 1; printf session-post-hook-output";
+    let spec = fx.spec(vec![turn(
+        "turn-1",
+        "run the exec command session with post hook",
+        vec![
+            ModelResponse::calls(vec![call(
+                "posttooluse-exec-session-start",
+                ToolSpec::ExecCommand {
+                    cmd: command.to_owned(),
+                    justification: None,
+                },
+                ToolResult {
+                    running: true,
+                    ..ToolResult::default()
+                },
+            )]),
+            ModelResponse::calls(vec![call(
+                "posttooluse-exec-session-poll",
+                ToolSpec::WriteStdin {
+                    session_id: 1000,
+                    chars: String::new(),
+                },
+                ToolResult::ok("session-post-hook-output"),
+            )]),
+            ModelResponse::message("session post hook observed"),
+        ],
+    )]);
+    let r = fx.play(&spec).await?;
+    assert_eq!(requests(&r).len(), 3);
+    assert_eq!(
+        tool_output(&r, "posttooluse-exec-session-start").as_deref(),
+        Some("Process running with session ID 1000\nOutput:\n")
+    );
+    assert_eq!(
+        tool_output(&r, "posttooluse-exec-session-poll").as_deref(),
+        Some("blocked by session post hook")
+    );
+    let pre = fx.log_of("PreToolUse")?;
+    assert_eq!(pre.len(), 1, "write_stdin fires no PreToolUse");
+    assert_eq!(pre[0]["tool_use_id"], "posttooluse-exec-session-start");
+    assert_eq!(pre[0]["tool_input"]["command"], command);
+    let post = fx.log_of("PostToolUse")?;
+    assert_eq!(post.len(), 1, "PostToolUse only once the process exits");
+    assert_eq!(post[0]["tool_name"], "Bash");
+    assert_eq!(post[0]["tool_use_id"], "posttooluse-exec-session-start");
+    assert_eq!(post[0]["tool_input"]["command"], command);
+    assert_eq!(post[0]["tool_response"], "session-post-hook-output");
+    let dispositions: Vec<&str> = r.tool_calls().map(|c| c.disposition.as_str()).collect();
+    assert_eq!(dispositions, ["session_running", "session_exited"]);
+    // The model sent write_stdin with the session id it was given.
+    let poll = r.raw_requests[2]["input"]
+        .as_array()
+        .context("input")?
+        .iter()
+        .find(|i| i["type"] == "function_call" && i["name"] == "write_stdin")
+        .context("write_stdin call")?
+        .clone();
+    let args: Value = serde_json::from_str(poll["arguments"].as_str().context("arguments")?)?;
+    assert_eq!(args, json!({"session_id": 1000, "chars": ""}));
+    Ok(())
+}
+
+#[tokio::test]
+async fn exec_sessions_number_per_thread_and_close_once_exited() -> Result<()> {
+    // Two running sessions (1000, 1001); a poll that leaves 1001 running; 1000 exits with
+    // a failure (no PostToolUse); 1001 then exits; a write to 1000 after it closed, and to
+    // an id never opened, get the unknown-session text; a blocked exec_command opens none.
+    let deny = r#"case "$input" in *never-runs*) printf '{"hookSpecificOutput":{"hookEventName":"PreToolUse","permissionDecision":"deny","permissionDecisionReason":"no"}}' ;; esac"#;
+    let fx = multi_fixture(&[
+        ("PreToolUse", Some("Bash"), "pre.sh", deny),
+        ("PostToolUse", Some("Bash"), "post.sh", "true"),
+    ])?;
+    let exec = |id: &str, cmd: &str| {
+        call(
+            id,
+            ToolSpec::ExecCommand {
+                cmd: cmd.to_owned(),
+                justification: None,
+            },
+            ToolResult {
+                running: true,
+                output: format!("{cmd} started\n"),
+                ..ToolResult::default()
+            },
+        )
+    };
+    let write = |id: &str, session_id: i64, result: ToolResult| {
+        call(
+            id,
+            ToolSpec::WriteStdin {
+                session_id,
+                chars: "y\n".to_owned(),
+            },
+            result,
+        )
+    };
+    let spec = fx.spec(vec![turn(
+        "turn-1",
+        "go",
+        vec![
+            ModelResponse::calls(vec![
+                exec("start-a", "./a"),
+                exec("start-b", "./b"),
+                exec("start-c", "./never-runs"),
+            ]),
+            ModelResponse::calls(vec![
+                write(
+                    "poll-b",
+                    1001,
+                    ToolResult {
+                        running: true,
+                        output: "b waiting\n".to_owned(),
+                        ..ToolResult::default()
+                    },
+                ),
+                write(
+                    "end-a",
+                    1000,
+                    ToolResult {
+                        exit_code: 3,
+                        output: "a failed\n".to_owned(),
+                        ..ToolResult::default()
+                    },
+                ),
+                write("end-b", 1001, ToolResult::ok("b done\n")),
+                write("late-a", 1000, ToolResult::ok("unused")),
+                write("never-c", 1002, ToolResult::ok("unused")),
+            ]),
+            ModelResponse::message("ok"),
+        ],
+    )]);
+    let r = fx.play(&spec).await?;
+    let outputs: Vec<(&str, &str, &str)> = r
+        .tool_calls()
+        .map(|c| {
+            (
+                c.call_id.as_str(),
+                c.disposition.as_str(),
+                c.output_to_model.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        outputs,
+        [
+            (
+                "start-a",
+                "session_running",
+                "Process running with session ID 1000\nOutput:\n./a started\n"
+            ),
+            (
+                "start-b",
+                "session_running",
+                "Process running with session ID 1001\nOutput:\n./b started\n"
+            ),
+            (
+                "start-c",
+                "blocked_by_pre_tool_use",
+                "Command blocked by PreToolUse hook: no. Command: ./never-runs"
+            ),
+            (
+                "poll-b",
+                "session_running",
+                "Process running with session ID 1001\nOutput:\nb waiting\n"
+            ),
+            (
+                "end-a",
+                "session_exited",
+                "Exit code: 3\nOutput:\na failed\n"
+            ),
+            ("end-b", "session_exited", "b done\n"),
+            (
+                "late-a",
+                "unknown_session",
+                "write_stdin failed: Unknown session id 1000"
+            ),
+            (
+                "never-c",
+                "unknown_session",
+                "write_stdin failed: Unknown session id 1002"
+            ),
+        ]
+    );
+    let post: Vec<Value> = fx
+        .log_of("PostToolUse")?
+        .iter()
+        .map(|p| {
+            json!([
+                p["tool_use_id"],
+                p["tool_input"]["command"],
+                p["tool_response"]
+            ])
+        })
+        .collect();
+    assert_eq!(post, [json!(["start-b", "./b", "b done\n"])]);
+    assert_eq!(
+        fx.log_of("PreToolUse")?.len(),
+        3,
+        "one per exec_command only"
+    );
     Ok(())
 }

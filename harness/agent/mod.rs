@@ -180,8 +180,10 @@ pub fn validate_hooks(spec: &SessionSpec, hooks: &Hooks<'_>) -> Result<(), Agent
 /// Checks what the agent cannot play: a cwd that is not an existing absolute directory
 /// (hooks run there), empty turn ids, empty or duplicate call ids, a thread id used twice
 /// (a child's `agent_id` equal to the session's thread id or to another child's), queued
-/// prompts waiting for request 0, a response both `failed` and `disconnect`, and
-/// `sandbox_denied` on a tool that does not run sandboxed.
+/// prompts waiting for request 0, a response both `failed` and `disconnect`,
+/// `sandbox_denied` on a tool that does not run sandboxed, `run_approvals` (or
+/// `when_denied`) on a tool that runs no command, and `running` anywhere but `exec_command`
+/// and `write_stdin` or with an exit code.
 pub fn validate(spec: &SessionSpec) -> Result<(), AgentError> {
     let invalid = |message: String| Err(AgentError::InvalidSpec(message));
     for step in &spec.steps {
@@ -207,6 +209,37 @@ pub fn validate(spec: &SessionSpec) -> Result<(), AgentError> {
             let spec::OutputItem::Call(call) = item else {
                 continue;
             };
+            let result = &call.result;
+            let name = tools::model_name(&call.tool);
+            if result.running
+                && !matches!(
+                    call.tool,
+                    spec::ToolSpec::ExecCommand { .. } | spec::ToolSpec::WriteStdin { .. }
+                )
+            {
+                return invalid(format!(
+                    "call {:?}: `running` is set but {name} does not leave a process running",
+                    call.call_id
+                ));
+            }
+            if result.running && result.exit_code != 0 {
+                return invalid(format!(
+                    "call {:?}: `running` with exit code {}; a running process has no exit code yet",
+                    call.call_id, result.exit_code
+                ));
+            }
+            if !result.run_approvals.is_empty() && !tools::runs_command(&call.tool) {
+                return invalid(format!(
+                    "call {:?}: `run_approvals` are set but {name} runs no command",
+                    call.call_id
+                ));
+            }
+            if result.when_denied.is_some() && result.run_approvals.is_empty() {
+                return invalid(format!(
+                    "call {:?}: `when_denied` is set without `run_approvals`",
+                    call.call_id
+                ));
+            }
             if call.result.sandbox_denied && !tools::runs_sandboxed(&call.tool) {
                 return invalid(format!(
                     "call {:?}: `sandbox_denied` is set but {} does not run in the sandbox",

@@ -14,12 +14,12 @@ use super::recording::{
     TimelineEntry, ToolCallRecord, TurnEnd, TurnEndRecord,
 };
 use super::spec::{
-    ChildSpec, QueuedPrompt, SessionSpec, Step, ToolCallSpec, ToolResult, ToolSpec, TurnSpec,
-    UserDecision,
+    ChildSpec, QueuedPrompt, RunApproval, SessionSpec, Step, ToolCallSpec, ToolResult, ToolSpec,
+    TurnSpec, UserDecision,
 };
 use super::tools::{
-    blocked_text, classify, lifecycle_tool_call, mcp_result, model_name, tool_definitions,
-    HookedKind, ParsedCall, ToolKind,
+    blocked_text, classify, lifecycle_tool_call, mcp_result, model_name, shell_join,
+    tool_definitions, HookedKind, ParsedCall, ToolKind,
 };
 use super::transcript::{rfc3339, Rollout};
 use super::{indent, validate_hooks, AgentEnv, AgentError, Hooks};
@@ -70,6 +70,36 @@ struct Thread {
     child: Option<ChildInfo>,
     /// The user inputs accepted in the current turn (notify's `input-messages`).
     inputs: Vec<String>,
+    /// The thread's open unified exec sessions.
+    exec: ExecSessions,
+}
+
+/// A thread's unified exec sessions: processes an `exec_command` left running, addressed
+/// by `write_stdin`. Ids count from 1000 per thread, as in Codex.
+#[derive(Debug, Default)]
+struct ExecSessions {
+    opened: i64,
+    open: BTreeMap<i64, ExecSession>,
+}
+
+/// What PostToolUse needs once a session's process exits: the starting call.
+#[derive(Debug, Clone)]
+struct ExecSession {
+    call_id: String,
+    tool_name: String,
+    tool_input: Value,
+    aliases: Vec<String>,
+}
+
+impl ExecSessions {
+    const FIRST_ID: i64 = 1000;
+
+    fn open(&mut self, session: ExecSession) -> i64 {
+        let id = Self::FIRST_ID + self.opened;
+        self.opened += 1;
+        self.open.insert(id, session);
+        id
+    }
 }
 
 impl Thread {
@@ -296,6 +326,7 @@ impl<'a> Agent<'a> {
             pending_start: Some(spec.start_source),
             child: None,
             inputs: Vec::new(),
+            exec: ExecSessions::default(),
         };
         // Lifecycle: SessionStart when the session is configured, before the first turn.
         self.lifecycle_run(
@@ -333,6 +364,8 @@ impl<'a> Agent<'a> {
                     thread.history = rollout.read_history()?;
                     thread.rollout = rollout;
                     thread.pending_start = Some(SessionStartSource::Resume);
+                    // The closed session's processes are gone; a resumed one starts anew.
+                    thread.exec = ExecSessions::default();
                     // Lifecycle: the resumed session is configured again.
                     let start = LifecycleEvent::SessionStart(LifecycleFields::default());
                     self.lifecycle_run(&thread, None, start).await;
@@ -1057,7 +1090,9 @@ impl<'a> Agent<'a> {
             }
         }
         let hooked_exit = match &kind {
-            ToolKind::Hooked { .. } => Some(scripted.result.exit_code),
+            ToolKind::Hooked { .. } | ToolKind::WriteStdin { .. } => {
+                Some(scripted.result.exit_code)
+            }
             _ => None,
         };
         let started = self.env.clock.now_unix_secs();
@@ -1074,6 +1109,10 @@ impl<'a> Agent<'a> {
             ToolKind::Unsupported => {
                 record.disposition = "unsupported".to_owned();
                 format!("unsupported call: {}", call.name)
+            }
+            ToolKind::WriteStdin { session_id } => {
+                self.write_stdin(thread, turn_id, session_id, &scripted.result, &mut record)
+                    .await?
             }
             ToolKind::SpawnAgent => {
                 let ToolSpec::SpawnAgent(child) = &scripted.tool else {
@@ -1215,33 +1254,76 @@ impl<'a> Agent<'a> {
 
         record.executed = true;
         record.disposition = disposition.to_owned();
-        let success = result.exit_code == 0;
-        let (tool_response, mut output) = match tool.kind {
+        let (mut exit_code, mut output) = (result.exit_code, result.output.clone());
+        for approval in &result.run_approvals {
+            if let Some(denied_by) = self
+                .run_approval(thread, turn_id, &tool, approval, record)
+                .await?
+            {
+                record.disposition = format!("{}_denied_by_{denied_by}", approval.kind());
+                let denied = result.when_denied.clone().unwrap_or_default();
+                (exit_code, output) = (denied.exit_code, denied.output);
+                break;
+            }
+        }
+        if result.running && exit_code == 0 && record.disposition == disposition {
+            // A unified exec process still running: its session stays open for
+            // `write_stdin`; PostToolUse waits until the process exits.
+            let id = thread.exec.open(ExecSession {
+                call_id: call.call_id.clone(),
+                tool_name: tool.tool_name,
+                tool_input: tool.tool_input,
+                aliases: tool.aliases,
+            });
+            record.disposition = "session_running".to_owned();
+            return Ok(running_text(id, &output));
+        }
+        let session = ExecSession {
+            call_id: call.call_id.clone(),
+            tool_name: tool.tool_name,
+            tool_input: tool.tool_input,
+            aliases: tool.aliases,
+        };
+        self.finish(thread, turn_id, &session, tool.kind, exit_code, output)
+            .await
+    }
+
+    /// A finished execution: the output the model gets and, after a success, PostToolUse
+    /// (for `session`'s call), whose contexts are recorded and whose verdict replaces the
+    /// output.
+    async fn finish(
+        &mut self,
+        thread: &mut Thread,
+        turn_id: &str,
+        session: &ExecSession,
+        kind: HookedKind,
+        exit_code: i32,
+        raw_output: String,
+    ) -> Result<String, AgentError> {
+        let success = exit_code == 0;
+        let (tool_response, mut output) = match kind {
             HookedKind::Mcp => {
-                let v = mcp_result(&result.output, !success);
+                let v = mcp_result(&raw_output, !success);
                 let text = v.to_string();
                 (v, text)
             }
             HookedKind::Bash if !success => (
-                Value::String(result.output.clone()),
-                format!(
-                    "Exit code: {}\nOutput:\n{}",
-                    result.exit_code, result.output
-                ),
+                Value::String(raw_output.clone()),
+                format!("Exit code: {exit_code}\nOutput:\n{raw_output}"),
             ),
             HookedKind::Bash | HookedKind::ApplyPatch => {
-                (Value::String(result.output.clone()), result.output.clone())
+                (Value::String(raw_output.clone()), raw_output)
             }
         };
         if success {
             let post = EventPayload::PostToolUse {
-                tool_name: tool.tool_name.clone(),
-                tool_input: tool.tool_input.clone(),
+                tool_name: session.tool_name.clone(),
+                tool_input: session.tool_input.clone(),
                 tool_response,
-                tool_use_id: call.call_id.clone(),
+                tool_use_id: session.call_id.clone(),
             };
             let outcome = self
-                .hooks(thread, turn_id, post, tool.aliases, None)
+                .hooks(thread, turn_id, post, session.aliases.clone(), None)
                 .await?;
             self.record_contexts(thread, &outcome.additional_contexts)?;
             if outcome.should_stop {
@@ -1254,6 +1336,87 @@ impl<'a> Agent<'a> {
             }
         }
         Ok(output)
+    }
+
+    /// `write_stdin` to a unified exec session: no PreToolUse or PermissionRequest. While
+    /// the process runs the model gets its output; once it exits, the session closes and
+    /// the exit is finished as the starting `exec_command` call's (PostToolUse with that
+    /// call's id and command after a success).
+    async fn write_stdin(
+        &mut self,
+        thread: &mut Thread,
+        turn_id: &str,
+        session_id: i64,
+        result: &ToolResult,
+        record: &mut ToolCallRecord,
+    ) -> Result<String, AgentError> {
+        let Some(session) = thread.exec.open.get(&session_id).cloned() else {
+            record.disposition = "unknown_session".to_owned();
+            return Ok(format!(
+                "write_stdin failed: Unknown session id {session_id}"
+            ));
+        };
+        record.executed = true;
+        if result.running {
+            record.disposition = "session_running".to_owned();
+            return Ok(running_text(session_id, &result.output));
+        }
+        thread.exec.open.remove(&session_id);
+        record.disposition = "session_exited".to_owned();
+        record.hook_tool_name = Some(session.tool_name.clone());
+        self.finish(
+            thread,
+            turn_id,
+            &session,
+            HookedKind::Bash,
+            result.exit_code,
+            result.output.clone(),
+        )
+        .await
+    }
+
+    /// An approval the running command asks for: PermissionRequest (run-id suffix = its
+    /// approval id), then the user; under policy `never` it is denied unasked. `Some(by)`:
+    /// denied, by `permission_request`, `user` or `policy`.
+    async fn run_approval(
+        &mut self,
+        thread: &Thread,
+        turn_id: &str,
+        tool: &HookedCall,
+        approval: &RunApproval,
+        record: &mut ToolCallRecord,
+    ) -> Result<Option<&'static str>, AgentError> {
+        if self.spec.approval_policy == ApprovalPolicy::Never {
+            return Ok(Some("policy"));
+        }
+        let tool_input = match approval {
+            RunApproval::Network { target, .. } => json!({
+                "command": tool.tool_input.get("command").cloned().unwrap_or(Value::Null),
+                "description": format!("network-access {target}"),
+            }),
+            RunApproval::Execve { argv, .. } => json!({"command": shell_join(argv)}),
+        };
+        let payload = EventPayload::PermissionRequest {
+            tool_name: tool.tool_name.clone(),
+            tool_input,
+        };
+        let outcome = self
+            .hooks(
+                thread,
+                turn_id,
+                payload,
+                tool.aliases.clone(),
+                Some(approval.approval_id().to_owned()),
+            )
+            .await?;
+        Ok(match outcome.permission {
+            Some(PermissionDecision::Allow) => None,
+            Some(PermissionDecision::Deny { .. }) => Some("permission_request"),
+            None => {
+                record.asked_user = true;
+                (approval.user_decision() == UserDecision::Deny).then_some("user")
+            }
+        })
     }
 
     /// One approval: PermissionRequest (run-id suffix `suffix`), then the user if the hooks
@@ -1323,6 +1486,7 @@ impl<'a> Agent<'a> {
             history: Vec::new(),
             pending_start: None,
             inputs: Vec::new(),
+            exec: ExecSessions::default(),
             child: Some(ChildInfo {
                 identity: AgentIdentity {
                     agent_id: child.agent_id.clone(),
@@ -1470,6 +1634,11 @@ fn last_agent_message(end: &TurnEnd) -> Option<String> {
         } => last_assistant_message.clone(),
         _ => None,
     }
+}
+
+/// What the model gets from an exec call whose process is still running.
+fn running_text(session_id: i64, output: &str) -> String {
+    format!("Process running with session ID {session_id}\nOutput:\n{output}")
 }
 
 struct HookedCall {

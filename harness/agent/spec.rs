@@ -200,6 +200,17 @@ pub enum ToolSpec {
         #[serde(default)]
         arguments: String,
     },
+    /// `write_stdin` to a unified exec session, `{"session_id": N, "chars": "…"}`. Never fires
+    /// PreToolUse or PermissionRequest; when the session's process exits successfully with
+    /// this call, PostToolUse fires for the `exec_command` call that started it (its call
+    /// id and command), and its verdict replaces this call's output.
+    WriteStdin {
+        /// The session id the model writes to: the agent numbers the sessions of a thread
+        /// from 1000, in the order their `exec_command` calls leave a process running.
+        session_id: i64,
+        #[serde(default)]
+        chars: String,
+    },
     /// `update_plan`: fires no hooks; output `Plan updated`.
     UpdatePlan {
         #[serde(default)]
@@ -253,6 +264,23 @@ pub struct ToolResult {
     /// Only the shell tools and `apply_patch` run sandboxed; elsewhere this is a spec error.
     #[serde(default)]
     pub sandbox_denied: bool,
+    /// Approvals the running command asks for, in order, once it runs (after any approval
+    /// up front and any sandbox retry): network access to a host outside the allowlist,
+    /// or an exec-policy escalation of a program it execs. Each runs PermissionRequest
+    /// (run-id suffix = its `approval_id`), then asks the user if no hook decides; under
+    /// approval policy `never` nothing is asked and each is denied. The first denial ends
+    /// the asking and the command yields `when_denied` instead of `exit_code`/`output`.
+    /// Bash tools only.
+    #[serde(default)]
+    pub run_approvals: Vec<RunApproval>,
+    /// What the command yields when one of its `run_approvals` is denied (its connection
+    /// refused, its exec failed). Default: exit code 1, no output.
+    #[serde(default)]
+    pub when_denied: Option<DeniedRun>,
+    /// `exec_command` / `write_stdin`: the process is still running when the call returns;
+    /// its unified exec session stays open for `write_stdin` (no PostToolUse yet).
+    #[serde(default)]
+    pub running: bool,
 }
 
 impl Default for ToolResult {
@@ -263,8 +291,85 @@ impl Default for ToolResult {
             needs_approval: false,
             user_decision: UserDecision::Approve,
             sandbox_denied: false,
+            run_approvals: Vec::new(),
+            when_denied: None,
+            running: false,
         }
     }
+}
+
+/// An approval asked while a command runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RunApproval {
+    /// The command connects to `target` (`scheme://host:port`), outside the network
+    /// allowlist. PermissionRequest sees `Bash` with the call's command and
+    /// `description: "network-access {target}"`.
+    Network {
+        target: String,
+        /// The approval's id: the PermissionRequest run-id suffix.
+        approval_id: String,
+        #[serde(default)]
+        user_decision: UserDecision,
+    },
+    /// The command execs `argv`, which an exec-policy rule says to ask about (unix
+    /// escalation). PermissionRequest sees `Bash` with the shell-quoted argv and no
+    /// description.
+    Execve {
+        argv: Vec<String>,
+        /// The approval's id: the PermissionRequest run-id suffix.
+        approval_id: String,
+        #[serde(default)]
+        user_decision: UserDecision,
+    },
+}
+
+impl RunApproval {
+    /// `network` or `execve`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            RunApproval::Network { .. } => "network",
+            RunApproval::Execve { .. } => "execve",
+        }
+    }
+
+    pub fn approval_id(&self) -> &str {
+        match self {
+            RunApproval::Network { approval_id, .. } | RunApproval::Execve { approval_id, .. } => {
+                approval_id
+            }
+        }
+    }
+
+    pub fn user_decision(&self) -> UserDecision {
+        match self {
+            RunApproval::Network { user_decision, .. }
+            | RunApproval::Execve { user_decision, .. } => *user_decision,
+        }
+    }
+}
+
+/// What a command yields when an approval it asked for while running is denied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct DeniedRun {
+    /// Default 1 (the command failed); 0 means it carried on and succeeded regardless.
+    #[serde(default = "default_denied_exit_code")]
+    pub exit_code: i32,
+    #[serde(default)]
+    pub output: String,
+}
+
+impl Default for DeniedRun {
+    fn default() -> Self {
+        DeniedRun {
+            exit_code: default_denied_exit_code(),
+            output: String::new(),
+        }
+    }
+}
+
+fn default_denied_exit_code() -> i32 {
+    1
 }
 
 impl ToolResult {

@@ -24,10 +24,22 @@ pub fn model_name(tool: &ToolSpec) -> String {
         ToolSpec::ExecCommand { .. } => "exec_command".to_owned(),
         ToolSpec::ApplyPatch { .. } => "apply_patch".to_owned(),
         ToolSpec::Mcp { server, tool, .. } => format!("mcp__{server}__{tool}"),
+        ToolSpec::WriteStdin { .. } => "write_stdin".to_owned(),
         ToolSpec::UpdatePlan { .. } => "update_plan".to_owned(),
         ToolSpec::SpawnAgent(_) => "spawn_agent".to_owned(),
         ToolSpec::Other { tool_name, .. } => tool_name.clone(),
     }
+}
+
+/// Whether the tool runs a command (Bash to hooks): the shell tools and `exec_command`.
+pub fn runs_command(tool: &ToolSpec) -> bool {
+    matches!(
+        tool,
+        ToolSpec::Shell { .. }
+            | ToolSpec::ShellCommand { .. }
+            | ToolSpec::LocalShell { .. }
+            | ToolSpec::ExecCommand { .. }
+    )
 }
 
 /// Whether the tool runs in the sandbox (and so can be denied by it): the shell tools and
@@ -89,6 +101,9 @@ pub fn call_item(call_id: &str, tool: &ToolSpec) -> HistoryItem {
             input: patch.clone(),
             call_id: call_id.to_owned(),
         },
+        ToolSpec::WriteStdin { session_id, chars } => {
+            function(json!({"session_id": session_id, "chars": chars}).to_string())
+        }
         ToolSpec::Mcp { arguments, .. }
         | ToolSpec::UpdatePlan { arguments }
         | ToolSpec::Other { arguments, .. } => function(raw_or_empty_object(arguments)),
@@ -176,6 +191,9 @@ pub enum ToolKind {
         justification: Option<String>,
         kind: HookedKind,
     },
+    /// `write_stdin` to unified exec session `session_id`: no PreToolUse or
+    /// PermissionRequest; PostToolUse for the starting call once the process exits.
+    WriteStdin { session_id: i64 },
     /// `update_plan`: handled, no hooks.
     Plan,
     /// `spawn_agent`.
@@ -252,6 +270,16 @@ pub fn classify(call: &ParsedCall) -> Result<ToolKind, String> {
             justification: None,
             kind: HookedKind::ApplyPatch,
         },
+        "write_stdin" => {
+            let v = args()?;
+            let session_id = v.get("session_id").and_then(Value::as_i64).ok_or_else(|| {
+                format!(
+                    "write_stdin call {}: `session_id` is not an integer",
+                    call.call_id
+                )
+            })?;
+            ToolKind::WriteStdin { session_id }
+        }
         "update_plan" => ToolKind::Plan,
         "spawn_agent" => ToolKind::SpawnAgent,
         name if is_mcp_name(name) => ToolKind::Hooked {
@@ -359,6 +387,11 @@ pub fn tool_definitions(mcp_tools: &[String]) -> Value {
             "exec_command",
             "Runs a command in a PTY.",
             json!({"type": "object", "properties": {"cmd": {"type": "string"}, "justification": {"type": "string"}}, "required": ["cmd"]}),
+        ),
+        function(
+            "write_stdin",
+            "Writes to a running exec_command session (empty chars: poll its output).",
+            json!({"type": "object", "properties": {"session_id": {"type": "integer"}, "chars": {"type": "string"}}, "required": ["session_id"]}),
         ),
         json!({"type": "custom", "name": "apply_patch", "description": "Edits files with a patch.", "format": {"type": "text"}}),
         json!({"type": "local_shell"}),

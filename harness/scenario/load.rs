@@ -9,14 +9,15 @@ use std::path::{Component, Path, PathBuf};
 use toml::Spanned;
 
 use super::model::{
-    FileRoot, LayerFile, LayerKind, ResponseFile, ScenarioFile, ToolCallFile, ToolResultFile,
-    TurnFile, UserDecisionFile, WorkspaceFile,
+    FileRoot, LayerFile, LayerKind, ResponseFile, RunApprovalFile, ScenarioFile, ToolCallFile,
+    ToolResultFile, TurnFile, UserDecisionFile, WorkspaceFile,
 };
 use super::{FileSpec, Layer, LayerSource, Scenario, Session, DEFAULT_MODEL, DEFAULT_THREAD_ID};
 use crate::agent::spec::{
-    ChildSpec, ModelResponse, OutputItem, QueuedPrompt, Step, ToolCallSpec, ToolResult, ToolSpec,
-    TurnSpec, Usage, UserDecision,
+    ChildSpec, DeniedRun, ModelResponse, OutputItem, QueuedPrompt, RunApproval, Step, ToolCallSpec,
+    ToolResult, ToolSpec, TurnSpec, Usage, UserDecision,
 };
+use crate::agent::tools::{model_name, runs_command, runs_sandboxed};
 use crate::engine::config::{ConfigLayer, DiscoveryInput, TomlSource};
 use crate::engine::event::HookEvent;
 use crate::engine::lifecycle::{discover_notify, LifecycleConfig, LifecycleConfigError};
@@ -707,6 +708,7 @@ impl Validator<'_> {
             c.local_shell.as_ref().map(|_| "local_shell"),
             c.apply_patch.as_ref().map(|_| "apply_patch"),
             c.mcp.as_ref().map(|_| "mcp"),
+            c.write_stdin.as_ref().map(|_| "write_stdin"),
             c.update_plan.as_ref().map(|_| "update_plan"),
             c.spawn.as_ref().map(|_| "spawn"),
             c.tool.as_ref().map(|_| "tool"),
@@ -719,7 +721,7 @@ impl Validator<'_> {
                 span.clone(),
                 format!(
                     "expected exactly one of `shell`, `shell_command`, `exec`, `local_shell`, \
-                     `apply_patch`, `mcp`, `update_plan`, `spawn`, `tool` in call `{id}`, found {}",
+                     `apply_patch`, `mcp`, `write_stdin`, `update_plan`, `spawn`, `tool` in call `{id}`, found {}",
                     if kinds.is_empty() {
                         "none".to_owned()
                     } else {
@@ -760,6 +762,11 @@ impl Validator<'_> {
                 tool: tool.to_owned(),
                 arguments,
             }
+        } else if let Some(session_id) = c.write_stdin {
+            ToolSpec::WriteStdin {
+                session_id,
+                chars: c.chars.unwrap_or_default(),
+            }
         } else if c.update_plan.is_some() {
             ToolSpec::UpdatePlan { arguments }
         } else if let Some(agent_type) = c.spawn {
@@ -790,17 +797,23 @@ impl Validator<'_> {
             return self.err(span, "call has no tool");
         };
         let key = results.keys().find(|k| k.get_ref() == &id).cloned();
-        let result = match key.and_then(|k| results.remove(&k)) {
-            Some(r) => ToolResult {
-                exit_code: r.exit_code,
-                output: r.output,
-                needs_approval: r.needs_approval,
-                user_decision: match r.user_decision {
-                    Some(UserDecisionFile::Deny) => UserDecision::Deny,
-                    _ => UserDecision::Approve,
-                },
-                sandbox_denied: r.sandbox_denied,
-            },
+        let result = match key.and_then(|k| results.remove(&k).map(|r| (k, r))) {
+            Some((key, r)) => {
+                self.check_result(&key, &tool, &r)?;
+                ToolResult {
+                    exit_code: r.exit_code,
+                    output: r.output,
+                    needs_approval: r.needs_approval,
+                    user_decision: user_decision(r.user_decision),
+                    sandbox_denied: r.sandbox_denied,
+                    run_approvals: self.run_approvals(&id, r.run_approvals)?,
+                    when_denied: r.when_denied.map(|d| DeniedRun {
+                        exit_code: d.exit_code.unwrap_or(DeniedRun::default().exit_code),
+                        output: d.output,
+                    }),
+                    running: r.running,
+                }
+            }
             None => ToolResult::default(),
         };
         Ok(ToolCallSpec {
@@ -808,6 +821,105 @@ impl Validator<'_> {
             tool,
             result,
         })
+    }
+
+    /// What a result may say depends on its call's tool.
+    fn check_result(
+        &self,
+        key: &Spanned<String>,
+        tool: &ToolSpec,
+        r: &ToolResultFile,
+    ) -> Result<(), ScenarioError> {
+        let name = model_name(tool);
+        let id = key.get_ref();
+        if r.running
+            && !matches!(
+                tool,
+                ToolSpec::ExecCommand { .. } | ToolSpec::WriteStdin { .. }
+            )
+        {
+            return self.err(
+                key.span(),
+                format!("result of call `{id}` sets `running`, but only `exec` and `write_stdin` calls leave a process running ({id} is {name})"),
+            );
+        }
+        if r.running && r.exit_code != 0 {
+            return self.err(
+                key.span(),
+                format!("result of call `{id}` sets `running` and `exit_code = {}`; a running process has no exit code yet", r.exit_code),
+            );
+        }
+        if !r.run_approvals.is_empty() && !runs_command(tool) {
+            return self.err(
+                key.span(),
+                format!("result of call `{id}` has `run_approvals`, but only shell tools and `exec` run a command that asks while running ({id} is {name})"),
+            );
+        }
+        if r.when_denied.is_some() && r.run_approvals.is_empty() {
+            return self.err(
+                key.span(),
+                format!("result of call `{id}` has `when_denied` but no `run_approvals` that could be denied"),
+            );
+        }
+        if r.sandbox_denied && !runs_sandboxed(tool) {
+            return self.err(
+                key.span(),
+                format!("result of call `{id}` sets `sandbox_denied`, but {name} does not run in the sandbox (shell tools, `exec` and `apply_patch` do)"),
+            );
+        }
+        Ok(())
+    }
+
+    fn run_approvals(
+        &self,
+        call_id: &str,
+        approvals: Vec<Spanned<RunApprovalFile>>,
+    ) -> Result<Vec<RunApproval>, ScenarioError> {
+        let mut counts = BTreeMap::<&str, usize>::new();
+        approvals
+            .into_iter()
+            .map(|a| {
+                let span = a.span();
+                let a = a.into_inner();
+                let kind = match (&a.network, &a.execve) {
+                    (Some(_), None) => "network",
+                    (None, Some(_)) => "execve",
+                    _ => {
+                        return self.err(
+                            span,
+                            format!(
+                                "expected exactly one of `network` (a `scheme://host:port` target) or `execve` (an argv) in a run approval of call `{call_id}`"
+                            ),
+                        )
+                    }
+                };
+                let n = counts.entry(kind).or_default();
+                *n += 1;
+                let approval_id = a
+                    .approval_id
+                    .unwrap_or_else(|| format!("{call_id}:{kind}-{n}"));
+                let user_decision = user_decision(a.user_decision);
+                Ok(match (a.network, a.execve) {
+                    (Some(target), _) => RunApproval::Network {
+                        target,
+                        approval_id,
+                        user_decision,
+                    },
+                    (None, argv) => RunApproval::Execve {
+                        argv: argv.unwrap_or_default(),
+                        approval_id,
+                        user_decision,
+                    },
+                })
+            })
+            .collect()
+    }
+}
+
+fn user_decision(d: Option<UserDecisionFile>) -> UserDecision {
+    match d {
+        Some(UserDecisionFile::Deny) => UserDecision::Deny,
+        Some(UserDecisionFile::Approve) | None => UserDecision::Approve,
     }
 }
 

@@ -233,7 +233,7 @@ pub struct ResponseFile {
 }
 
 /// A tool call: `id` (optional) plus exactly one of `shell`, `shell_command`, `exec`,
-/// `apply_patch`, `mcp`, `update_plan`, `spawn`, `tool`.
+/// `local_shell`, `apply_patch`, `mcp`, `write_stdin`, `update_plan`, `spawn`, `tool`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ToolCallFile {
@@ -259,6 +259,15 @@ pub struct ToolCallFile {
     /// An MCP tool `server/tool` (hooks see `mcp__server__tool`).
     #[serde(default)]
     pub mcp: Option<String>,
+    /// `write_stdin` to this unified exec session id (sessions count from 1000 per thread,
+    /// in the order `exec` calls leave a process `running`); see `chars`. Fires no
+    /// PreToolUse; when the process exits successfully, PostToolUse fires for the `exec`
+    /// call that started it.
+    #[serde(default)]
+    pub write_stdin: Option<i64>,
+    /// `write_stdin`: the characters written (default empty: a poll).
+    #[serde(default)]
+    pub chars: Option<String>,
     /// `update_plan` (fires no hooks).
     #[serde(default)]
     pub update_plan: Option<bool>,
@@ -305,6 +314,49 @@ pub struct ToolResultFile {
     /// for approval to retry outside it (PermissionRequest with suffix `:retry`).
     #[serde(default)]
     pub sandbox_denied: bool,
+    /// `exec` / `write_stdin`: the process is still running when the call returns; the
+    /// session stays open for `write_stdin` (no PostToolUse until it exits).
+    #[serde(default)]
+    pub running: bool,
+    /// Approvals the command asks for while it runs, in order (shell tools and `exec`
+    /// only): `{ network = "http://host:80" }` or `{ execve = ["git", "push"] }`. The first
+    /// denied makes the command yield `when_denied`.
+    #[serde(default)]
+    #[schemars(with = "Vec<RunApprovalFile>")]
+    pub run_approvals: Vec<Spanned<RunApprovalFile>>,
+    /// What the command yields when a run approval is denied. Default exit code 1, no output.
+    #[serde(default)]
+    pub when_denied: Option<DeniedRunFile>,
+}
+
+/// An approval asked while a command runs: exactly one of `network`, `execve`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunApprovalFile {
+    /// Network access to `scheme://host:port` (PermissionRequest `description` is
+    /// `network-access {target}`).
+    #[serde(default)]
+    pub network: Option<String>,
+    /// An exec-policy escalation for this argv (PermissionRequest `command` is the
+    /// shell-quoted argv).
+    #[serde(default)]
+    pub execve: Option<Vec<String>>,
+    /// The approval id (PermissionRequest run-id suffix). Default `{call id}:{network|execve}-N`.
+    #[serde(default)]
+    pub approval_id: Option<String>,
+    /// What the user answers if asked: `approve` (default) or `deny`.
+    #[serde(default)]
+    pub user_decision: Option<UserDecisionFile>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeniedRunFile {
+    /// Default 1.
+    #[serde(default)]
+    pub exit_code: Option<i32>,
+    #[serde(default)]
+    pub output: String,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
