@@ -16,6 +16,7 @@ pub mod history;
 pub mod model_server;
 pub mod protocol;
 pub mod recording;
+pub mod safe_command;
 pub mod session;
 pub mod spec;
 pub mod tools;
