@@ -761,7 +761,7 @@ async fn manual_compaction_fires_pre_and_post_compact() -> Result<()> {
         turn("turn-1", "hello", vec![ModelResponse::message("hi")]),
         Step::Compact {
             turn_id: "turn-2".to_owned(),
-            summary: ModelResponse::message("SUMMARY of it all"),
+            summary: Some(ModelResponse::message("SUMMARY of it all")),
         },
         turn("turn-3", "continue", vec![ModelResponse::message("ok")]),
     ]);
@@ -1854,7 +1854,7 @@ if [ $n -ge 2 ]; then printf '{"continue":false,"stopReason":"halt"}'; fi"#;
     ])?;
     let compact = |id: &str| Step::Compact {
         turn_id: id.to_owned(),
-        summary: ModelResponse::message("summary"),
+        summary: Some(ModelResponse::message("summary")),
     };
     let spec = fx.spec(vec![
         compact("turn-1"),
@@ -2369,6 +2369,120 @@ async fn exec_sessions_number_per_thread_and_close_once_exited() -> Result<()> {
         fx.log_of("PreToolUse")?.len(),
         3,
         "one per exec_command only"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn untrusted_asks_for_every_command_but_the_known_safe_ones() -> Result<()> {
+    let fx = self_fixture("PermissionRequest", Some("*"), "perm.sh", "true")?;
+    let calls = vec![
+        call("safe-ls", shell(&["ls", "-la"]), ToolResult::ok("a\n")),
+        call(
+            "safe-script",
+            ToolSpec::ShellCommand {
+                command: "git status && grep -n todo notes.txt | head -5".to_owned(),
+                justification: None,
+            },
+            ToolResult::ok(""),
+        ),
+        call(
+            "unsafe-find",
+            ToolSpec::ExecCommand {
+                cmd: "find . -name '*.tmp' -delete".to_owned(),
+                justification: None,
+            },
+            ToolResult::ok(""),
+        ),
+        call("unsafe-make", shell(&["make"]), ToolResult::ok("")),
+        call(
+            "patch",
+            ToolSpec::ApplyPatch {
+                patch: "*** Begin Patch\n*** End Patch".to_owned(),
+            },
+            ToolResult::ok(""),
+        ),
+    ];
+    let mut spec = fx.spec(vec![turn(
+        "turn-1",
+        "look around",
+        vec![ModelResponse::calls(calls), ModelResponse::message("ok")],
+    )]);
+    spec.approval_policy = ApprovalPolicy::Untrusted;
+    let r = fx.play(&spec).await?;
+    let asked: Vec<Value> = fx
+        .log_of("PermissionRequest")?
+        .iter()
+        .map(|p| json!([p["tool_name"], p["tool_input"]["command"]]))
+        .collect();
+    assert_eq!(
+        asked,
+        [
+            json!(["Bash", "find . -name '*.tmp' -delete"]),
+            json!(["Bash", "make"]),
+            json!(["apply_patch", "*** Begin Patch\n*** End Patch"]),
+        ]
+    );
+    let asked_user: Vec<(&str, bool)> = r
+        .tool_calls()
+        .map(|c| (c.call_id.as_str(), c.asked_user))
+        .collect();
+    assert_eq!(
+        asked_user,
+        [
+            ("safe-ls", false),
+            ("safe-script", false),
+            ("unsafe-find", true),
+            ("unsafe-make", true),
+            ("patch", true),
+        ]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_manual_compaction_stopped_by_pre_compact_needs_no_scripted_summary() -> Result<()> {
+    let stop = r#"printf '{"continue":false,"stopReason":"not now"}'"#;
+    let fx = multi_fixture(&[
+        ("PreCompact", None, "pre.sh", stop),
+        ("PostCompact", None, "post.sh", "true"),
+    ])?;
+    let stopped = |summary: Option<ModelResponse>| {
+        fx.spec(vec![
+            turn("turn-1", "hello", vec![ModelResponse::message("hi")]),
+            Step::Compact {
+                turn_id: "turn-2".to_owned(),
+                summary,
+            },
+            turn("turn-3", "again", vec![ModelResponse::message("ok")]),
+        ])
+    };
+    let r = fx.play(&stopped(None)).await?;
+    let purposes: Vec<&str> = r.model_requests().map(|m| m.purpose.as_str()).collect();
+    assert_eq!(purposes, ["sampling", "sampling"]);
+    assert!(has_line(&requests(&r)[1], "assistant: hi"), "history kept");
+    assert!(fx.log_of("PostCompact")?.is_empty());
+    let ends: Vec<&TurnEnd> = r.turn_ends().map(|t| &t.end).collect();
+    assert!(
+        matches!(ends[1], TurnEnd::CompactionAborted { event, reason } if event == "PreCompact" && reason == "not now"),
+        "{ends:?}"
+    );
+    // A summary scripted for a compaction that never asks for it is left unused: an error.
+    let fx = multi_fixture(&[
+        ("PreCompact", None, "pre.sh", stop),
+        ("PostCompact", None, "post.sh", "true"),
+    ])?;
+    let err = play(
+        &stopped(Some(ModelResponse::message("unused summary"))),
+        &fx.engine,
+        &fx.env,
+    )
+    .await
+    .err()
+    .context("an unused summary must fail the session")?;
+    assert!(
+        matches!(&err, AgentError::SummaryNeverRequested { turn_id } if turn_id == "turn-2"),
+        "{err}"
     );
     Ok(())
 }

@@ -646,7 +646,7 @@ async fn lifecycle_resume_ends_and_restarts_the_session_and_skips_manual_compact
             turn("turn-1", "a", vec![ModelResponse::message("one")]),
             Step::Compact {
                 turn_id: "turn-2".to_owned(),
-                summary: ModelResponse::message("summary"),
+                summary: Some(ModelResponse::message("summary")),
             },
             Step::Resume,
             turn("turn-3", "b", vec![ModelResponse::message("two")]),

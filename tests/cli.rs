@@ -192,6 +192,26 @@ const BAD: &[(&str, &str, &str)] = &[
         "unknown variant `claude`, expected `codex`",
     ),
     ("unknown_tool_kind", "6:23", "unknown field `bash`"),
+    (
+        "compact_false",
+        "4:11",
+        "or `compact = true` when a PreCompact hook stops",
+    ),
+    (
+        "running_on_shell",
+        "7:16",
+        "sets `running`, but only `exec` and `write_stdin` calls leave a process running",
+    ),
+    (
+        "run_approval_two_kinds",
+        "10:3",
+        "expected exactly one of `network` (a `scheme://host:port` target) or `execve`",
+    ),
+    (
+        "run_approvals_on_patch",
+        "7:16",
+        "has `run_approvals`, but only shell tools and `exec` run a command",
+    ),
     ("wrong_layer_kind", "4:8", "unknown variant `global`"),
 ];
 

@@ -128,6 +128,8 @@ pub enum AgentError {
     },
     #[error("tool call {call_id}: {message}")]
     Tool { call_id: String, message: String },
+    #[error("turn {turn_id}: PreCompact stopped the manual compaction before its request, so the summary scripted for it would answer the next request instead; script this compaction without a summary")]
+    SummaryNeverRequested { turn_id: String },
     #[error("queued prompt {prompt:?} of turn {turn_id} was never delivered: it waits for request {after} but the turn made {made}")]
     QueuedNeverDelivered {
         turn_id: String,

@@ -225,7 +225,10 @@ pub struct ToolCallRecord {
     pub executed: bool,
     /// What became of it: `executed`, `executed_without_sandbox` (after an approved sandbox
     /// retry), `denied_by_sandbox` (policy `never`), `blocked_by_pre_tool_use`,
-    /// `denied_by_permission_request`, `denied_by_user`, `unsupported`, `no_hooks`, `subagent`, and in the lifecycle
+    /// `denied_by_permission_request`, `denied_by_user`, `{network|execve}_denied_by_{permission_request|user|policy}`
+    /// (an approval the running command asked for), `session_running` (a unified exec
+    /// process left running), `session_exited` (`write_stdin` saw it exit),
+    /// `unknown_session`, `unsupported`, `no_hooks`, `subagent`, and in the lifecycle
     /// dialect `aborted_by_pre_tool_use`.
     pub disposition: String,
     /// The output the model was sent.

@@ -18,7 +18,7 @@ use super::spec::{
     TurnSpec, UserDecision,
 };
 use super::tools::{
-    blocked_text, classify, lifecycle_tool_call, mcp_result, model_name, shell_join,
+    blocked_text, classify, is_known_safe, lifecycle_tool_call, mcp_result, model_name, shell_join,
     tool_definitions, HookedKind, ParsedCall, ToolKind,
 };
 use super::transcript::{rfc3339, Rollout};
@@ -343,7 +343,7 @@ impl<'a> Agent<'a> {
                     last_turn = turn.turn_id.clone();
                     self.run_turn(&mut thread, turn).await?;
                 }
-                Step::Compact { turn_id, .. } => {
+                Step::Compact { turn_id, summary } => {
                     last_turn = turn_id.clone();
                     self.rollout_event(
                         &thread,
@@ -353,6 +353,13 @@ impl<'a> Agent<'a> {
                         .compact(&mut thread, turn_id, CompactTrigger::Manual)
                         .await?
                     {
+                        Some(TurnEnd::CompactionAborted { event, .. })
+                            if event == "PreCompact" && summary.is_some() =>
+                        {
+                            return Err(AgentError::SummaryNeverRequested {
+                                turn_id: turn_id.clone(),
+                            });
+                        }
                         Some(aborted) => aborted,
                         None => TurnEnd::Compacted,
                     };
@@ -1213,7 +1220,7 @@ impl<'a> Agent<'a> {
 
         let asks = match self.spec.approval_policy {
             ApprovalPolicy::Never => false,
-            ApprovalPolicy::Untrusted => true,
+            ApprovalPolicy::Untrusted => !is_known_safe(call),
             ApprovalPolicy::OnRequest | ApprovalPolicy::OnFailure => result.needs_approval,
         };
         if asks {

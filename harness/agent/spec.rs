@@ -68,7 +68,10 @@ pub enum Step {
     Compact {
         turn_id: String,
         /// The answer to the compaction request; its assistant message text is the summary.
-        summary: ModelResponse,
+        /// `None`: no request is expected, because a PreCompact hook stops the compaction
+        /// (were it not stopped, its request would go beyond the script, an error).
+        #[serde(default)]
+        summary: Option<ModelResponse>,
     },
     /// Close the thread (SessionEnd) and resume it from its rollout file: history is read
     /// back, SessionStart source `resume` is pending.
@@ -147,6 +150,9 @@ pub struct Usage {
 /// One output item of a model response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
+// A spec is built once per session and read in place; the size of an item never matters,
+// and boxing the call would only make every spec literal noisier.
+#[allow(clippy::large_enum_variant)]
 pub enum OutputItem {
     /// An assistant message (`output_text`).
     Message { text: String },
@@ -396,9 +402,7 @@ impl SessionSpec {
         for step in &self.steps {
             match step {
                 Step::Turn(turn) => push_responses(&turn.responses, &mut out),
-                Step::Compact { summary, .. } => {
-                    push_responses(std::slice::from_ref(summary), &mut out)
-                }
+                Step::Compact { summary, .. } => push_responses(summary.as_slice(), &mut out),
                 Step::Resume => {}
             }
         }

@@ -4,6 +4,7 @@
 use serde_json::{json, Value};
 
 use super::history::HistoryItem;
+use super::safe_command::{is_known_safe_argv, is_known_safe_script};
 use super::spec::{ChildSpec, ToolSpec};
 use crate::engine::lifecycle::{ShellParams, ToolCall, ToolInput};
 
@@ -291,6 +292,28 @@ pub fn classify(call: &ParsedCall) -> Result<ToolKind, String> {
         },
         _ => ToolKind::Unsupported,
     })
+}
+
+/// Whether Codex would run the call unasked under approval policy `untrusted`: a shell
+/// tool whose command is known safe (see [`super::safe_command`]). Everything else asks.
+pub fn is_known_safe(call: &ParsedCall) -> bool {
+    let args = || serde_json::from_str::<Value>(&call.payload).ok();
+    let string_arg = |key: &str| args().and_then(|v| v.get(key)?.as_str().map(str::to_owned));
+    match call.name.as_str() {
+        "local_shell" => call.argv.as_deref().is_some_and(is_known_safe_argv),
+        "shell" => args()
+            .and_then(|v| {
+                v.get("command")?
+                    .as_array()?
+                    .iter()
+                    .map(|a| a.as_str().map(str::to_owned))
+                    .collect::<Option<Vec<String>>>()
+            })
+            .is_some_and(|argv| is_known_safe_argv(&argv)),
+        "shell_command" => string_arg("command").is_some_and(|c| is_known_safe_script(&c)),
+        "exec_command" => string_arg("cmd").is_some_and(|c| is_known_safe_script(&c)),
+        _ => false,
+    }
 }
 
 fn is_mcp_name(name: &str) -> bool {

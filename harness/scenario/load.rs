@@ -9,8 +9,8 @@ use std::path::{Component, Path, PathBuf};
 use toml::Spanned;
 
 use super::model::{
-    FileRoot, LayerFile, LayerKind, ResponseFile, RunApprovalFile, ScenarioFile, ToolCallFile,
-    ToolResultFile, TurnFile, UserDecisionFile, WorkspaceFile,
+    CompactFile, FileRoot, LayerFile, LayerKind, ResponseFile, RunApprovalFile, ScenarioFile,
+    ToolCallFile, ToolResultFile, TurnFile, UserDecisionFile, WorkspaceFile,
 };
 use super::{FileSpec, Layer, LayerSource, Scenario, Session, DEFAULT_MODEL, DEFAULT_THREAD_ID};
 use crate::agent::spec::{
@@ -526,7 +526,17 @@ impl Validator<'_> {
         if t.resume {
             steps.push(Step::Resume);
         }
-        if let Some(summary) = t.compact {
+        if let Some(compact) = t.compact {
+            let summary = match compact.get_ref() {
+                CompactFile::Summary(text) => Some(ModelResponse::message(text.clone())),
+                CompactFile::Stopped(true) => None,
+                CompactFile::Stopped(false) => {
+                    return self.err(
+                        compact.span(),
+                        "expected `compact = \"<the summary the model answers>\"`, or `compact = true` when a PreCompact hook stops the compaction before its request",
+                    )
+                }
+            };
             if t.prompt.is_some() || !t.responses.is_empty() || !t.queued.is_empty() {
                 return self.err(
                     span,
@@ -535,10 +545,7 @@ impl Validator<'_> {
             }
             ids.turns += 1;
             let turn_id = self.turn_id(t.id, span, ids)?;
-            steps.push(Step::Compact {
-                turn_id,
-                summary: ModelResponse::message(summary),
-            });
+            steps.push(Step::Compact { turn_id, summary });
             return Ok(());
         }
         let Some(prompt) = t.prompt else {

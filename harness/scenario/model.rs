@@ -180,9 +180,11 @@ pub struct TurnFile {
     /// Close and resume the thread before this step (SessionEnd, then SessionStart `resume`).
     #[serde(default)]
     pub resume: bool,
-    /// A manual compaction (`/compact`): the summary the model answers with.
+    /// A manual compaction (`/compact`): the summary the model answers with, or `true`
+    /// when no compaction request is expected because a PreCompact hook stops it.
     #[serde(default)]
-    pub compact: Option<String>,
+    #[schemars(with = "Option<CompactFile>")]
+    pub compact: Option<Spanned<CompactFile>>,
     /// Prompts typed while this turn runs.
     #[serde(default)]
     #[schemars(with = "Vec<QueuedFile>")]
@@ -194,6 +196,14 @@ pub struct TurnFile {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, ToolResultFile>")]
     pub results: BTreeMap<Spanned<String>, ToolResultFile>,
+}
+
+/// `compact = "summary"` or `compact = true`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum CompactFile {
+    Summary(String),
+    Stopped(bool),
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
