@@ -1,6 +1,8 @@
 //! The mock agent against real `sh` hooks in temp dirs, a scripted model and an analytics
-//! sink on loopback: one test per behaviour of codex-hooks.md §6 "Integration", adapted to
-//! scripted tools. Every test checks the captured requests with `protocol_violations`.
+//! sink on loopback: the behaviours of codex-hooks.md §6 "Integration", adapted to scripted
+//! tools (the scenario suite under `scenarios/` pins the per-tool variants: local_shell,
+//! exec_command, config.toml hooks, aliases). Every test checks the captured requests with
+//! `protocol_violations`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -505,9 +507,19 @@ async fn permission_request_without_verdict_falls_back_to_the_user() -> Result<(
         ],
     )]);
     let r = fx.play(&spec).await?;
+    // The hook ran and gave no verdict; only then was the user asked.
+    let perm = fx.log_of("PermissionRequest")?;
+    assert_eq!(perm.len(), 1);
+    assert_eq!(perm[0]["tool_input"]["command"], "rm x");
+    let run = r
+        .hook_runs()
+        .find(|h| h.run_id.starts_with("permission-request"))
+        .context("run")?;
+    assert_eq!(run.status, "completed");
     let tool = r.tool_calls().next().context("tool")?;
     assert!(tool.asked_user && !tool.executed);
     assert_eq!(tool.disposition, "denied_by_user");
+    assert_eq!(tool.output_to_model, "Bash rejected by user");
     Ok(())
 }
 
@@ -993,7 +1005,10 @@ async fn analytics_received_equal_completed_runs_in_order() -> Result<()> {
 }
 
 #[tokio::test]
-async fn hook_started_all_come_before_the_runs_and_completed_after() -> Result<()> {
+async fn hook_notifications_pair_per_handler_in_declaration_order_not_finishing_order() -> Result<()>
+{
+    // a.sh finishes last: `hook/completed` still follows declaration order (a, b), one per
+    // `hook/started`, each with its run's final status.
     let fx = multi_fixture(&[
         ("UserPromptSubmit", None, "a.sh", "sleep 0.2"),
         ("UserPromptSubmit", None, "b.sh", "true"),

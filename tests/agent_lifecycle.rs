@@ -666,9 +666,20 @@ async fn lifecycle_resume_ends_and_restarts_the_session_and_skips_manual_compact
             "SessionEnd",
         ]
     );
-    // The resumed turn's request holds the history read back from the rollout.
+    // The resumed turn's request holds the history read back from the rollout: the
+    // compacted history (turn-1's prompt and the summary, not its answer), then turn-3.
     let reqs = requests(&r);
-    assert!(reqs[2].contains(&"user: b".to_owned()), "{:#?}", reqs[2]);
+    assert_eq!(
+        reqs[2],
+        [
+            "developer: base instructions",
+            "user: a",
+            "user: summary",
+            "user: b"
+        ],
+        "{:#?}",
+        reqs[2]
+    );
     Ok(())
 }
 

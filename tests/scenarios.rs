@@ -3,10 +3,19 @@
 //!
 //! `cargo test --test scenarios -- stop/` filters; `CI=true` never writes a golden;
 //! `INSTA_UPDATE=always` (or `hooktape bless`) updates them, `cargo insta review` reviews.
+//!
+//! Each trial also checks the stdin every hook received against the input schema Codex
+//! publishes for its event (`../shared/schemas/codex/hooks/`, from the reference commit),
+//! so no golden can pin a payload Codex would not send. The schemas are widened by exactly
+//! what later upstream added and codex-extra-events.md records: SessionStart source
+//! `compact`, and optional `agent_id` / `agent_type` on a subagent's hook inputs.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use libtest_mimic::{Arguments, Failed, Trial};
+use serde_json::Value;
 
 use hooktape::replay::{self, Case};
 
@@ -30,9 +39,97 @@ fn main() {
     libtest_mimic::run(&args, trials).exit();
 }
 
+/// The published input schema of each event that has one, compiled once.
+fn input_validators() -> &'static Result<BTreeMap<&'static str, jsonschema::Validator>, String> {
+    static VALIDATORS: OnceLock<Result<BTreeMap<&'static str, jsonschema::Validator>, String>> =
+        OnceLock::new();
+    VALIDATORS.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/schemas/codex/hooks");
+        [
+            ("SessionStart", "session-start"),
+            ("UserPromptSubmit", "user-prompt-submit"),
+            ("PreToolUse", "pre-tool-use"),
+            ("PermissionRequest", "permission-request"),
+            ("PostToolUse", "post-tool-use"),
+            ("Stop", "stop"),
+        ]
+        .into_iter()
+        .map(|(event, file)| {
+            let path = dir.join(format!("{file}.command.input.schema.json"));
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let mut schema: Value =
+                serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            widen_for_later_events(event, &mut schema);
+            let validator = jsonschema::validator_for(&schema)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            Ok((event, validator))
+        })
+        .collect()
+    })
+}
+
+/// The later upstream additions of codex-extra-events.md ("Other"): SessionStart gains
+/// source `compact`; normal events inside a thread-spawned subagent carry `agent_id` and
+/// `agent_type` (omitted for the root agent, so they stay optional).
+fn widen_for_later_events(event: &str, schema: &mut Value) {
+    let Some(properties) = schema["properties"].as_object_mut() else {
+        return;
+    };
+    if event == "SessionStart" {
+        if let Some(sources) = properties
+            .get_mut("source")
+            .and_then(|s| s["enum"].as_array_mut())
+        {
+            sources.push("compact".into());
+        }
+    } else {
+        for key in ["agent_id", "agent_type"] {
+            properties.insert(key.to_owned(), serde_json::json!({"type": "string"}));
+        }
+    }
+}
+
+/// Every codex-dialect hook stdin of the recording that breaks its event's schema.
+fn schema_violations(recording: &Value) -> Result<Vec<String>, Failed> {
+    let validators = input_validators()
+        .as_ref()
+        .map_err(|e| Failed::from(e.clone()))?;
+    let mut violations = Vec::new();
+    let timeline = recording["timeline"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or(&[]);
+    for entry in timeline.iter().filter(|e| e["kind"] == "hooks") {
+        let event = entry["event"].as_str().unwrap_or_default();
+        let Some(validator) = validators.get(event) else {
+            continue;
+        };
+        for run in entry["runs"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
+            let run_id = run["run_id"].as_str().unwrap_or_default();
+            let stdin: Value = serde_json::from_str(run["stdin"].as_str().unwrap_or_default())
+                .map_err(|e| Failed::from(format!("{run_id}: stdin is not JSON: {e}")))?;
+            violations.extend(
+                validator
+                    .iter_errors(&stdin)
+                    .map(|e| format!("{run_id}: {e} at {}", e.instance_path)),
+            );
+        }
+    }
+    Ok(violations)
+}
+
 fn run(case: Case) -> Result<(), Failed> {
     let replayed =
         replay::replay_file_blocking(&case.file).map_err(|e| Failed::from(e.to_string()))?;
+    let violations = schema_violations(&replayed.recording)?;
+    if !violations.is_empty() {
+        return Err(format!(
+            "hook stdin that breaks the published input schema:\n  {}",
+            violations.join("\n  ")
+        )
+        .into());
+    }
     let snapshot_dir: PathBuf = case
         .golden
         .parent()
