@@ -9,6 +9,8 @@
 //! The memory bound for 1 GiB of output is proven in `tests/hostile_memory.rs`, a process
 //! of its own.
 
+#[path = "support/payload.rs"]
+mod payload;
 #[path = "support/hostile.rs"]
 mod support;
 

@@ -2,6 +2,8 @@
 //! rest is counted as dropped, and this process's peak resident memory (VmHWM) stays under
 //! 100 MiB. A test binary of its own, with a single test, so nothing else inflates VmHWM.
 
+#[path = "support/payload.rs"]
+mod payload;
 #[path = "support/hostile.rs"]
 mod support;
 

@@ -28,6 +28,9 @@ use hooktape::fuzz::strategies::{
 };
 use proptest::prelude::*;
 use proptest::sample::select;
+
+#[path = "support/payload.rs"]
+mod payload;
 use proptest::test_runner::FileFailurePersistence;
 use serde_json::{json, Value};
 
@@ -314,33 +317,6 @@ fn runnable_case(event: HookEvent) -> impl Strategy<Value = ParserCase> {
     )
 }
 
-fn payload_for(event: HookEvent) -> EventPayload {
-    match event {
-        HookEvent::PreToolUse => EventPayload::PreToolUse {
-            tool_name: "Bash".to_owned(),
-            tool_input: json!({"command": "echo hi"}),
-            tool_use_id: "call-1".to_owned(),
-        },
-        HookEvent::PermissionRequest => EventPayload::PermissionRequest {
-            tool_name: "Bash".to_owned(),
-            tool_input: json!({"command": "echo hi"}),
-        },
-        HookEvent::PostToolUse => EventPayload::PostToolUse {
-            tool_name: "Bash".to_owned(),
-            tool_input: json!({"command": "echo hi"}),
-            tool_response: json!("hi\n"),
-            tool_use_id: "call-1".to_owned(),
-        },
-        HookEvent::UserPromptSubmit => EventPayload::UserPromptSubmit {
-            prompt: "hello".to_owned(),
-        },
-        _ => EventPayload::Stop {
-            stop_hook_active: false,
-            last_assistant_message: None,
-        },
-    }
-}
-
 /// Runs the cases as real hooks of one event; handler `i` sleeps `delays[i]` tenths of a
 /// second first. Returns each run's (status, entries) and the aggregate.
 fn run_real(
@@ -369,7 +345,7 @@ fn run_real(
         Arc::new(FixedClock::new(0)),
     );
     let cwd = dir.path().display().to_string();
-    let mut request = HookRequest::new(context(&cwd), payload_for(event));
+    let mut request = HookRequest::new(context(&cwd), payload::payload(event));
     if event == HookEvent::PermissionRequest {
         request.run_id_suffix = Some("call-1".to_owned());
     }

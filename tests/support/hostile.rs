@@ -22,6 +22,8 @@ use hooktape::engine::summary::HookSource;
 use hooktape::engine::{Engine, EventRun, HandlerRun, HookEvent, RunStatus};
 use serde_json::json;
 
+pub use crate::payload::payload;
+
 /// A unique `sleep` duration that doubles as a marker in `/proc/*/cmdline`:
 /// `1000.<pid><n>` seconds, which GNU `sleep` accepts, so every sleeping grandchild carries
 /// the marker in its own argv (not only the shell that started it).
@@ -187,58 +189,6 @@ impl HookDir {
             },
             payload,
         )
-    }
-}
-
-/// A payload for `event` with small default values.
-pub fn payload(event: HookEvent) -> EventPayload {
-    use hooktape::engine::request::{CompactTrigger, SessionStartSource};
-    match event {
-        HookEvent::PreToolUse => EventPayload::PreToolUse {
-            tool_name: "Bash".to_owned(),
-            tool_input: json!({"command": "echo hi"}),
-            tool_use_id: "call-1".to_owned(),
-        },
-        HookEvent::PermissionRequest => EventPayload::PermissionRequest {
-            tool_name: "Bash".to_owned(),
-            tool_input: json!({"command": "echo hi"}),
-        },
-        HookEvent::PostToolUse => EventPayload::PostToolUse {
-            tool_name: "Bash".to_owned(),
-            tool_input: json!({"command": "echo hi"}),
-            tool_response: json!("hi\n"),
-            tool_use_id: "call-1".to_owned(),
-        },
-        HookEvent::SessionStart => EventPayload::SessionStart {
-            source: SessionStartSource::Startup,
-        },
-        HookEvent::UserPromptSubmit => EventPayload::UserPromptSubmit {
-            prompt: "hello".to_owned(),
-        },
-        HookEvent::Stop => EventPayload::Stop {
-            stop_hook_active: false,
-            last_assistant_message: None,
-        },
-        HookEvent::PreCompact => EventPayload::PreCompact {
-            trigger: CompactTrigger::Manual,
-        },
-        HookEvent::PostCompact => EventPayload::PostCompact {
-            trigger: CompactTrigger::Manual,
-        },
-        HookEvent::SubagentStart => EventPayload::SubagentStart {
-            agent_id: "agent-1".to_owned(),
-            agent_type: "worker".to_owned(),
-        },
-        HookEvent::SubagentStop => EventPayload::SubagentStop {
-            agent_transcript_path: None,
-            stop_hook_active: false,
-            agent_id: "agent-1".to_owned(),
-            agent_type: "worker".to_owned(),
-            last_assistant_message: None,
-        },
-        HookEvent::SessionEnd => EventPayload::SessionEnd {
-            reason: "exit".to_owned(),
-        },
     }
 }
 
