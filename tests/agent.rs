@@ -2501,3 +2501,89 @@ async fn a_manual_compaction_stopped_by_pre_compact_needs_no_scripted_summary() 
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn approve_for_session_is_not_asked_of_the_user_again() -> Result<()> {
+    // The user approves `make`, an MCP tool and a patch of a.txt for the session. Later
+    // approvals of the same command, tool or files are not asked of the user (each scripted
+    // user would deny): Bash and apply_patch still run PermissionRequest first; the MCP tool
+    // skips it too. Anything else is asked as usual.
+    let fx = self_fixture("PermissionRequest", Some("*"), "perm.sh", "true")?;
+    let ask = |decision: UserDecision| ToolResult {
+        output: "ok".to_owned(),
+        needs_approval: true,
+        user_decision: decision,
+        ..ToolResult::default()
+    };
+    let mcp = || ToolSpec::Mcp {
+        server: "db".to_owned(),
+        tool: "query".to_owned(),
+        arguments: "{}".to_owned(),
+    };
+    let patch = |body: &str| ToolSpec::ApplyPatch {
+        patch: format!("*** Begin Patch\n{body}\n*** End Patch"),
+    };
+    let calls = vec![
+        call(
+            "make-1",
+            shell(&["make"]),
+            ask(UserDecision::ApproveForSession),
+        ),
+        call("make-2", shell(&["make"]), ask(UserDecision::Deny)),
+        call(
+            "install",
+            shell(&["make", "install"]),
+            ask(UserDecision::Deny),
+        ),
+        call("mcp-1", mcp(), ask(UserDecision::ApproveForSession)),
+        call("mcp-2", mcp(), ask(UserDecision::Deny)),
+        call(
+            "add-a",
+            patch("*** Add File: a.txt\n+a"),
+            ask(UserDecision::ApproveForSession),
+        ),
+        call(
+            "edit-a",
+            patch("*** Update File: a.txt\n+b"),
+            ask(UserDecision::Deny),
+        ),
+        call(
+            "edit-a-add-b",
+            patch("*** Update File: a.txt\n+c\n*** Add File: b.txt\n+b"),
+            ask(UserDecision::Deny),
+        ),
+    ];
+    let spec = fx.spec(vec![turn(
+        "turn-1",
+        "build",
+        vec![ModelResponse::calls(calls), ModelResponse::message("ok")],
+    )]);
+    let r = fx.play(&spec).await?;
+    let outcome: Vec<(&str, bool, &str)> = r
+        .tool_calls()
+        .map(|c| (c.call_id.as_str(), c.asked_user, c.disposition.as_str()))
+        .collect();
+    assert_eq!(
+        outcome,
+        [
+            ("make-1", true, "executed"),
+            ("make-2", false, "executed"),
+            ("install", true, "denied_by_user"),
+            ("mcp-1", true, "executed"),
+            ("mcp-2", false, "executed"),
+            ("add-a", true, "executed"),
+            ("edit-a", false, "executed"),
+            ("edit-a-add-b", true, "denied_by_user"),
+        ]
+    );
+    let suffixes: Vec<String> = r
+        .hook_runs()
+        .map(|h| h.run_id.rsplit(':').next().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        suffixes,
+        ["make-1", "make-2", "install", "mcp-1", "add-a", "edit-a", "edit-a-add-b"],
+        "PermissionRequest runs for every Bash and apply_patch approval, not for the remembered MCP tool"
+    );
+    Ok(())
+}

@@ -3,7 +3,7 @@
 //! follow-up, tool calls through PreToolUse / PermissionRequest / execution / PostToolUse,
 //! Stop with continuation prompts, queued prompts, compaction, subagents, resume, SessionEnd.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde_json::{json, Value};
 
@@ -218,6 +218,8 @@ pub struct Agent<'a> {
     hook_prompts: usize,
     /// An automatic compaction deferred to the start of the next turn.
     compact_before_next_turn: bool,
+    /// What the user approved for the session ([`approval_keys`]).
+    remembered: BTreeSet<String>,
 }
 
 fn xml_escape(text: &str) -> String {
@@ -294,6 +296,7 @@ impl<'a> Agent<'a> {
             messages: 0,
             hook_prompts: 0,
             compact_before_next_turn: false,
+            remembered: BTreeSet::new(),
         })
     }
 
@@ -1223,10 +1226,15 @@ impl<'a> Agent<'a> {
             ApprovalPolicy::Untrusted => !is_known_safe(call),
             ApprovalPolicy::OnRequest | ApprovalPolicy::OnFailure => result.needs_approval,
         };
-        if asks {
+        // An MCP tool the user approved for the session is not asked again, of anyone.
+        let remembered_mcp = tool.kind == HookedKind::Mcp
+            && approval_keys(&tool)
+                .iter()
+                .all(|k| self.remembered.contains(k));
+        if asks && !remembered_mcp {
             let suffix = call.call_id.clone();
             if let Some(denied) = self
-                .approval(thread, turn_id, &tool, suffix, result, record)
+                .approval(thread, turn_id, &tool, suffix, false, result, record)
                 .await?
             {
                 return Ok(denied);
@@ -1251,7 +1259,7 @@ impl<'a> Agent<'a> {
             }
             let suffix = format!("{}:retry", call.call_id);
             if let Some(denied) = self
-                .approval(thread, turn_id, &tool, suffix, result, record)
+                .approval(thread, turn_id, &tool, suffix, true, result, record)
                 .await?
             {
                 return Ok(denied);
@@ -1427,13 +1435,17 @@ impl<'a> Agent<'a> {
     }
 
     /// One approval: PermissionRequest (run-id suffix `suffix`), then the user if the hooks
-    /// give no verdict. `Some(output)`: denied, the model gets `output`.
+    /// give no verdict, unless the user approved the same thing for the session (a patch's
+    /// retry after a sandbox denial is always asked). `Some(output)`: denied, the model
+    /// gets `output`.
+    #[allow(clippy::too_many_arguments)]
     async fn approval(
         &mut self,
         thread: &Thread,
         turn_id: &str,
         tool: &HookedCall,
         suffix: String,
+        retry: bool,
         result: &ToolResult,
         record: &mut ToolCallRecord,
     ) -> Result<Option<String>, AgentError> {
@@ -1461,12 +1473,26 @@ impl<'a> Agent<'a> {
                 Ok(Some(message))
             }
             None => {
-                record.asked_user = true;
-                if result.user_decision == UserDecision::Deny {
-                    record.disposition = "denied_by_user".to_owned();
-                    return Ok(Some(format!("{} rejected by user", tool.tool_name)));
+                let keys = approval_keys(tool);
+                let patch_retry = retry && tool.kind == HookedKind::ApplyPatch;
+                let cached = !patch_retry
+                    && !keys.is_empty()
+                    && keys.iter().all(|k| self.remembered.contains(k));
+                if cached {
+                    return Ok(None);
                 }
-                Ok(None)
+                record.asked_user = true;
+                match result.user_decision {
+                    UserDecision::Deny => {
+                        record.disposition = "denied_by_user".to_owned();
+                        Ok(Some(format!("{} rejected by user", tool.tool_name)))
+                    }
+                    UserDecision::ApproveForSession => {
+                        self.remembered.extend(keys);
+                        Ok(None)
+                    }
+                    UserDecision::Approve => Ok(None),
+                }
             }
         }
     }
@@ -1640,6 +1666,35 @@ fn last_agent_message(end: &TurnEnd) -> Option<String> {
             ..
         } => last_assistant_message.clone(),
         _ => None,
+    }
+}
+
+/// What a session approval remembers of a call: its command (Bash), each file its patch
+/// touches (`apply_patch`; none parsed: nothing is remembered), its tool (MCP).
+fn approval_keys(tool: &HookedCall) -> Vec<String> {
+    let command = || {
+        tool.tool_input
+            .get("command")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    };
+    match tool.kind {
+        HookedKind::Bash => vec![format!("exec:{}", command())],
+        HookedKind::Mcp => vec![format!("mcp:{}", tool.tool_name)],
+        HookedKind::ApplyPatch => command()
+            .lines()
+            .filter_map(|line| {
+                [
+                    "*** Add File: ",
+                    "*** Update File: ",
+                    "*** Delete File: ",
+                    "*** Move to: ",
+                ]
+                .iter()
+                .find_map(|prefix| line.strip_prefix(prefix))
+            })
+            .map(|path| format!("patch:{}", path.trim()))
+            .collect(),
     }
 }
 

@@ -393,6 +393,12 @@ pub enum UserDecision {
     #[default]
     Approve,
     Deny,
+    /// Approve and remember for the session: a later up-front approval of the same command
+    /// (Bash), of only already-approved files (`apply_patch`) or of the same MCP tool is not
+    /// asked of the user again. The PermissionRequest hooks still run first for Bash and
+    /// `apply_patch`; a remembered MCP tool skips them too. For an approval asked while a
+    /// command runs, this is a plain approval.
+    ApproveForSession,
 }
 
 impl SessionSpec {

@@ -926,6 +926,7 @@ impl Validator<'_> {
 fn user_decision(d: Option<UserDecisionFile>) -> UserDecision {
     match d {
         Some(UserDecisionFile::Deny) => UserDecision::Deny,
+        Some(UserDecisionFile::ApproveForSession) => UserDecision::ApproveForSession,
         Some(UserDecisionFile::Approve) | None => UserDecision::Approve,
     }
 }

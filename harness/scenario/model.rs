@@ -374,4 +374,7 @@ pub struct DeniedRunFile {
 pub enum UserDecisionFile {
     Approve,
     Deny,
+    /// Approve and remember for the session (the same command, files or MCP tool is not
+    /// asked of the user again).
+    ApproveForSession,
 }
