@@ -322,28 +322,17 @@ fn plain_word(chars: &mut Peekable<Chars<'_>>, command_name: bool) -> Option<Str
     while let Some(&c) = chars.peek() {
         match c {
             ' ' | '\t' | '&' | '|' | ';' => break,
-            '\'' => {
+            '\'' | '"' => {
                 chars.next();
                 parts += 1;
                 quoted = true;
                 in_unquoted_run = false;
+                // Single quotes take anything; double quotes refuse what would expand.
                 loop {
                     match chars.next()? {
-                        '\'' => break,
-                        c => word.push(c),
-                    }
-                }
-            }
-            '"' => {
-                chars.next();
-                parts += 1;
-                quoted = true;
-                in_unquoted_run = false;
-                loop {
-                    match chars.next()? {
-                        '"' => break,
-                        '$' | '`' | '\\' => return None,
-                        c => word.push(c),
+                        close if close == c => break,
+                        '$' | '`' | '\\' if c == '"' => return None,
+                        inner => word.push(inner),
                     }
                 }
             }

@@ -46,14 +46,7 @@ pub fn runs_command(tool: &ToolSpec) -> bool {
 /// Whether the tool runs in the sandbox (and so can be denied by it): the shell tools and
 /// `apply_patch`.
 pub fn runs_sandboxed(tool: &ToolSpec) -> bool {
-    matches!(
-        tool,
-        ToolSpec::Shell { .. }
-            | ToolSpec::ShellCommand { .. }
-            | ToolSpec::LocalShell { .. }
-            | ToolSpec::ExecCommand { .. }
-            | ToolSpec::ApplyPatch { .. }
-    )
+    runs_command(tool) || matches!(tool, ToolSpec::ApplyPatch { .. })
 }
 
 fn with_justification(mut v: Value, justification: &Option<String>) -> String {
