@@ -118,7 +118,7 @@ const BAD: &[(&str, &str, &str)] = &[
     (
         "bad_user_decision",
         "9:17",
-        "unknown variant `maybe`, expected `approve` or `deny`",
+        "unknown variant `maybe`, expected one of `approve`, `deny`, `approve_for_session`",
     ),
     (
         "compact_and_prompt",

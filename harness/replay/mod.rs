@@ -248,10 +248,22 @@ pub async fn replay(scenario: &Scenario) -> Result<Replayed, ReplayError> {
     let recording = agent::play_with(&spec, hooks, &env)
         .await
         .map_err(|e| ReplayError::Agent {
-            scenario: name,
+            scenario: name.clone(),
             message: normaliser.text(&e.to_string()),
         })?;
     phases.play = split();
+    // Every request the agent sent obeys the protocol (each output follows its call, no
+    // empty or reused call ids): a violation is a harness bug, never a golden.
+    let violations = agent::protocol_violations(&recording.raw_requests);
+    if !violations.is_empty() {
+        return Err(ReplayError::Agent {
+            scenario: name,
+            message: format!(
+                "the agent sent requests that break the protocol:\n  {}",
+                violations.join("\n  ")
+            ),
+        });
+    }
     let hook_time = recording.hook_time();
     let recording = normalised(&recording, &normaliser);
     phases.normalise = split();
