@@ -2312,6 +2312,8 @@ async fn exec_sessions_number_per_thread_and_close_once_exited() -> Result<()> {
                 write("end-b", 1001, ToolResult::ok("b done\n")),
                 write("late-a", 1000, ToolResult::ok("unused")),
                 write("never-c", 1002, ToolResult::ok("unused")),
+                // Every session has exited: the next one reuses 1000.
+                exec("start-d", "./d"),
             ]),
             ModelResponse::message("ok"),
         ],
@@ -2366,6 +2368,11 @@ async fn exec_sessions_number_per_thread_and_close_once_exited() -> Result<()> {
                 "unknown_session",
                 "write_stdin failed: Unknown session id 1002"
             ),
+            (
+                "start-d",
+                "session_running",
+                "Process running with session ID 1000\nOutput:\n./d started\n"
+            ),
         ]
     );
     let post: Vec<Value> = fx
@@ -2382,7 +2389,7 @@ async fn exec_sessions_number_per_thread_and_close_once_exited() -> Result<()> {
     assert_eq!(post, [json!(["start-b", "./b", "b done\n"])]);
     assert_eq!(
         fx.log_of("PreToolUse")?.len(),
-        3,
+        4,
         "one per exec_command only"
     );
     Ok(())
@@ -2585,5 +2592,109 @@ async fn approve_for_session_is_not_asked_of_the_user_again() -> Result<()> {
         ["make-1", "make-2", "install", "mcp-1", "add-a", "edit-a", "edit-a-add-b"],
         "PermissionRequest runs for every Bash and apply_patch approval, not for the remembered MCP tool"
     );
+    Ok(())
+}
+
+#[tokio::test]
+async fn session_approvals_are_per_tool_family_per_thread_and_forgotten_on_resume() -> Result<()> {
+    // `make` approved for the session through `shell` covers only that argv:
+    // `shell_command "make"` runs `bash -lc make` (another argv) and `exec_command "make"`
+    // is in the unified exec cache, so both are asked. A subagent does not inherit the
+    // parent's approvals, and a resumed session starts with none.
+    let fx = self_fixture("PermissionRequest", Some("*"), "perm.sh", "true")?;
+    let ask = |decision: UserDecision| ToolResult {
+        needs_approval: true,
+        user_decision: decision,
+        ..ToolResult::default()
+    };
+    let make = || shell(&["make"]);
+    let child = ChildSpec {
+        agent_id: "agent-1".to_owned(),
+        agent_type: "worker".to_owned(),
+        turn_id: "agent-turn-1".to_owned(),
+        message: "build".to_owned(),
+        responses: vec![
+            ModelResponse::calls(vec![call("child-make", make(), ask(UserDecision::Deny))]),
+            ModelResponse::message("child done"),
+        ],
+    };
+    let spec = fx.spec(vec![
+        turn(
+            "turn-1",
+            "build",
+            vec![
+                ModelResponse::calls(vec![
+                    call("make-1", make(), ask(UserDecision::ApproveForSession)),
+                    call("make-2", make(), ask(UserDecision::Deny)),
+                    call(
+                        "make-sc",
+                        ToolSpec::ShellCommand {
+                            command: "make".to_owned(),
+                            justification: None,
+                        },
+                        ask(UserDecision::Deny),
+                    ),
+                    call(
+                        "make-exec",
+                        ToolSpec::ExecCommand {
+                            cmd: "make".to_owned(),
+                            justification: None,
+                        },
+                        ask(UserDecision::Deny),
+                    ),
+                    call("spawn", ToolSpec::SpawnAgent(child), ToolResult::default()),
+                ]),
+                ModelResponse::message("ok"),
+            ],
+        ),
+        Step::Resume,
+        turn(
+            "turn-2",
+            "again",
+            vec![
+                ModelResponse::calls(vec![call("make-3", make(), ask(UserDecision::Deny))]),
+                ModelResponse::message("ok"),
+            ],
+        ),
+    ]);
+    let r = fx.play(&spec).await?;
+    let outcome: Vec<(&str, bool, &str)> = r
+        .tool_calls()
+        .map(|c| (c.call_id.as_str(), c.asked_user, c.disposition.as_str()))
+        .collect();
+    assert_eq!(
+        outcome,
+        [
+            ("make-1", true, "executed"),
+            ("make-2", false, "executed"),
+            ("make-sc", true, "denied_by_user"),
+            ("make-exec", true, "denied_by_user"),
+            ("child-make", true, "denied_by_user"),
+            ("spawn", false, "subagent"),
+            ("make-3", true, "denied_by_user"),
+        ]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_manual_compaction_without_summary_that_is_not_stopped_is_an_error() -> Result<()> {
+    let fx = self_fixture("PostCompact", None, "post.sh", "true")?;
+    let spec = fx.spec(vec![
+        Step::Compact {
+            turn_id: "turn-1".to_owned(),
+            summary: None,
+        },
+        turn("turn-2", "hello", vec![ModelResponse::message("hi")]),
+    ]);
+    let err = play(&spec, &fx.engine, &fx.env)
+        .await
+        .err()
+        .context("must fail")?;
+    assert!(
+        matches!(&err, AgentError::CompactionNotStopped { turn_id } if turn_id == "turn-1"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("script the summary"), "{err}");
     Ok(())
 }

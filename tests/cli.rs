@@ -198,6 +198,21 @@ const BAD: &[(&str, &str, &str)] = &[
         "or `compact = true` when a PreCompact hook stops",
     ),
     (
+        "run_approval_empty_argv",
+        "8:18",
+        "expected a non-empty argv in `execve`",
+    ),
+    (
+        "run_approval_id_reused",
+        "10:18",
+        "approval id \"g1\" of a run approval of call `call-2` is empty or already used",
+    ),
+    (
+        "compact_number",
+        "4:11",
+        "invalid type: integer `3`, expected the summary the model answers",
+    ),
+    (
         "running_on_shell",
         "7:16",
         "sets `running`, but only `exec` and `write_stdin` calls leave a process running",

@@ -130,6 +130,8 @@ pub enum AgentError {
     Tool { call_id: String, message: String },
     #[error("turn {turn_id}: PreCompact stopped the manual compaction before its request, so the summary scripted for it would answer the next request instead; script this compaction without a summary")]
     SummaryNeverRequested { turn_id: String },
+    #[error("turn {turn_id}: the manual compaction has no scripted summary, but no PreCompact hook stopped it, so its request would take the next step's response as the summary; script the summary")]
+    CompactionNotStopped { turn_id: String },
     #[error("queued prompt {prompt:?} of turn {turn_id} was never delivered: it waits for request {after} but the turn made {made}")]
     QueuedNeverDelivered {
         turn_id: String,
@@ -234,6 +236,24 @@ pub fn validate(spec: &SessionSpec) -> Result<(), AgentError> {
             if !result.run_approvals.is_empty() && !tools::runs_command(&call.tool) {
                 return invalid(format!(
                     "call {:?}: `run_approvals` are set but {name} runs no command",
+                    call.call_id
+                ));
+            }
+            if result.running
+                && !result.run_approvals.is_empty()
+                && result.when_denied.as_ref().map_or(1, |d| d.exit_code) == 0
+            {
+                return invalid(format!(
+                    "call {:?}: `running` with `when_denied` exit code 0; a denial ends the process",
+                    call.call_id
+                ));
+            }
+            if let Some(bad) = result.run_approvals.iter().find(|a| {
+                a.approval_id().is_empty()
+                    || matches!(a, spec::RunApproval::Execve { argv, .. } if argv.is_empty())
+            }) {
+                return invalid(format!(
+                    "call {:?}: run approval {bad:?} has an empty approval id or argv",
                     call.call_id
                 ));
             }

@@ -226,7 +226,7 @@ pub struct ToolCallRecord {
     /// What became of it: `executed`, `executed_without_sandbox` (after an approved sandbox
     /// retry), `denied_by_sandbox` (policy `never`), `blocked_by_pre_tool_use`,
     /// `denied_by_permission_request`, `denied_by_user`, `{network|execve}_denied_by_{permission_request|user|policy}`
-    /// (an approval the running command asked for), `session_running` (a unified exec
+    /// (an approval the running command asked for), `session_running` (`session_running_without_sandbox` after a sandbox retry; a unified exec
     /// process left running), `session_exited` (`write_stdin` saw it exit),
     /// `unknown_session`, `unsupported`, `no_hooks`, `subagent`, and in the lifecycle
     /// dialect `aborted_by_pre_tool_use`.

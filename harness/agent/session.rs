@@ -18,8 +18,8 @@ use super::spec::{
     TurnSpec, UserDecision,
 };
 use super::tools::{
-    blocked_text, classify, is_known_safe, lifecycle_tool_call, mcp_result, model_name, shell_join,
-    tool_definitions, HookedKind, ParsedCall, ToolKind,
+    approval_keys, blocked_text, classify, is_known_safe, lifecycle_tool_call, mcp_result,
+    model_name, shell_join, tool_definitions, HookedKind, ParsedCall, ToolKind,
 };
 use super::transcript::{rfc3339, Rollout};
 use super::{indent, validate_hooks, AgentEnv, AgentError, Hooks};
@@ -72,13 +72,17 @@ struct Thread {
     inputs: Vec<String>,
     /// The thread's open unified exec sessions.
     exec: ExecSessions,
+    /// What the user approved for the rest of this session ([`approval_keys`]): Codex keeps
+    /// it in memory, so a resumed session and each subagent start with none.
+    remembered: BTreeSet<String>,
 }
 
 /// A thread's unified exec sessions: processes an `exec_command` left running, addressed
-/// by `write_stdin`. Ids count from 1000 per thread, as in Codex.
+/// by `write_stdin`. Ids are allocated as Codex's deterministic (test-mode) allocator does:
+/// one above the largest open id, 1000 when none is open, so an exited session's id is
+/// reused. (Codex's production ids are random; a script needs them known.)
 #[derive(Debug, Default)]
 struct ExecSessions {
-    opened: i64,
     open: BTreeMap<i64, ExecSession>,
 }
 
@@ -95,8 +99,11 @@ impl ExecSessions {
     const FIRST_ID: i64 = 1000;
 
     fn open(&mut self, session: ExecSession) -> i64 {
-        let id = Self::FIRST_ID + self.opened;
-        self.opened += 1;
+        let id = self
+            .open
+            .keys()
+            .next_back()
+            .map_or(Self::FIRST_ID, |last| last + 1);
         self.open.insert(id, session);
         id
     }
@@ -218,8 +225,6 @@ pub struct Agent<'a> {
     hook_prompts: usize,
     /// An automatic compaction deferred to the start of the next turn.
     compact_before_next_turn: bool,
-    /// What the user approved for the session ([`approval_keys`]).
-    remembered: BTreeSet<String>,
 }
 
 fn xml_escape(text: &str) -> String {
@@ -296,7 +301,6 @@ impl<'a> Agent<'a> {
             messages: 0,
             hook_prompts: 0,
             compact_before_next_turn: false,
-            remembered: BTreeSet::new(),
         })
     }
 
@@ -330,6 +334,7 @@ impl<'a> Agent<'a> {
             child: None,
             inputs: Vec::new(),
             exec: ExecSessions::default(),
+            remembered: BTreeSet::new(),
         };
         // Lifecycle: SessionStart when the session is configured, before the first turn.
         self.lifecycle_run(
@@ -353,7 +358,12 @@ impl<'a> Agent<'a> {
                         json!({"type": "task_started", "turn_id": turn_id}),
                     )?;
                     let end = match self
-                        .compact(&mut thread, turn_id, CompactTrigger::Manual)
+                        .compact(
+                            &mut thread,
+                            turn_id,
+                            CompactTrigger::Manual,
+                            summary.is_some(),
+                        )
                         .await?
                     {
                         Some(TurnEnd::CompactionAborted { event, .. })
@@ -374,8 +384,10 @@ impl<'a> Agent<'a> {
                     thread.history = rollout.read_history()?;
                     thread.rollout = rollout;
                     thread.pending_start = Some(SessionStartSource::Resume);
-                    // The closed session's processes are gone; a resumed one starts anew.
+                    // The closed session's processes and remembered approvals are gone; a
+                    // resumed one starts anew.
                     thread.exec = ExecSessions::default();
+                    thread.remembered.clear();
                     // Lifecycle: the resumed session is configured again.
                     let start = LifecycleEvent::SessionStart(LifecycleFields::default());
                     self.lifecycle_run(&thread, None, start).await;
@@ -707,7 +719,10 @@ impl<'a> Agent<'a> {
         thread.inputs.clear();
         if self.compact_before_next_turn && thread.child.is_none() {
             self.compact_before_next_turn = false;
-            if let Some(aborted) = self.compact(thread, turn_id, CompactTrigger::Auto).await? {
+            if let Some(aborted) = self
+                .compact(thread, turn_id, CompactTrigger::Auto, true)
+                .await?
+            {
                 return Ok(aborted);
             }
         }
@@ -776,8 +791,9 @@ impl<'a> Agent<'a> {
             );
             if over_limit && thread.child.is_none() {
                 if follow_up {
-                    if let Some(aborted) =
-                        self.compact(thread, turn_id, CompactTrigger::Auto).await?
+                    if let Some(aborted) = self
+                        .compact(thread, turn_id, CompactTrigger::Auto, true)
+                        .await?
                     {
                         return Ok(aborted);
                     }
@@ -1228,13 +1244,13 @@ impl<'a> Agent<'a> {
         };
         // An MCP tool the user approved for the session is not asked again, of anyone.
         let remembered_mcp = tool.kind == HookedKind::Mcp
-            && approval_keys(&tool)
+            && approval_keys(call)
                 .iter()
-                .all(|k| self.remembered.contains(k));
+                .all(|k| thread.remembered.contains(k));
         if asks && !remembered_mcp {
             let suffix = call.call_id.clone();
             if let Some(denied) = self
-                .approval(thread, turn_id, &tool, suffix, false, result, record)
+                .approval(thread, turn_id, call, &tool, suffix, false, result, record)
                 .await?
             {
                 return Ok(denied);
@@ -1259,7 +1275,7 @@ impl<'a> Agent<'a> {
             }
             let suffix = format!("{}:retry", call.call_id);
             if let Some(denied) = self
-                .approval(thread, turn_id, &tool, suffix, true, result, record)
+                .approval(thread, turn_id, call, &tool, suffix, true, result, record)
                 .await?
             {
                 return Ok(denied);
@@ -1290,7 +1306,11 @@ impl<'a> Agent<'a> {
                 tool_input: tool.tool_input,
                 aliases: tool.aliases,
             });
-            record.disposition = "session_running".to_owned();
+            record.disposition = if disposition == "executed_without_sandbox" {
+                "session_running_without_sandbox".to_owned()
+            } else {
+                "session_running".to_owned()
+            };
             return Ok(running_text(id, &output));
         }
         let session = ExecSession {
@@ -1441,8 +1461,9 @@ impl<'a> Agent<'a> {
     #[allow(clippy::too_many_arguments)]
     async fn approval(
         &mut self,
-        thread: &Thread,
+        thread: &mut Thread,
         turn_id: &str,
+        call: &ParsedCall,
         tool: &HookedCall,
         suffix: String,
         retry: bool,
@@ -1473,11 +1494,11 @@ impl<'a> Agent<'a> {
                 Ok(Some(message))
             }
             None => {
-                let keys = approval_keys(tool);
+                let keys = approval_keys(call);
                 let patch_retry = retry && tool.kind == HookedKind::ApplyPatch;
                 let cached = !patch_retry
                     && !keys.is_empty()
-                    && keys.iter().all(|k| self.remembered.contains(k));
+                    && keys.iter().all(|k| thread.remembered.contains(k));
                 if cached {
                     return Ok(None);
                 }
@@ -1488,7 +1509,7 @@ impl<'a> Agent<'a> {
                         Ok(Some(format!("{} rejected by user", tool.tool_name)))
                     }
                     UserDecision::ApproveForSession => {
-                        self.remembered.extend(keys);
+                        thread.remembered.extend(keys);
                         Ok(None)
                     }
                     UserDecision::Approve => Ok(None),
@@ -1520,6 +1541,7 @@ impl<'a> Agent<'a> {
             pending_start: None,
             inputs: Vec::new(),
             exec: ExecSessions::default(),
+            remembered: BTreeSet::new(),
             child: Some(ChildInfo {
                 identity: AgentIdentity {
                     agent_id: child.agent_id.clone(),
@@ -1538,12 +1560,15 @@ impl<'a> Agent<'a> {
     }
 
     /// PreCompact → compaction request → history replaced → PostCompact → SessionStart
-    /// `compact` pending. `Some(end)`: aborted, the turn ends so.
+    /// `compact` pending. `Some(end)`: aborted, the turn ends so. Without a scripted
+    /// summary only a PreCompact stop is playable: the request would take the next step's
+    /// response as its summary.
     async fn compact(
         &mut self,
         thread: &mut Thread,
         turn_id: &str,
         trigger: CompactTrigger,
+        summary_scripted: bool,
     ) -> Result<Option<TurnEnd>, AgentError> {
         if matches!(trigger, CompactTrigger::Auto) {
             // Lifecycle: PreCompact during automatic compaction only; logged.
@@ -1570,6 +1595,11 @@ impl<'a> Agent<'a> {
                     .stop_reason
                     .unwrap_or_else(|| "PreCompact hook stopped execution".to_owned()),
             }));
+        }
+        if !summary_scripted {
+            return Err(AgentError::CompactionNotStopped {
+                turn_id: turn_id.to_owned(),
+            });
         }
         let prompt = HistoryItem::Message {
             id: None,
@@ -1666,35 +1696,6 @@ fn last_agent_message(end: &TurnEnd) -> Option<String> {
             ..
         } => last_assistant_message.clone(),
         _ => None,
-    }
-}
-
-/// What a session approval remembers of a call: its command (Bash), each file its patch
-/// touches (`apply_patch`; none parsed: nothing is remembered), its tool (MCP).
-fn approval_keys(tool: &HookedCall) -> Vec<String> {
-    let command = || {
-        tool.tool_input
-            .get("command")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-    };
-    match tool.kind {
-        HookedKind::Bash => vec![format!("exec:{}", command())],
-        HookedKind::Mcp => vec![format!("mcp:{}", tool.tool_name)],
-        HookedKind::ApplyPatch => command()
-            .lines()
-            .filter_map(|line| {
-                [
-                    "*** Add File: ",
-                    "*** Update File: ",
-                    "*** Delete File: ",
-                    "*** Move to: ",
-                ]
-                .iter()
-                .find_map(|prefix| line.strip_prefix(prefix))
-            })
-            .map(|path| format!("patch:{}", path.trim()))
-            .collect(),
     }
 }
 

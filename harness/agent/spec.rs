@@ -69,7 +69,7 @@ pub enum Step {
         turn_id: String,
         /// The answer to the compaction request; its assistant message text is the summary.
         /// `None`: no request is expected, because a PreCompact hook stops the compaction
-        /// (were it not stopped, its request would go beyond the script, an error).
+        /// (were it not stopped, the agent fails with `CompactionNotStopped`).
         #[serde(default)]
         summary: Option<ModelResponse>,
     },

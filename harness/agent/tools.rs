@@ -309,6 +309,54 @@ pub fn is_known_safe(call: &ParsedCall) -> bool {
     }
 }
 
+/// What a session approval remembers of a call, keyed as Codex caches approvals: a shell
+/// tool by its argv (`shell_command` runs as `bash -lc <command>`), a unified exec command
+/// by its text, in their own caches (an approval of one never covers the other); each file
+/// a patch touches (`*** Add/Update/Delete File:`, `*** Move to:`; none parsed: nothing is
+/// remembered); an MCP tool by name.
+pub fn approval_keys(call: &ParsedCall) -> Vec<String> {
+    let args = || serde_json::from_str::<Value>(&call.payload).unwrap_or(Value::Null);
+    let argv_key = |argv: &[String]| format!("shell:{}", json!(argv));
+    match call.name.as_str() {
+        "local_shell" => vec![argv_key(call.argv.as_deref().unwrap_or(&[]))],
+        "shell" => {
+            let argv: Vec<String> = args()["command"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|w| w.as_str().map_or_else(|| w.to_string(), str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            vec![argv_key(&argv)]
+        }
+        "shell_command" => {
+            let command = args()["command"].as_str().unwrap_or_default().to_owned();
+            vec![argv_key(&["bash".to_owned(), "-lc".to_owned(), command])]
+        }
+        "exec_command" => vec![format!(
+            "unified_exec:{}",
+            args()["cmd"].as_str().unwrap_or_default()
+        )],
+        "apply_patch" => call
+            .payload
+            .lines()
+            .filter_map(|line| {
+                [
+                    "*** Add File: ",
+                    "*** Update File: ",
+                    "*** Delete File: ",
+                    "*** Move to: ",
+                ]
+                .iter()
+                .find_map(|prefix| line.strip_prefix(prefix))
+            })
+            .map(|path| format!("patch:{}", path.trim()))
+            .collect(),
+        name => vec![format!("mcp:{name}")],
+    }
+}
+
 fn is_mcp_name(name: &str) -> bool {
     mcp_parts(name).is_some()
 }

@@ -813,7 +813,7 @@ impl Validator<'_> {
                     needs_approval: r.needs_approval,
                     user_decision: user_decision(r.user_decision),
                     sandbox_denied: r.sandbox_denied,
-                    run_approvals: self.run_approvals(&id, r.run_approvals)?,
+                    run_approvals: self.run_approvals(&id, r.run_approvals, ids)?,
                     when_denied: r.when_denied.map(|d| DeniedRun {
                         exit_code: d.exit_code.unwrap_or(DeniedRun::default().exit_code),
                         output: d.output,
@@ -862,6 +862,15 @@ impl Validator<'_> {
                 format!("result of call `{id}` has `run_approvals`, but only shell tools and `exec` run a command that asks while running ({id} is {name})"),
             );
         }
+        if r.running
+            && !r.run_approvals.is_empty()
+            && r.when_denied.as_ref().and_then(|d| d.exit_code) == Some(0)
+        {
+            return self.err(
+                key.span(),
+                format!("result of call `{id}` sets `running` and `when_denied.exit_code = 0`: a denied run approval ends the process, so it cannot exit successfully and still run; drop one"),
+            );
+        }
         if r.when_denied.is_some() && r.run_approvals.is_empty() {
             return self.err(
                 key.span(),
@@ -881,6 +890,7 @@ impl Validator<'_> {
         &self,
         call_id: &str,
         approvals: Vec<Spanned<RunApprovalFile>>,
+        ids: &mut Ids,
     ) -> Result<Vec<RunApproval>, ScenarioError> {
         let mut counts = BTreeMap::<&str, usize>::new();
         approvals
@@ -889,6 +899,18 @@ impl Validator<'_> {
                 let span = a.span();
                 let a = a.into_inner();
                 let kind = match (&a.network, &a.execve) {
+                    (Some(target), None) if !target.contains("://") => {
+                        return self.err(
+                            span,
+                            format!("expected a `scheme://host:port` target in `network` of a run approval of call `{call_id}`, found {target:?}"),
+                        )
+                    }
+                    (None, Some(argv)) if argv.is_empty() => {
+                        return self.err(
+                            span,
+                            format!("expected a non-empty argv in `execve` of a run approval of call `{call_id}`"),
+                        )
+                    }
                     (Some(_), None) => "network",
                     (None, Some(_)) => "execve",
                     _ => {
@@ -905,6 +927,12 @@ impl Validator<'_> {
                 let approval_id = a
                     .approval_id
                     .unwrap_or_else(|| format!("{call_id}:{kind}-{n}"));
+                if approval_id.is_empty() || !ids.approval_ids.insert(approval_id.clone()) {
+                    return self.err(
+                        span,
+                        format!("approval id {approval_id:?} of a run approval of call `{call_id}` is empty or already used; expected a unique id (it names the PermissionRequest run)"),
+                    );
+                }
                 let user_decision = user_decision(a.user_decision);
                 Ok(match (a.network, a.execve) {
                     (Some(target), _) => RunApproval::Network {
@@ -938,6 +966,7 @@ struct Ids {
     agents: usize,
     all_calls: BTreeSet<String>,
     turn_ids: BTreeSet<String>,
+    approval_ids: BTreeSet<String>,
 }
 
 fn root_name(root: FileRoot) -> &'static str {

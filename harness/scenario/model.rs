@@ -199,11 +199,32 @@ pub struct TurnFile {
 }
 
 /// `compact = "summary"` or `compact = true`.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, JsonSchema)]
 #[serde(untagged)]
 pub enum CompactFile {
     Summary(String),
     Stopped(bool),
+}
+
+impl<'de> Deserialize<'de> for CompactFile {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = CompactFile;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(
+                    "the summary the model answers (a string), or `true` when a PreCompact hook stops the compaction before its request",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<CompactFile, E> {
+                Ok(CompactFile::Summary(v.to_owned()))
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<CompactFile, E> {
+                Ok(CompactFile::Stopped(v))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -317,7 +338,8 @@ pub struct ToolResultFile {
     /// Whether the agent would ask for approval (fires PermissionRequest). Default false.
     #[serde(default)]
     pub needs_approval: bool,
-    /// What the user answers if asked: `approve` (default) or `deny`.
+    /// What the user answers if asked: `approve` (default), `deny` or `approve_for_session`
+    /// (the same command, patch files or MCP tool is not asked of the user again).
     #[serde(default)]
     pub user_decision: Option<UserDecisionFile>,
     /// The sandbox denies the command (shell tools and `apply_patch` only): the agent asks
@@ -354,7 +376,8 @@ pub struct RunApprovalFile {
     /// The approval id (PermissionRequest run-id suffix). Default `{call id}:{network|execve}-N`.
     #[serde(default)]
     pub approval_id: Option<String>,
-    /// What the user answers if asked: `approve` (default) or `deny`.
+    /// What the user answers if asked: `approve` (default) or `deny`
+    /// (`approve_for_session` is a plain approval here).
     #[serde(default)]
     pub user_decision: Option<UserDecisionFile>,
 }
