@@ -154,6 +154,23 @@ fn tool_output(r: &Recording, call_id: &str) -> Option<String> {
         .map(|c| c.output_to_model.clone())
 }
 
+/// A call result that needs approval up front, answered `decision` if the user is asked.
+fn asks_user(decision: UserDecision) -> ToolResult {
+    ToolResult {
+        output: "ok".to_owned(),
+        needs_approval: true,
+        user_decision: decision,
+        ..ToolResult::default()
+    }
+}
+
+/// Each call's (id, whether the user was asked, disposition), in order.
+fn approvals_seen(r: &Recording) -> Vec<(&str, bool, &str)> {
+    r.tool_calls()
+        .map(|c| (c.call_id.as_str(), c.asked_user, c.disposition.as_str()))
+        .collect()
+}
+
 fn has_line(lines: &[String], line: &str) -> bool {
     lines.iter().any(|l| l == line)
 }
@@ -2516,12 +2533,6 @@ async fn approve_for_session_is_not_asked_of_the_user_again() -> Result<()> {
     // user would deny): Bash and apply_patch still run PermissionRequest first; the MCP tool
     // skips it too. Anything else is asked as usual.
     let fx = self_fixture("PermissionRequest", Some("*"), "perm.sh", "true")?;
-    let ask = |decision: UserDecision| ToolResult {
-        output: "ok".to_owned(),
-        needs_approval: true,
-        user_decision: decision,
-        ..ToolResult::default()
-    };
     let mcp = || ToolSpec::Mcp {
         server: "db".to_owned(),
         tool: "query".to_owned(),
@@ -2534,30 +2545,30 @@ async fn approve_for_session_is_not_asked_of_the_user_again() -> Result<()> {
         call(
             "make-1",
             shell(&["make"]),
-            ask(UserDecision::ApproveForSession),
+            asks_user(UserDecision::ApproveForSession),
         ),
-        call("make-2", shell(&["make"]), ask(UserDecision::Deny)),
+        call("make-2", shell(&["make"]), asks_user(UserDecision::Deny)),
         call(
             "install",
             shell(&["make", "install"]),
-            ask(UserDecision::Deny),
+            asks_user(UserDecision::Deny),
         ),
-        call("mcp-1", mcp(), ask(UserDecision::ApproveForSession)),
-        call("mcp-2", mcp(), ask(UserDecision::Deny)),
+        call("mcp-1", mcp(), asks_user(UserDecision::ApproveForSession)),
+        call("mcp-2", mcp(), asks_user(UserDecision::Deny)),
         call(
             "add-a",
             patch("*** Add File: a.txt\n+a"),
-            ask(UserDecision::ApproveForSession),
+            asks_user(UserDecision::ApproveForSession),
         ),
         call(
             "edit-a",
             patch("*** Update File: a.txt\n+b"),
-            ask(UserDecision::Deny),
+            asks_user(UserDecision::Deny),
         ),
         call(
             "edit-a-add-b",
             patch("*** Update File: a.txt\n+c\n*** Add File: b.txt\n+b"),
-            ask(UserDecision::Deny),
+            asks_user(UserDecision::Deny),
         ),
     ];
     let spec = fx.spec(vec![turn(
@@ -2566,12 +2577,8 @@ async fn approve_for_session_is_not_asked_of_the_user_again() -> Result<()> {
         vec![ModelResponse::calls(calls), ModelResponse::message("ok")],
     )]);
     let r = fx.play(&spec).await?;
-    let outcome: Vec<(&str, bool, &str)> = r
-        .tool_calls()
-        .map(|c| (c.call_id.as_str(), c.asked_user, c.disposition.as_str()))
-        .collect();
     assert_eq!(
-        outcome,
+        approvals_seen(&r),
         [
             ("make-1", true, "executed"),
             ("make-2", false, "executed"),
@@ -2602,11 +2609,6 @@ async fn session_approvals_are_per_tool_family_per_thread_and_forgotten_on_resum
     // is in the unified exec cache, so both are asked. A subagent does not inherit the
     // parent's approvals, and a resumed session starts with none.
     let fx = self_fixture("PermissionRequest", Some("*"), "perm.sh", "true")?;
-    let ask = |decision: UserDecision| ToolResult {
-        needs_approval: true,
-        user_decision: decision,
-        ..ToolResult::default()
-    };
     let make = || shell(&["make"]);
     let child = ChildSpec {
         agent_id: "agent-1".to_owned(),
@@ -2614,7 +2616,11 @@ async fn session_approvals_are_per_tool_family_per_thread_and_forgotten_on_resum
         turn_id: "agent-turn-1".to_owned(),
         message: "build".to_owned(),
         responses: vec![
-            ModelResponse::calls(vec![call("child-make", make(), ask(UserDecision::Deny))]),
+            ModelResponse::calls(vec![call(
+                "child-make",
+                make(),
+                asks_user(UserDecision::Deny),
+            )]),
             ModelResponse::message("child done"),
         ],
     };
@@ -2624,15 +2630,15 @@ async fn session_approvals_are_per_tool_family_per_thread_and_forgotten_on_resum
             "build",
             vec![
                 ModelResponse::calls(vec![
-                    call("make-1", make(), ask(UserDecision::ApproveForSession)),
-                    call("make-2", make(), ask(UserDecision::Deny)),
+                    call("make-1", make(), asks_user(UserDecision::ApproveForSession)),
+                    call("make-2", make(), asks_user(UserDecision::Deny)),
                     call(
                         "make-sc",
                         ToolSpec::ShellCommand {
                             command: "make".to_owned(),
                             justification: None,
                         },
-                        ask(UserDecision::Deny),
+                        asks_user(UserDecision::Deny),
                     ),
                     call(
                         "make-exec",
@@ -2640,7 +2646,7 @@ async fn session_approvals_are_per_tool_family_per_thread_and_forgotten_on_resum
                             cmd: "make".to_owned(),
                             justification: None,
                         },
-                        ask(UserDecision::Deny),
+                        asks_user(UserDecision::Deny),
                     ),
                     call("spawn", ToolSpec::SpawnAgent(child), ToolResult::default()),
                 ]),
@@ -2652,18 +2658,14 @@ async fn session_approvals_are_per_tool_family_per_thread_and_forgotten_on_resum
             "turn-2",
             "again",
             vec![
-                ModelResponse::calls(vec![call("make-3", make(), ask(UserDecision::Deny))]),
+                ModelResponse::calls(vec![call("make-3", make(), asks_user(UserDecision::Deny))]),
                 ModelResponse::message("ok"),
             ],
         ),
     ]);
     let r = fx.play(&spec).await?;
-    let outcome: Vec<(&str, bool, &str)> = r
-        .tool_calls()
-        .map(|c| (c.call_id.as_str(), c.asked_user, c.disposition.as_str()))
-        .collect();
     assert_eq!(
-        outcome,
+        approvals_seen(&r),
         [
             ("make-1", true, "executed"),
             ("make-2", false, "executed"),
