@@ -9,7 +9,7 @@ use std::sync::Arc;
 use hooktape::agent::spec::{
     ModelResponse, SessionSpec, Step, ToolCallSpec, ToolResult, ToolSpec, TurnSpec, UserDecision,
 };
-use hooktape::agent::{play, protocol_violations, AgentEnv};
+use hooktape::agent::{play, AgentEnv};
 use hooktape::engine::clock::FixedClock;
 use hooktape::engine::config::DiscoveryInput;
 use hooktape::engine::outcome::{HandlerExit, PermissionDecision};
@@ -179,9 +179,7 @@ fn check_session(b: &Behaviours) -> Result<(), TestCaseError> {
         .block_on(play(&spec, &engine, &env))
         .map_err(|e| fail(&format!("the session did not play: {e}")))?;
 
-    let violations = protocol_violations(&recording.raw_requests);
-    prop_assert!(violations.is_empty(), "protocol violations: {violations:?}");
-
+    // `play` failed above on any request that breaks the protocol.
     prop_assert_eq!(recording.tool_calls().count(), 2, "one tool call per turn");
 
     // A denied tool never runs (and an allowed one does).

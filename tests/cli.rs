@@ -215,7 +215,7 @@ const BAD: &[(&str, &str, &str)] = &[
     (
         "running_on_shell",
         "7:16",
-        "sets `running`, but only `exec` and `write_stdin` calls leave a process running",
+        "result of call `call-1`: `running` is set, but only `exec_command` and `write_stdin` leave a process running (shell does not)",
     ),
     (
         "run_approval_two_kinds",
@@ -225,7 +225,7 @@ const BAD: &[(&str, &str, &str)] = &[
     (
         "run_approvals_on_patch",
         "7:16",
-        "has `run_approvals`, but only shell tools and `exec` run a command",
+        "result of call `call-1`: `run_approvals` are set, but apply_patch runs no command that could ask while running",
     ),
     ("wrong_layer_kind", "4:8", "unknown variant `global`"),
 ];

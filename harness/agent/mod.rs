@@ -128,6 +128,9 @@ pub enum AgentError {
     },
     #[error("tool call {call_id}: {message}")]
     Tool { call_id: String, message: String },
+    /// The agent's own requests broke the protocol: a harness bug, never a golden.
+    #[error("the agent sent requests that break the protocol:\n{}", indent(.0))]
+    ProtocolViolations(Vec<String>),
     #[error("turn {turn_id}: PreCompact stopped the manual compaction before its request, so the summary scripted for it would answer the next request instead; script this compaction without a summary")]
     SummaryNeverRequested { turn_id: String },
     #[error("turn {turn_id}: the manual compaction has no scripted summary, but no PreCompact hook stopped it, so its request would take the next step's response as the summary; script the summary")]
@@ -214,61 +217,8 @@ pub fn validate(spec: &SessionSpec) -> Result<(), AgentError> {
             let spec::OutputItem::Call(call) = item else {
                 continue;
             };
-            let result = &call.result;
-            let name = tools::model_name(&call.tool);
-            if result.running
-                && !matches!(
-                    call.tool,
-                    spec::ToolSpec::ExecCommand { .. } | spec::ToolSpec::WriteStdin { .. }
-                )
-            {
-                return invalid(format!(
-                    "call {:?}: `running` is set but {name} does not leave a process running",
-                    call.call_id
-                ));
-            }
-            if result.running && result.exit_code != 0 {
-                return invalid(format!(
-                    "call {:?}: `running` with exit code {}; a running process has no exit code yet",
-                    call.call_id, result.exit_code
-                ));
-            }
-            if !result.run_approvals.is_empty() && !tools::runs_command(&call.tool) {
-                return invalid(format!(
-                    "call {:?}: `run_approvals` are set but {name} runs no command",
-                    call.call_id
-                ));
-            }
-            if result.running
-                && !result.run_approvals.is_empty()
-                && result.when_denied.as_ref().map_or(1, |d| d.exit_code) == 0
-            {
-                return invalid(format!(
-                    "call {:?}: `running` with `when_denied` exit code 0; a denial ends the process",
-                    call.call_id
-                ));
-            }
-            if let Some(bad) = result.run_approvals.iter().find(|a| {
-                a.approval_id().is_empty()
-                    || matches!(a, spec::RunApproval::Execve { argv, .. } if argv.is_empty())
-            }) {
-                return invalid(format!(
-                    "call {:?}: run approval {bad:?} has an empty approval id or argv",
-                    call.call_id
-                ));
-            }
-            if result.when_denied.is_some() && result.run_approvals.is_empty() {
-                return invalid(format!(
-                    "call {:?}: `when_denied` is set without `run_approvals`",
-                    call.call_id
-                ));
-            }
-            if call.result.sandbox_denied && !tools::runs_sandboxed(&call.tool) {
-                return invalid(format!(
-                    "call {:?}: `sandbox_denied` is set but {} does not run in the sandbox",
-                    call.call_id,
-                    tools::model_name(&call.tool)
-                ));
+            if let Some(problem) = tools::result_problem(&call.tool, &call.result) {
+                return invalid(format!("call {:?}: {problem}", call.call_id));
             }
             if let spec::ToolSpec::SpawnAgent(child) = &call.tool {
                 if child.turn_id.is_empty() {
@@ -360,6 +310,10 @@ pub async fn play_with(
             sent: requests.len(),
             last_request,
         });
+    }
+    let violations = protocol_violations(&requests);
+    if !violations.is_empty() {
+        return Err(AgentError::ProtocolViolations(violations));
     }
     recording.analytics = sink.received().await.map_err(AgentError::Analytics)?;
     recording.raw_requests = requests;

@@ -19,7 +19,7 @@
 //!   `--config-env`, `--exec-path`, `--git-dir`, `--namespace`, `--super-prefix`,
 //!   `--work-tree`, split or `=` forms), none after the subcommand is `--output[=…]`,
 //!   `--ext-diff`, `--textconv`, `--exec[=…]` or `--paginate`; the subcommand is the first
-//!   word that is not an option, skipping the values of `-C`, `-c` and the options above.
+//!   word that is not an option, skipping the value of `-C`.
 //!   At the reference commit `git -C <dir>` and a global `-p` / `--paginate` before the
 //!   subcommand are still accepted (later upstream asks for them, and later still for every
 //!   git command);
@@ -191,20 +191,6 @@ fn git_global_option_requires_prompt(arg: &str) -> bool {
         .any(|prefix| arg.starts_with(prefix))
 }
 
-/// Global options whose value is the next word.
-fn git_global_option_takes_value(arg: &str) -> bool {
-    matches!(
-        arg,
-        "-C" | "-c"
-            | "--config-env"
-            | "--exec-path"
-            | "--git-dir"
-            | "--namespace"
-            | "--super-prefix"
-            | "--work-tree"
-    )
-}
-
 /// The index and name of git's subcommand (the first word that is not an option nor an
 /// option's value) when it is one of the read-only ones.
 fn find_git_subcommand(argv: &[String]) -> Option<(usize, &str)> {
@@ -214,7 +200,9 @@ fn find_git_subcommand(argv: &[String]) -> Option<(usize, &str)> {
             skip_value = false;
             continue;
         }
-        if git_global_option_takes_value(arg) {
+        // `-C <dir>` is the one global option taking a value that can reach here: every
+        // other one was refused by `git_global_option_requires_prompt` first.
+        if arg == "-C" {
             skip_value = true;
             continue;
         }

@@ -78,27 +78,18 @@ struct Thread {
 }
 
 /// A thread's unified exec sessions: processes an `exec_command` left running, addressed
-/// by `write_stdin`. Ids are allocated as Codex's deterministic (test-mode) allocator does:
+/// by `write_stdin`, each with the call that started it. Ids are allocated as Codex's deterministic (test-mode) allocator does:
 /// one above the largest open id, 1000 when none is open, so an exited session's id is
 /// reused. (Codex's production ids are random; a script needs them known.)
 #[derive(Debug, Default)]
 struct ExecSessions {
-    open: BTreeMap<i64, ExecSession>,
-}
-
-/// What PostToolUse needs once a session's process exits: the starting call.
-#[derive(Debug, Clone)]
-struct ExecSession {
-    call_id: String,
-    tool_name: String,
-    tool_input: Value,
-    aliases: Vec<String>,
+    open: BTreeMap<i64, HookedCall>,
 }
 
 impl ExecSessions {
     const FIRST_ID: i64 = 1000;
 
-    fn open(&mut self, session: ExecSession) -> i64 {
+    fn open(&mut self, session: HookedCall) -> i64 {
         let id = self
             .open
             .keys()
@@ -357,25 +348,13 @@ impl<'a> Agent<'a> {
                         &thread,
                         json!({"type": "task_started", "turn_id": turn_id}),
                     )?;
-                    let end = match self
-                        .compact(
-                            &mut thread,
-                            turn_id,
-                            CompactTrigger::Manual,
-                            summary.is_some(),
-                        )
-                        .await?
-                    {
-                        Some(TurnEnd::CompactionAborted { event, .. })
-                            if event == "PreCompact" && summary.is_some() =>
-                        {
-                            return Err(AgentError::SummaryNeverRequested {
-                                turn_id: turn_id.clone(),
-                            });
-                        }
-                        Some(aborted) => aborted,
-                        None => TurnEnd::Compacted,
+                    let manual = Compaction::Manual {
+                        summary_scripted: summary.is_some(),
                     };
+                    let end = self
+                        .compact(&mut thread, turn_id, manual)
+                        .await?
+                        .unwrap_or(TurnEnd::Compacted);
                     self.end_turn(&thread, turn_id, end)?;
                 }
                 Step::Resume => {
@@ -719,10 +698,7 @@ impl<'a> Agent<'a> {
         thread.inputs.clear();
         if self.compact_before_next_turn && thread.child.is_none() {
             self.compact_before_next_turn = false;
-            if let Some(aborted) = self
-                .compact(thread, turn_id, CompactTrigger::Auto, true)
-                .await?
-            {
+            if let Some(aborted) = self.compact(thread, turn_id, Compaction::Auto).await? {
                 return Ok(aborted);
             }
         }
@@ -791,10 +767,7 @@ impl<'a> Agent<'a> {
             );
             if over_limit && thread.child.is_none() {
                 if follow_up {
-                    if let Some(aborted) = self
-                        .compact(thread, turn_id, CompactTrigger::Auto, true)
-                        .await?
-                    {
+                    if let Some(aborted) = self.compact(thread, turn_id, Compaction::Auto).await? {
                         return Ok(aborted);
                     }
                 } else {
@@ -1181,11 +1154,13 @@ impl<'a> Agent<'a> {
                     call,
                     &scripted.result,
                     HookedCall {
+                        call_id: call.call_id.clone(),
                         tool_name,
                         tool_input,
                         aliases,
                         justification,
                         kind,
+                        approval_keys: approval_keys(call),
                     },
                     &mut record,
                 )
@@ -1242,24 +1217,27 @@ impl<'a> Agent<'a> {
             ApprovalPolicy::Untrusted => !is_known_safe(call),
             ApprovalPolicy::OnRequest | ApprovalPolicy::OnFailure => result.needs_approval,
         };
-        // An MCP tool the user approved for the session is not asked again, of anyone.
-        let remembered_mcp = tool.kind == HookedKind::Mcp
-            && approval_keys(call)
+        // What the user approved for the session is not asked of them again; a remembered
+        // MCP tool is not asked of its hooks either.
+        let remembered = !tool.approval_keys.is_empty()
+            && tool
+                .approval_keys
                 .iter()
                 .all(|k| thread.remembered.contains(k));
-        if asks && !remembered_mcp {
+        if asks && !(remembered && tool.kind == HookedKind::Mcp) {
             let suffix = call.call_id.clone();
             if let Some(denied) = self
-                .approval(thread, turn_id, call, &tool, suffix, false, result, record)
+                .approval(thread, turn_id, &tool, suffix, remembered, result, record)
                 .await?
             {
                 return Ok(denied);
             }
         }
-        let mut disposition = "executed";
+        let mut retried = false;
         if result.sandbox_denied {
             // The sandboxed attempt was denied. Under `never` that is final; otherwise the
-            // agent asks to retry without the sandbox (run id `{call_id}:retry`).
+            // agent asks to retry without the sandbox (run id `{call_id}:retry`); a patch's
+            // retry is asked even when its files were approved for the session.
             if self.spec.approval_policy == ApprovalPolicy::Never {
                 record.executed = true;
                 record.disposition = "denied_by_sandbox".to_owned();
@@ -1274,53 +1252,56 @@ impl<'a> Agent<'a> {
                 });
             }
             let suffix = format!("{}:retry", call.call_id);
+            let skip_user = remembered && tool.kind != HookedKind::ApplyPatch;
             if let Some(denied) = self
-                .approval(thread, turn_id, call, &tool, suffix, true, result, record)
+                .approval(thread, turn_id, &tool, suffix, skip_user, result, record)
                 .await?
             {
                 return Ok(denied);
             }
-            disposition = "executed_without_sandbox";
+            retried = true;
         }
 
         record.executed = true;
-        record.disposition = disposition.to_owned();
-        let (mut exit_code, mut output) = (result.exit_code, result.output.clone());
+        let mut denial = None;
         for approval in &result.run_approvals {
-            if let Some(denied_by) = self
+            if let Some(by) = self
                 .run_approval(thread, turn_id, &tool, approval, record)
                 .await?
             {
-                record.disposition = format!("{}_denied_by_{denied_by}", approval.kind());
-                let denied = result.when_denied.clone().unwrap_or_default();
-                (exit_code, output) = (denied.exit_code, denied.output);
+                denial = Some(format!("{}_denied_by_{by}", approval.kind()));
                 break;
             }
         }
-        if result.running && exit_code == 0 && record.disposition == disposition {
-            // A unified exec process still running: its session stays open for
-            // `write_stdin`; PostToolUse waits until the process exits.
-            let id = thread.exec.open(ExecSession {
-                call_id: call.call_id.clone(),
-                tool_name: tool.tool_name,
-                tool_input: tool.tool_input,
-                aliases: tool.aliases,
-            });
-            record.disposition = if disposition == "executed_without_sandbox" {
-                "session_running_without_sandbox".to_owned()
-            } else {
-                "session_running".to_owned()
-            };
-            return Ok(running_text(id, &output));
-        }
-        let session = ExecSession {
-            call_id: call.call_id.clone(),
-            tool_name: tool.tool_name,
-            tool_input: tool.tool_input,
-            aliases: tool.aliases,
+        let (exit_code, output) = match denial {
+            Some(disposition) => {
+                record.disposition = disposition;
+                let denied = result.when_denied.clone().unwrap_or_default();
+                (denied.exit_code, denied.output)
+            }
+            None if result.running => {
+                // A unified exec process still running: its session stays open for
+                // `write_stdin`; PostToolUse waits until the process exits.
+                record.disposition = if retried {
+                    "session_running_without_sandbox"
+                } else {
+                    "session_running"
+                }
+                .to_owned();
+                let id = thread.exec.open(tool);
+                return Ok(running_text(id, &result.output));
+            }
+            None => {
+                record.disposition = if retried {
+                    "executed_without_sandbox"
+                } else {
+                    "executed"
+                }
+                .to_owned();
+                (result.exit_code, result.output.clone())
+            }
         };
-        self.finish(thread, turn_id, &session, tool.kind, exit_code, output)
-            .await
+        self.finish(thread, turn_id, &tool, exit_code, output).await
     }
 
     /// A finished execution: the output the model gets and, after a success, PostToolUse
@@ -1330,13 +1311,12 @@ impl<'a> Agent<'a> {
         &mut self,
         thread: &mut Thread,
         turn_id: &str,
-        session: &ExecSession,
-        kind: HookedKind,
+        session: &HookedCall,
         exit_code: i32,
         raw_output: String,
     ) -> Result<String, AgentError> {
         let success = exit_code == 0;
-        let (tool_response, mut output) = match kind {
+        let (tool_response, mut output) = match session.kind {
             HookedKind::Mcp => {
                 let v = mcp_result(&raw_output, !success);
                 let text = v.to_string();
@@ -1385,25 +1365,26 @@ impl<'a> Agent<'a> {
         result: &ToolResult,
         record: &mut ToolCallRecord,
     ) -> Result<String, AgentError> {
-        let Some(session) = thread.exec.open.get(&session_id).cloned() else {
+        if !thread.exec.open.contains_key(&session_id) {
             record.disposition = "unknown_session".to_owned();
             return Ok(format!(
                 "write_stdin failed: Unknown session id {session_id}"
             ));
-        };
+        }
         record.executed = true;
         if result.running {
             record.disposition = "session_running".to_owned();
             return Ok(running_text(session_id, &result.output));
         }
-        thread.exec.open.remove(&session_id);
+        let Some(session) = thread.exec.open.remove(&session_id) else {
+            unreachable!("session {session_id} was found open just above");
+        };
         record.disposition = "session_exited".to_owned();
         record.hook_tool_name = Some(session.tool_name.clone());
         self.finish(
             thread,
             turn_id,
             &session,
-            HookedKind::Bash,
             result.exit_code,
             result.output.clone(),
         )
@@ -1425,10 +1406,9 @@ impl<'a> Agent<'a> {
             return Ok(Some("policy"));
         }
         let tool_input = match approval {
-            RunApproval::Network { target, .. } => json!({
-                "command": tool.tool_input.get("command").cloned().unwrap_or(Value::Null),
-                "description": format!("network-access {target}"),
-            }),
+            RunApproval::Network { target, .. } => {
+                tool.bash_permission_input(Some(format!("network-access {target}")))
+            }
             RunApproval::Execve { argv, .. } => json!({"command": shell_join(argv)}),
         };
         let payload = EventPayload::PermissionRequest {
@@ -1454,30 +1434,22 @@ impl<'a> Agent<'a> {
         })
     }
 
-    /// One approval: PermissionRequest (run-id suffix `suffix`), then the user if the hooks
-    /// give no verdict, unless the user approved the same thing for the session (a patch's
-    /// retry after a sandbox denial is always asked). `Some(output)`: denied, the model
-    /// gets `output`.
+    /// One approval: PermissionRequest (run-id suffix `suffix`), then, if the hooks give no
+    /// verdict, the user — unless `remembered` (the user approved this for the session).
+    /// `Some(output)`: denied, the model gets `output`.
     #[allow(clippy::too_many_arguments)]
     async fn approval(
         &mut self,
         thread: &mut Thread,
         turn_id: &str,
-        call: &ParsedCall,
         tool: &HookedCall,
         suffix: String,
-        retry: bool,
+        remembered: bool,
         result: &ToolResult,
         record: &mut ToolCallRecord,
     ) -> Result<Option<String>, AgentError> {
         let tool_input = match tool.kind {
-            HookedKind::Bash => {
-                let mut input = json!({"command": tool.tool_input.get("command").cloned().unwrap_or(Value::Null)});
-                if let (Some(d), Some(m)) = (&tool.justification, input.as_object_mut()) {
-                    m.insert("description".into(), d.clone().into());
-                }
-                input
-            }
+            HookedKind::Bash => tool.bash_permission_input(tool.justification.clone()),
             HookedKind::ApplyPatch | HookedKind::Mcp => tool.tool_input.clone(),
         };
         let payload = EventPayload::PermissionRequest {
@@ -1493,15 +1465,8 @@ impl<'a> Agent<'a> {
                 record.disposition = "denied_by_permission_request".to_owned();
                 Ok(Some(message))
             }
+            None if remembered => Ok(None),
             None => {
-                let keys = approval_keys(call);
-                let patch_retry = retry && tool.kind == HookedKind::ApplyPatch;
-                let cached = !patch_retry
-                    && !keys.is_empty()
-                    && keys.iter().all(|k| thread.remembered.contains(k));
-                if cached {
-                    return Ok(None);
-                }
                 record.asked_user = true;
                 match result.user_decision {
                     UserDecision::Deny => {
@@ -1509,7 +1474,7 @@ impl<'a> Agent<'a> {
                         Ok(Some(format!("{} rejected by user", tool.tool_name)))
                     }
                     UserDecision::ApproveForSession => {
-                        thread.remembered.extend(keys);
+                        thread.remembered.extend(tool.approval_keys.iter().cloned());
                         Ok(None)
                     }
                     UserDecision::Approve => Ok(None),
@@ -1560,16 +1525,19 @@ impl<'a> Agent<'a> {
     }
 
     /// PreCompact → compaction request → history replaced → PostCompact → SessionStart
-    /// `compact` pending. `Some(end)`: aborted, the turn ends so. Without a scripted
-    /// summary only a PreCompact stop is playable: the request would take the next step's
-    /// response as its summary.
+    /// `compact` pending. `Some(end)`: aborted, the turn ends so. A manual compaction's
+    /// script must match what PreCompact does: a summary is scripted exactly when it is
+    /// not stopped (either mismatch would shift the model's FIFO, so it is an error).
     async fn compact(
         &mut self,
         thread: &mut Thread,
         turn_id: &str,
-        trigger: CompactTrigger,
-        summary_scripted: bool,
+        compaction: Compaction,
     ) -> Result<Option<TurnEnd>, AgentError> {
+        let (trigger, summary_scripted) = match compaction {
+            Compaction::Auto => (CompactTrigger::Auto, true),
+            Compaction::Manual { summary_scripted } => (CompactTrigger::Manual, summary_scripted),
+        };
         if matches!(trigger, CompactTrigger::Auto) {
             // Lifecycle: PreCompact during automatic compaction only; logged.
             let fields = LifecycleFields {
@@ -1589,6 +1557,16 @@ impl<'a> Agent<'a> {
             )
             .await?;
         if outcome.should_stop {
+            if matches!(
+                compaction,
+                Compaction::Manual {
+                    summary_scripted: true
+                }
+            ) {
+                return Err(AgentError::SummaryNeverRequested {
+                    turn_id: turn_id.to_owned(),
+                });
+            }
             return Ok(Some(TurnEnd::CompactionAborted {
                 event: "PreCompact".to_owned(),
                 reason: outcome
@@ -1699,17 +1677,43 @@ fn last_agent_message(end: &TurnEnd) -> Option<String> {
     }
 }
 
+/// Which compaction runs: automatic (its summary is the next scripted response of the
+/// turn) or a manual `/compact` step, which may script no summary (a PreCompact stop).
+#[derive(Debug, Clone, Copy)]
+enum Compaction {
+    Auto,
+    Manual { summary_scripted: bool },
+}
+
 /// What the model gets from an exec call whose process is still running.
 fn running_text(session_id: i64, output: &str) -> String {
     format!("Process running with session ID {session_id}\nOutput:\n{output}")
 }
 
+/// A call that fires tool hooks, as they see it; also what an open unified exec session
+/// keeps of the call that started it (its PostToolUse comes when the process exits).
+#[derive(Debug, Clone)]
 struct HookedCall {
+    call_id: String,
     tool_name: String,
     tool_input: Value,
     aliases: Vec<String>,
     justification: Option<String>,
     kind: HookedKind,
+    /// What a session approval of this call remembers ([`approval_keys`]).
+    approval_keys: Vec<String>,
+}
+
+impl HookedCall {
+    /// The Bash PermissionRequest `tool_input`: the command, and a description if any.
+    fn bash_permission_input(&self, description: Option<String>) -> Value {
+        let mut input =
+            json!({"command": self.tool_input.get("command").cloned().unwrap_or(Value::Null)});
+        if let (Some(d), Some(m)) = (description, input.as_object_mut()) {
+            m.insert("description".into(), d.into());
+        }
+        input
+    }
 }
 
 /// Output item types the agent understands; any other (`reasoning`, `web_search_call`, …)

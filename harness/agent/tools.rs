@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use super::history::HistoryItem;
 use super::safe_command::{is_known_safe_argv, is_known_safe_script};
-use super::spec::{ChildSpec, ToolSpec};
+use super::spec::{ChildSpec, RunApproval, ToolResult, ToolSpec};
 use crate::engine::lifecycle::{ShellParams, ToolCall, ToolInput};
 
 /// Joins argv into one shell command line, quoting each word that needs it, exactly as
@@ -41,6 +41,62 @@ pub fn runs_command(tool: &ToolSpec) -> bool {
             | ToolSpec::LocalShell { .. }
             | ToolSpec::ExecCommand { .. }
     )
+}
+
+/// What `result` says that `tool` cannot do, if anything: the one list of these rules, for
+/// [`super::validate`] and the scenario loader alike.
+pub fn result_problem(tool: &ToolSpec, result: &ToolResult) -> Option<String> {
+    let name = model_name(tool);
+    let leaves_running = matches!(
+        tool,
+        ToolSpec::ExecCommand { .. } | ToolSpec::WriteStdin { .. }
+    );
+    if result.running && !leaves_running {
+        return Some(format!(
+            "`running` is set, but only `exec_command` and `write_stdin` leave a process running ({name} does not)"
+        ));
+    }
+    if result.running && result.exit_code != 0 {
+        return Some(format!(
+            "`running` with `exit_code = {}`; a running process has no exit code yet",
+            result.exit_code
+        ));
+    }
+    if result.sandbox_denied && !runs_sandboxed(tool) {
+        return Some(format!(
+            "`sandbox_denied` is set, but {name} does not run in the sandbox (the shell tools, `exec_command` and `apply_patch` do)"
+        ));
+    }
+    if result.run_approvals.is_empty() {
+        return result.when_denied.is_some().then(|| {
+            "`when_denied` is set without `run_approvals` that could be denied".to_owned()
+        });
+    }
+    if !runs_command(tool) {
+        return Some(format!(
+            "`run_approvals` are set, but {name} runs no command that could ask while running (the shell tools and `exec_command` do)"
+        ));
+    }
+    if result.running
+        && result
+            .when_denied
+            .as_ref()
+            .is_some_and(|d| d.exit_code == 0)
+    {
+        return Some(
+            "`running` with `when_denied.exit_code = 0`: a denied run approval ends the process, so it cannot also keep running"
+                .to_owned(),
+        );
+    }
+    result.run_approvals.iter().find_map(|a| match a {
+        _ if a.approval_id().is_empty() => {
+            Some("a run approval has an empty `approval_id`".to_owned())
+        }
+        RunApproval::Execve { argv, .. } if argv.is_empty() => {
+            Some("an `execve` run approval has an empty argv".to_owned())
+        }
+        _ => None,
+    })
 }
 
 /// Whether the tool runs in the sandbox (and so can be denied by it): the shell tools and

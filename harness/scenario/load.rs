@@ -17,7 +17,7 @@ use crate::agent::spec::{
     ChildSpec, DeniedRun, ModelResponse, OutputItem, QueuedPrompt, RunApproval, Step, ToolCallSpec,
     ToolResult, ToolSpec, TurnSpec, Usage, UserDecision,
 };
-use crate::agent::tools::{model_name, runs_command, runs_sandboxed};
+use crate::agent::tools::result_problem;
 use crate::engine::config::{ConfigLayer, DiscoveryInput, TomlSource};
 use crate::engine::event::HookEvent;
 use crate::engine::lifecycle::{discover_notify, LifecycleConfig, LifecycleConfigError};
@@ -806,8 +806,7 @@ impl Validator<'_> {
         let key = results.keys().find(|k| k.get_ref() == &id).cloned();
         let result = match key.and_then(|k| results.remove(&k).map(|r| (k, r))) {
             Some((key, r)) => {
-                self.check_result(&key, &tool, &r)?;
-                ToolResult {
+                let result = ToolResult {
                     exit_code: r.exit_code,
                     output: r.output,
                     needs_approval: r.needs_approval,
@@ -819,7 +818,11 @@ impl Validator<'_> {
                         output: d.output,
                     }),
                     running: r.running,
+                };
+                if let Some(problem) = result_problem(&tool, &result) {
+                    return self.err(key.span(), format!("result of call `{id}`: {problem}"));
                 }
+                result
             }
             None => ToolResult::default(),
         };
@@ -828,62 +831,6 @@ impl Validator<'_> {
             tool,
             result,
         })
-    }
-
-    /// What a result may say depends on its call's tool.
-    fn check_result(
-        &self,
-        key: &Spanned<String>,
-        tool: &ToolSpec,
-        r: &ToolResultFile,
-    ) -> Result<(), ScenarioError> {
-        let name = model_name(tool);
-        let id = key.get_ref();
-        if r.running
-            && !matches!(
-                tool,
-                ToolSpec::ExecCommand { .. } | ToolSpec::WriteStdin { .. }
-            )
-        {
-            return self.err(
-                key.span(),
-                format!("result of call `{id}` sets `running`, but only `exec` and `write_stdin` calls leave a process running ({id} is {name})"),
-            );
-        }
-        if r.running && r.exit_code != 0 {
-            return self.err(
-                key.span(),
-                format!("result of call `{id}` sets `running` and `exit_code = {}`; a running process has no exit code yet", r.exit_code),
-            );
-        }
-        if !r.run_approvals.is_empty() && !runs_command(tool) {
-            return self.err(
-                key.span(),
-                format!("result of call `{id}` has `run_approvals`, but only shell tools and `exec` run a command that asks while running ({id} is {name})"),
-            );
-        }
-        if r.running
-            && !r.run_approvals.is_empty()
-            && r.when_denied.as_ref().and_then(|d| d.exit_code) == Some(0)
-        {
-            return self.err(
-                key.span(),
-                format!("result of call `{id}` sets `running` and `when_denied.exit_code = 0`: a denied run approval ends the process, so it cannot exit successfully and still run; drop one"),
-            );
-        }
-        if r.when_denied.is_some() && r.run_approvals.is_empty() {
-            return self.err(
-                key.span(),
-                format!("result of call `{id}` has `when_denied` but no `run_approvals` that could be denied"),
-            );
-        }
-        if r.sandbox_denied && !runs_sandboxed(tool) {
-            return self.err(
-                key.span(),
-                format!("result of call `{id}` sets `sandbox_denied`, but {name} does not run in the sandbox (shell tools, `exec` and `apply_patch` do)"),
-            );
-        }
-        Ok(())
     }
 
     fn run_approvals(
