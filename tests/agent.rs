@@ -20,7 +20,7 @@ use hooktape::engine::config::DiscoveryInput;
 use hooktape::engine::request::ApprovalPolicy;
 use hooktape::engine::runner::RunnerConfig;
 use hooktape::engine::summary::HookSource;
-use hooktape::engine::Engine;
+use hooktape::engine::{Engine, HookEvent};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
@@ -1125,21 +1125,14 @@ async fn unused_responses_are_an_error_showing_what_was_left() -> Result<()> {
     Ok(())
 }
 
-fn shared_schema(relative: &str) -> Result<Value> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/schemas/codex")
-        .join(relative);
-    let text = std::fs::read_to_string(&path).with_context(|| format!("{}", path.display()))?;
-    Ok(serde_json::from_str(&text)?)
-}
+#[path = "support/schemas.rs"]
+mod schemas;
 
-fn schema_errors(schema: &Value, instance: &Value) -> Result<Vec<String>> {
-    let validator =
-        jsonschema::validator_for(schema).map_err(|e| anyhow::anyhow!("schema: {e}"))?;
-    Ok(validator
-        .iter_errors(instance)
-        .map(|e| e.to_string())
-        .collect())
+/// How `instance` breaks the published schema at `relative` (empty: it matches).
+fn schema_errors(relative: &str, instance: &Value) -> Result<Vec<String>> {
+    let schema = schemas::load(relative).map_err(anyhow::Error::msg)?;
+    let validator = schemas::validator(&schema).map_err(anyhow::Error::msg)?;
+    Ok(schemas::errors(&validator, instance))
 }
 
 #[tokio::test]
@@ -1181,17 +1174,17 @@ async fn notifications_and_hook_inputs_match_the_published_schemas() -> Result<(
         ],
     )]);
     let r = fx.play(&spec).await?;
-    let started = shared_schema("app-server/HookStartedNotification.json")?;
-    let completed = shared_schema("app-server/HookCompletedNotification.json")?;
+    let started = "app-server/HookStartedNotification.json";
+    let completed = "app-server/HookCompletedNotification.json";
     let mut checked = 0;
     for ev in r.hook_events() {
         for n in &ev.started {
-            let errors = schema_errors(&started, &n["params"])?;
+            let errors = schema_errors(started, &n["params"])?;
             ensure!(errors.is_empty(), "{}: {errors:?}\n{n:#}", ev.event);
             checked += 1;
         }
         for n in &ev.completed {
-            let errors = schema_errors(&completed, &n["params"])?;
+            let errors = schema_errors(completed, &n["params"])?;
             ensure!(errors.is_empty(), "{}: {errors:?}\n{n:#}", ev.event);
             checked += 1;
         }
@@ -1202,17 +1195,12 @@ async fn notifications_and_hook_inputs_match_the_published_schemas() -> Result<(
     assert_eq!(inputs.len(), 9);
     for input in &inputs {
         let name = input["hook_event_name"].as_str().unwrap_or("");
-        let file = match name {
-            "SessionStart" => "session-start",
-            "UserPromptSubmit" => "user-prompt-submit",
-            "PreToolUse" => "pre-tool-use",
-            "PermissionRequest" => "permission-request",
-            "PostToolUse" => "post-tool-use",
-            "Stop" => "stop",
-            other => anyhow::bail!("unexpected event {other}"),
-        };
-        let schema = shared_schema(&format!("hooks/{file}.command.input.schema.json"))?;
-        let errors = schema_errors(&schema, input)?;
+        let event = HookEvent::REFERENCE
+            .into_iter()
+            .find(|e| e.to_string() == name)
+            .with_context(|| format!("unexpected event {name}"))?;
+        let file = format!("hooks/{}.command.input.schema.json", event.run_id_label());
+        let errors = schema_errors(&file, input)?;
         ensure!(errors.is_empty(), "{name}: {errors:?}\n{input:#}");
     }
     Ok(())

@@ -3,7 +3,7 @@
 //! completed summary wrapped as a `hook/started` / `hook/completed` v2 notification
 //! (`schemas/codex/app-server/`).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::{ensure, Context, Result};
@@ -16,39 +16,23 @@ use hooktape::engine::wire::{HookNotificationV2, HookRunSummaryV2};
 use hooktape::engine::{Engine, EventPayload, HookContext, HookEvent, HookRequest, RunStatus};
 use serde_json::{json, Value};
 
-fn schemas_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/schemas/codex")
-}
+#[path = "support/schemas.rs"]
+mod schemas;
 
-fn validator(path: &Path) -> Result<jsonschema::Validator> {
-    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
-    let schema: Value = serde_json::from_str(&text)?;
-    jsonschema::validator_for(&schema).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+/// The published schema at `relative`, compiled.
+fn validator(relative: &str) -> Result<jsonschema::Validator> {
+    let schema = schemas::load(relative).map_err(anyhow::Error::msg)?;
+    schemas::validator(&schema).map_err(anyhow::Error::msg)
 }
 
 fn assert_valid(validator: &jsonschema::Validator, instance: &Value, what: &str) -> Result<()> {
-    let errors: Vec<String> = validator
-        .iter_errors(instance)
-        .map(|e| format!("{} at {}", e, e.instance_path))
-        .collect();
+    let errors = schemas::errors(validator, instance);
     ensure!(
         errors.is_empty(),
         "{what} does not match its schema:\n{}\n{instance:#}",
         errors.join("\n")
     );
     Ok(())
-}
-
-fn schema_stem(event: HookEvent) -> &'static str {
-    match event {
-        HookEvent::PreToolUse => "pre-tool-use",
-        HookEvent::PermissionRequest => "permission-request",
-        HookEvent::PostToolUse => "post-tool-use",
-        HookEvent::SessionStart => "session-start",
-        HookEvent::UserPromptSubmit => "user-prompt-submit",
-        HookEvent::Stop => "stop",
-        other => panic!("{other} has no published schema at the reference commit"),
-    }
 }
 
 fn request(event: HookEvent, dir: &Path, policy_bypass: bool) -> HookRequest {
@@ -128,9 +112,8 @@ fn handlers_for(event: HookEvent, dir: &Path) -> Vec<String> {
 
 #[tokio::test]
 async fn every_reference_event_payload_and_summary_matches_the_published_schemas() -> Result<()> {
-    let started_schema = validator(&schemas_dir().join("app-server/HookStartedNotification.json"))?;
-    let completed_schema =
-        validator(&schemas_dir().join("app-server/HookCompletedNotification.json"))?;
+    let started_schema = validator("app-server/HookStartedNotification.json")?;
+    let completed_schema = validator("app-server/HookCompletedNotification.json")?;
     let mut statuses_seen = std::collections::BTreeSet::new();
     for event in HookEvent::REFERENCE {
         for bypass in [false, true] {
@@ -165,10 +148,9 @@ async fn every_reference_event_payload_and_summary_matches_the_published_schemas
                 )?;
             }
             let run = engine.run(&req).await;
-            let input_schema = validator(&schemas_dir().join(format!(
-                "hooks/{}.command.input.schema.json",
-                schema_stem(event)
-            )))?;
+            let input_schema =
+                schemas::validator(&schemas::hook(event, "input").map_err(anyhow::Error::msg)?)
+                    .map_err(anyhow::Error::msg)?;
             for (i, handler_run) in run.runs.iter().enumerate() {
                 statuses_seen.insert(handler_run.summary.status.as_str());
                 assert_valid(
@@ -217,9 +199,8 @@ fn notification(summary: &HookRunSummary) -> Result<Value> {
 
 #[test]
 fn every_source_spelling_is_in_the_v2_schema() -> Result<()> {
-    let text =
-        std::fs::read_to_string(schemas_dir().join("app-server/HookCompletedNotification.json"))?;
-    let schema: Value = serde_json::from_str(&text)?;
+    let schema =
+        schemas::load("app-server/HookCompletedNotification.json").map_err(anyhow::Error::msg)?;
     let allowed = schema["definitions"]["HookSource"]["enum"]
         .as_array()
         .context("HookSource enum")?
@@ -237,7 +218,7 @@ fn every_source_spelling_is_in_the_v2_schema() -> Result<()> {
 
 #[test]
 fn the_schemas_reject_what_the_engine_must_not_send() -> Result<()> {
-    let schema = validator(&schemas_dir().join("hooks/pre-tool-use.command.input.schema.json"))?;
+    let schema = validator("hooks/pre-tool-use.command.input.schema.json")?;
     let good = json!({"session_id": "t", "turn_id": "u", "transcript_path": null, "cwd": "/w",
         "hook_event_name": "PreToolUse", "model": "m", "permission_mode": "default",
         "tool_name": "Bash", "tool_input": {"command": "ls"}, "tool_use_id": "c"});
@@ -251,7 +232,7 @@ fn the_schemas_reject_what_the_engine_must_not_send() -> Result<()> {
         !schema.is_valid(&missing),
         "a missing turn_id must be rejected"
     );
-    let completed = validator(&schemas_dir().join("app-server/HookCompletedNotification.json"))?;
+    let completed = validator("app-server/HookCompletedNotification.json")?;
     ensure!(!completed.is_valid(&json!({"threadId": "t", "run": {"id": "x"}})));
     Ok(())
 }

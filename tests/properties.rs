@@ -4,7 +4,6 @@
 //! failures are persisted in `proptest-regressions/properties.txt`.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::sync::{Arc, LazyLock};
 
 use hooktape::engine::clock::FixedClock;
@@ -31,6 +30,8 @@ use proptest::sample::select;
 
 #[path = "support/payload.rs"]
 mod payload;
+#[path = "support/schemas.rs"]
+mod schemas;
 use proptest::test_runner::FileFailurePersistence;
 use serde_json::{json, Value};
 
@@ -96,25 +97,14 @@ parser_properties! {
 
 // ---- the generators agree with the published schemas ----
 
-fn schema_path(event: HookEvent) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!(
-        "../shared/schemas/codex/hooks/{}.command.output.schema.json",
-        event.run_id_label()
-    ))
-}
-
 /// The six reference events' output schemas, compiled once.
 static VALIDATORS: LazyLock<Vec<(HookEvent, jsonschema::Validator)>> = LazyLock::new(|| {
     HookEvent::REFERENCE
         .iter()
         .map(|&event| {
-            let path = schema_path(event);
-            let text = std::fs::read_to_string(&path)
-                .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-            let schema: Value = serde_json::from_str(&text)
-                .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
-            let validator = jsonschema::validator_for(&schema)
-                .unwrap_or_else(|e| panic!("{} is not a schema: {e}", path.display()));
+            let validator = schemas::hook(event, "output")
+                .and_then(|schema| schemas::validator(&schema))
+                .unwrap_or_else(|e| panic!("{event} output schema: {e}"));
             (event, validator)
         })
         .collect()

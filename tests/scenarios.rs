@@ -17,6 +17,7 @@ use std::sync::OnceLock;
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::Value;
 
+use hooktape::engine::HookEvent;
 use hooktape::replay::{self, Case};
 
 fn main() {
@@ -39,44 +40,33 @@ fn main() {
     libtest_mimic::run(&args, trials).exit();
 }
 
-/// The published input schema of each event that has one, compiled once.
-fn input_validators() -> &'static Result<BTreeMap<&'static str, jsonschema::Validator>, String> {
-    static VALIDATORS: OnceLock<Result<BTreeMap<&'static str, jsonschema::Validator>, String>> =
+#[path = "support/schemas.rs"]
+mod schemas;
+
+/// The published input schema of each reference event, by event name, compiled once.
+fn input_validators() -> &'static Result<BTreeMap<String, jsonschema::Validator>, String> {
+    static VALIDATORS: OnceLock<Result<BTreeMap<String, jsonschema::Validator>, String>> =
         OnceLock::new();
     VALIDATORS.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/schemas/codex/hooks");
-        [
-            ("SessionStart", "session-start"),
-            ("UserPromptSubmit", "user-prompt-submit"),
-            ("PreToolUse", "pre-tool-use"),
-            ("PermissionRequest", "permission-request"),
-            ("PostToolUse", "post-tool-use"),
-            ("Stop", "stop"),
-        ]
-        .into_iter()
-        .map(|(event, file)| {
-            let path = dir.join(format!("{file}.command.input.schema.json"));
-            let text =
-                std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let mut schema: Value =
-                serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-            widen_for_later_events(event, &mut schema);
-            let validator = jsonschema::validator_for(&schema)
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-            Ok((event, validator))
-        })
-        .collect()
+        HookEvent::REFERENCE
+            .iter()
+            .map(|&event| {
+                let mut schema = schemas::hook(event, "input")?;
+                widen_for_later_events(event, &mut schema);
+                Ok((event.to_string(), schemas::validator(&schema)?))
+            })
+            .collect()
     })
 }
 
 /// The later upstream additions of codex-extra-events.md ("Other"): SessionStart gains
 /// source `compact`; normal events inside a thread-spawned subagent carry `agent_id` and
 /// `agent_type` (omitted for the root agent, so they stay optional).
-fn widen_for_later_events(event: &str, schema: &mut Value) {
+fn widen_for_later_events(event: HookEvent, schema: &mut Value) {
     let Some(properties) = schema["properties"].as_object_mut() else {
         return;
     };
-    if event == "SessionStart" {
+    if event == HookEvent::SessionStart {
         if let Some(sources) = properties
             .get_mut("source")
             .and_then(|s| s["enum"].as_array_mut())
@@ -110,9 +100,9 @@ fn schema_violations(recording: &Value) -> Result<Vec<String>, Failed> {
             let stdin: Value = serde_json::from_str(run["stdin"].as_str().unwrap_or_default())
                 .map_err(|e| Failed::from(format!("{run_id}: stdin is not JSON: {e}")))?;
             violations.extend(
-                validator
-                    .iter_errors(&stdin)
-                    .map(|e| format!("{run_id}: {e} at {}", e.instance_path)),
+                schemas::errors(validator, &stdin)
+                    .into_iter()
+                    .map(|e| format!("{run_id}: {e}")),
             );
         }
     }
