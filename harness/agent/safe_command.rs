@@ -29,7 +29,7 @@
 //!   string, hence [`is_known_safe_script`].
 //!
 //! Upstream reads the script with tree-sitter-bash; this module uses a small tokenizer
-//! ([`plain_commands`]) that accepts a subset of what that parser accepts, so where the two
+//! (`plain_commands`) that accepts a subset of what that parser accepts, so where the two
 //! differ the answer here is "not safe" (the agent asks). A script is read only if it is
 //! made of words and the four operators, where a word is unquoted ASCII letters, digits
 //! and `- _ . / , : = + @ %`, single-quoted text, or double-quoted text without `$`, a

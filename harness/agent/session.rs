@@ -18,8 +18,8 @@ use super::spec::{
     TurnSpec, UserDecision,
 };
 use super::tools::{
-    approval_keys, blocked_text, classify, is_known_safe, lifecycle_tool_call, mcp_result,
-    model_name, shell_join, tool_definitions, HookedKind, ParsedCall, ToolKind,
+    blocked_text, classify, lifecycle_tool_call, mcp_result, model_name, shell_join,
+    tool_definitions, HookedCall, HookedKind, ParsedCall, ToolKind,
 };
 use super::transcript::{rfc3339, Rollout};
 use super::{indent, validate_hooks, AgentEnv, AgentError, Hooks};
@@ -72,7 +72,7 @@ struct Thread {
     inputs: Vec<String>,
     /// The thread's open unified exec sessions.
     exec: ExecSessions,
-    /// What the user approved for the rest of this session ([`approval_keys`]): Codex keeps
+    /// What the user approved for the rest of this session (`HookedCall::approval_keys`): Codex keeps
     /// it in memory, so a resumed session and each subagent start with none.
     remembered: BTreeSet<String>,
 }
@@ -1089,9 +1089,7 @@ impl<'a> Agent<'a> {
             }
         }
         let hooked_exit = match &kind {
-            ToolKind::Hooked { .. } | ToolKind::WriteStdin { .. } => {
-                Some(scripted.result.exit_code)
-            }
+            ToolKind::Hooked(_) | ToolKind::WriteStdin { .. } => Some(scripted.result.exit_code),
             _ => None,
         };
         let started = self.env.clock.now_unix_secs();
@@ -1140,31 +1138,10 @@ impl<'a> Agent<'a> {
                 self.lifecycle_run(thread, Some(turn_id), stop).await;
                 output
             }
-            ToolKind::Hooked {
-                tool_name,
-                tool_input,
-                aliases,
-                justification,
-                kind,
-            } => {
-                record.hook_tool_name = Some(tool_name.clone());
-                self.hooked_call(
-                    thread,
-                    turn_id,
-                    call,
-                    &scripted.result,
-                    HookedCall {
-                        call_id: call.call_id.clone(),
-                        tool_name,
-                        tool_input,
-                        aliases,
-                        justification,
-                        kind,
-                        approval_keys: approval_keys(call),
-                    },
-                    &mut record,
-                )
-                .await?
+            ToolKind::Hooked(tool) => {
+                record.hook_tool_name = Some(tool.tool_name.clone());
+                self.hooked_call(thread, turn_id, call, &scripted.result, tool, &mut record)
+                    .await?
             }
         };
         if let Some(tc) = lifecycle_call {
@@ -1214,7 +1191,7 @@ impl<'a> Agent<'a> {
 
         let asks = match self.spec.approval_policy {
             ApprovalPolicy::Never => false,
-            ApprovalPolicy::Untrusted => !is_known_safe(call),
+            ApprovalPolicy::Untrusted => !tool.known_safe,
             ApprovalPolicy::OnRequest | ApprovalPolicy::OnFailure => result.needs_approval,
         };
         // What the user approved for the session is not asked of them again; a remembered
@@ -1688,32 +1665,6 @@ enum Compaction {
 /// What the model gets from an exec call whose process is still running.
 fn running_text(session_id: i64, output: &str) -> String {
     format!("Process running with session ID {session_id}\nOutput:\n{output}")
-}
-
-/// A call that fires tool hooks, as they see it; also what an open unified exec session
-/// keeps of the call that started it (its PostToolUse comes when the process exits).
-#[derive(Debug, Clone)]
-struct HookedCall {
-    call_id: String,
-    tool_name: String,
-    tool_input: Value,
-    aliases: Vec<String>,
-    justification: Option<String>,
-    kind: HookedKind,
-    /// What a session approval of this call remembers ([`approval_keys`]).
-    approval_keys: Vec<String>,
-}
-
-impl HookedCall {
-    /// The Bash PermissionRequest `tool_input`: the command, and a description if any.
-    fn bash_permission_input(&self, description: Option<String>) -> Value {
-        let mut input =
-            json!({"command": self.tool_input.get("command").cloned().unwrap_or(Value::Null)});
-        if let (Some(d), Some(m)) = (description, input.as_object_mut()) {
-            m.insert("description".into(), d.into());
-        }
-        input
-    }
 }
 
 /// Output item types the agent understands; any other (`reasoning`, `web_search_call`, …)

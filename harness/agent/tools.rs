@@ -232,15 +232,8 @@ impl ParsedCall {
 /// Which family a call belongs to, as far as hooks are concerned.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ToolKind {
-    /// Fires tool hooks with this canonical name, input and matcher aliases.
-    Hooked {
-        tool_name: String,
-        tool_input: Value,
-        aliases: Vec<String>,
-        /// The justification (Bash PermissionRequest `description`).
-        justification: Option<String>,
-        kind: HookedKind,
-    },
+    /// Fires tool hooks.
+    Hooked(HookedCall),
     /// `write_stdin` to unified exec session `session_id`: no PreToolUse or
     /// PermissionRequest; PostToolUse for the starting call once the process exits.
     WriteStdin { session_id: i64 },
@@ -250,6 +243,43 @@ pub enum ToolKind {
     SpawnAgent,
     /// Anything else: `unsupported call: <name>`, no hooks.
     Unsupported,
+}
+
+/// A call that fires tool hooks, as they see it, with what the approval flow needs; also
+/// what an open unified exec session keeps of the call that started it (its PostToolUse
+/// comes when the process exits). Built once, by [`classify`], from the parsed arguments.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HookedCall {
+    pub call_id: String,
+    /// The canonical name hooks see (`Bash`, `apply_patch`, `mcp__s__t`).
+    pub tool_name: String,
+    pub tool_input: Value,
+    /// Matcher aliases (`Write`, `Edit` for `apply_patch`).
+    pub aliases: Vec<String>,
+    /// The justification (Bash PermissionRequest `description`).
+    pub justification: Option<String>,
+    pub kind: HookedKind,
+    /// Codex runs it unasked under approval policy `untrusted`: a shell command known to
+    /// be read-only (see [`super::safe_command`]).
+    pub known_safe: bool,
+    /// What a session approval remembers of it, keyed as Codex caches approvals: a shell
+    /// tool by its argv (`shell_command` runs as `bash -lc <command>`), a unified exec
+    /// command by its text, in their own caches (an approval of one never covers the
+    /// other); each file a patch touches (none parsed: nothing is remembered); an MCP tool
+    /// by name.
+    pub approval_keys: Vec<String>,
+}
+
+impl HookedCall {
+    /// The Bash PermissionRequest `tool_input`: the command, and a description if any.
+    pub fn bash_permission_input(&self, description: Option<String>) -> Value {
+        let mut input =
+            json!({"command": self.tool_input.get("command").cloned().unwrap_or(Value::Null)});
+        if let (Some(d), Some(m)) = (description, input.as_object_mut()) {
+            m.insert("description".into(), d.into());
+        }
+        input
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -274,52 +304,85 @@ pub fn classify(call: &ParsedCall) -> Result<ToolKind, String> {
             .and_then(Value::as_str)
             .map(str::to_owned)
     };
-    let bash = |command: String, justification: Option<String>| ToolKind::Hooked {
-        tool_name: "Bash".to_owned(),
-        tool_input: json!({ "command": command }),
+    let hooked = |tool_name: &str, tool_input: Value, kind: HookedKind| HookedCall {
+        call_id: call.call_id.clone(),
+        tool_name: tool_name.to_owned(),
+        tool_input,
         aliases: Vec::new(),
-        justification,
-        kind: HookedKind::Bash,
+        justification: None,
+        kind,
+        known_safe: false,
+        approval_keys: Vec::new(),
     };
+    // A shell-family call: how hooks see its command, and how Codex judges and caches it.
+    let bash = |command: String, justification: Option<String>, known_safe: bool, key: String| {
+        ToolKind::Hooked(HookedCall {
+            justification,
+            known_safe,
+            approval_keys: vec![key],
+            ..hooked("Bash", json!({ "command": command }), HookedKind::Bash)
+        })
+    };
+    let argv_key = |argv: &[String]| format!("shell:{}", json!(argv));
     Ok(match call.name.as_str() {
-        "local_shell" => bash(shell_join(call.argv.as_deref().unwrap_or(&[])), None),
+        "local_shell" => {
+            let argv = call.argv.as_deref().unwrap_or(&[]);
+            bash(
+                shell_join(argv),
+                None,
+                is_known_safe_argv(argv),
+                argv_key(argv),
+            )
+        }
         "shell" => {
             let v = args()?;
-            let argv: Vec<String> = v
+            let words = v
                 .get("command")
                 .and_then(Value::as_array)
-                .ok_or_else(|| format!("shell call {}: `command` is not an array", call.call_id))?
+                .ok_or_else(|| format!("shell call {}: `command` is not an array", call.call_id))?;
+            let argv: Vec<String> = words
                 .iter()
-                .map(|a| {
-                    a.as_str()
-                        .map(str::to_owned)
-                        .unwrap_or_else(|| a.to_string())
-                })
+                .map(|a| a.as_str().map_or_else(|| a.to_string(), str::to_owned))
                 .collect();
-            bash(shell_join(&argv), justification(&v))
+            // A word that is not a string is no command Codex could judge safe.
+            let known_safe = words.iter().all(Value::is_string) && is_known_safe_argv(&argv);
+            bash(
+                shell_join(&argv),
+                justification(&v),
+                known_safe,
+                argv_key(&argv),
+            )
         }
         "shell_command" | "exec_command" => {
             let v = args()?;
-            let key = if call.name == "shell_command" {
-                "command"
-            } else {
-                "cmd"
-            };
+            let unified = call.name == "exec_command";
+            let key = if unified { "cmd" } else { "command" };
             let command = v.get(key).and_then(Value::as_str).ok_or_else(|| {
                 format!(
                     "{} call {}: `{key}` is not a string",
                     call.name, call.call_id
                 )
             })?;
-            bash(command.to_owned(), justification(&v))
+            // Both run as `bash -lc <command>`; the caches differ.
+            let cache_key = if unified {
+                format!("unified_exec:{command}")
+            } else {
+                argv_key(&["bash".to_owned(), "-lc".to_owned(), command.to_owned()])
+            };
+            let known_safe = is_known_safe_script(command);
+            bash(command.to_owned(), justification(&v), known_safe, cache_key)
         }
-        "apply_patch" => ToolKind::Hooked {
-            tool_name: "apply_patch".to_owned(),
-            tool_input: json!({ "command": call.payload }),
+        "apply_patch" => ToolKind::Hooked(HookedCall {
             aliases: vec!["Write".to_owned(), "Edit".to_owned()],
-            justification: None,
-            kind: HookedKind::ApplyPatch,
-        },
+            approval_keys: patch_files(&call.payload)
+                .map(|path| format!("patch:{path}"))
+                .collect(),
+            ..hooked(
+                "apply_patch",
+                json!({ "command": call.payload }),
+                HookedKind::ApplyPatch,
+            )
+        }),
         "write_stdin" => {
             let v = args()?;
             let session_id = v.get("session_id").and_then(Value::as_i64).ok_or_else(|| {
@@ -332,85 +395,27 @@ pub fn classify(call: &ParsedCall) -> Result<ToolKind, String> {
         }
         "update_plan" => ToolKind::Plan,
         "spawn_agent" => ToolKind::SpawnAgent,
-        name if is_mcp_name(name) => ToolKind::Hooked {
-            tool_name: name.to_owned(),
-            tool_input: mcp_input(&call.payload),
-            aliases: Vec::new(),
-            justification: None,
-            kind: HookedKind::Mcp,
-        },
+        name if is_mcp_name(name) => ToolKind::Hooked(HookedCall {
+            approval_keys: vec![format!("mcp:{name}")],
+            ..hooked(name, mcp_input(&call.payload), HookedKind::Mcp)
+        }),
         _ => ToolKind::Unsupported,
     })
 }
 
-/// Whether Codex would run the call unasked under approval policy `untrusted`: a shell
-/// tool whose command is known safe (see [`super::safe_command`]). Everything else asks.
-pub fn is_known_safe(call: &ParsedCall) -> bool {
-    let args = || serde_json::from_str::<Value>(&call.payload).ok();
-    let string_arg = |key: &str| args().and_then(|v| v.get(key)?.as_str().map(str::to_owned));
-    match call.name.as_str() {
-        "local_shell" => call.argv.as_deref().is_some_and(is_known_safe_argv),
-        "shell" => args()
-            .and_then(|v| {
-                v.get("command")?
-                    .as_array()?
-                    .iter()
-                    .map(|a| a.as_str().map(str::to_owned))
-                    .collect::<Option<Vec<String>>>()
-            })
-            .is_some_and(|argv| is_known_safe_argv(&argv)),
-        "shell_command" => string_arg("command").is_some_and(|c| is_known_safe_script(&c)),
-        "exec_command" => string_arg("cmd").is_some_and(|c| is_known_safe_script(&c)),
-        _ => false,
-    }
-}
-
-/// What a session approval remembers of a call, keyed as Codex caches approvals: a shell
-/// tool by its argv (`shell_command` runs as `bash -lc <command>`), a unified exec command
-/// by its text, in their own caches (an approval of one never covers the other); each file
-/// a patch touches (`*** Add/Update/Delete File:`, `*** Move to:`; none parsed: nothing is
-/// remembered); an MCP tool by name.
-pub fn approval_keys(call: &ParsedCall) -> Vec<String> {
-    let args = || serde_json::from_str::<Value>(&call.payload).unwrap_or(Value::Null);
-    let argv_key = |argv: &[String]| format!("shell:{}", json!(argv));
-    match call.name.as_str() {
-        "local_shell" => vec![argv_key(call.argv.as_deref().unwrap_or(&[]))],
-        "shell" => {
-            let argv: Vec<String> = args()["command"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .map(|w| w.as_str().map_or_else(|| w.to_string(), str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
-            vec![argv_key(&argv)]
-        }
-        "shell_command" => {
-            let command = args()["command"].as_str().unwrap_or_default().to_owned();
-            vec![argv_key(&["bash".to_owned(), "-lc".to_owned(), command])]
-        }
-        "exec_command" => vec![format!(
-            "unified_exec:{}",
-            args()["cmd"].as_str().unwrap_or_default()
-        )],
-        "apply_patch" => call
-            .payload
-            .lines()
-            .filter_map(|line| {
-                [
-                    "*** Add File: ",
-                    "*** Update File: ",
-                    "*** Delete File: ",
-                    "*** Move to: ",
-                ]
-                .iter()
-                .find_map(|prefix| line.strip_prefix(prefix))
-            })
-            .map(|path| format!("patch:{}", path.trim()))
-            .collect(),
-        name => vec![format!("mcp:{name}")],
-    }
+/// The files a patch touches: its `*** Add/Update/Delete File:` and `*** Move to:` paths.
+fn patch_files(patch: &str) -> impl Iterator<Item = &str> {
+    patch.lines().filter_map(|line| {
+        [
+            "*** Add File: ",
+            "*** Update File: ",
+            "*** Delete File: ",
+            "*** Move to: ",
+        ]
+        .iter()
+        .find_map(|prefix| line.strip_prefix(prefix))
+        .map(str::trim)
+    })
 }
 
 fn is_mcp_name(name: &str) -> bool {
