@@ -11,7 +11,7 @@ use anyhow::{ensure, Context, Result};
 use hooktape::agent::recording::{Recording, TurnEnd};
 use hooktape::agent::session::{parse_sse, STREAM_DISCONNECTED};
 use hooktape::agent::spec::{
-    ChildSpec, DeniedRun, ModelResponse, QueuedPrompt, RunApproval, SessionSpec, Step,
+    ChildSpec, DeniedRun, ModelResponse, QueuedPrompt, RunAccess, RunApproval, SessionSpec, Step,
     ToolCallSpec, ToolResult, ToolSpec, TurnSpec, Usage, UserDecision,
 };
 use hooktape::agent::{play, AgentEnv, AgentError};
@@ -1989,11 +1989,24 @@ async fn sandbox_denial_asks_to_retry_with_the_retry_run_id() -> Result<()> {
     Ok(())
 }
 
+/// An execve escalation the user would approve.
+fn execve(argv: &[&str], approval_id: &str) -> RunApproval {
+    RunApproval {
+        access: RunAccess::Execve {
+            argv: argv.iter().map(|a| (*a).to_owned()).collect(),
+        },
+        approval_id: approval_id.to_owned(),
+        user_decision: UserDecision::Approve,
+    }
+}
+
 const NETWORK_TARGET: &str = "http://codex-network-test.invalid:80";
 
 fn network(approval_id: &str, user_decision: UserDecision) -> RunApproval {
-    RunApproval::Network {
-        target: NETWORK_TARGET.to_owned(),
+    RunApproval {
+        access: RunAccess::Network {
+            target: NETWORK_TARGET.to_owned(),
+        },
         approval_id: approval_id.to_owned(),
         user_decision,
     }
@@ -2099,20 +2112,8 @@ esac"#;
                         ToolResult {
                             output: "released".to_owned(),
                             run_approvals: vec![
-                                RunApproval::Execve {
-                                    argv: vec![
-                                        "git".to_owned(),
-                                        "tag".to_owned(),
-                                        "v1 rc".to_owned(),
-                                    ],
-                                    approval_id: "exec-1".to_owned(),
-                                    user_decision: UserDecision::Approve,
-                                },
-                                RunApproval::Execve {
-                                    argv: vec!["git".to_owned(), "push".to_owned()],
-                                    approval_id: "exec-2".to_owned(),
-                                    user_decision: UserDecision::Approve,
-                                },
+                                execve(&["git", "tag", "v1 rc"], "exec-1"),
+                                execve(&["git", "push"], "exec-2"),
                                 network("net-never-asked", UserDecision::Approve),
                             ],
                             ..ToolResult::default()

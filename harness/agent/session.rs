@@ -14,8 +14,8 @@ use super::recording::{
     TimelineEntry, ToolCallRecord, TurnEnd, TurnEndRecord,
 };
 use super::spec::{
-    ChildSpec, QueuedPrompt, RunApproval, SessionSpec, Step, ToolCallSpec, ToolResult, ToolSpec,
-    TurnSpec, UserDecision,
+    ChildSpec, QueuedPrompt, RunAccess, RunApproval, SessionSpec, Step, ToolCallSpec, ToolResult,
+    ToolSpec, TurnSpec, UserDecision,
 };
 use super::tools::{
     blocked_text, classify, lifecycle_tool_call, mcp_result, model_name, shell_join,
@@ -1246,7 +1246,7 @@ impl<'a> Agent<'a> {
                 .run_approval(thread, turn_id, &tool, approval, record)
                 .await?
             {
-                denial = Some(format!("{}_denied_by_{by}", approval.kind()));
+                denial = Some(format!("{}_denied_by_{by}", approval.access.kind()));
                 break;
             }
         }
@@ -1382,11 +1382,11 @@ impl<'a> Agent<'a> {
         if self.spec.approval_policy == ApprovalPolicy::Never {
             return Ok(Some("policy"));
         }
-        let tool_input = match approval {
-            RunApproval::Network { target, .. } => {
+        let tool_input = match &approval.access {
+            RunAccess::Network { target } => {
                 tool.bash_permission_input(Some(format!("network-access {target}")))
             }
-            RunApproval::Execve { argv, .. } => json!({"command": shell_join(argv)}),
+            RunAccess::Execve { argv } => json!({"command": shell_join(argv)}),
         };
         let payload = EventPayload::PermissionRequest {
             tool_name: tool.tool_name.clone(),
@@ -1398,7 +1398,7 @@ impl<'a> Agent<'a> {
                 turn_id,
                 payload,
                 tool.aliases.clone(),
-                Some(approval.approval_id().to_owned()),
+                Some(approval.approval_id.clone()),
             )
             .await?;
         Ok(match outcome.permission {
@@ -1406,7 +1406,7 @@ impl<'a> Agent<'a> {
             Some(PermissionDecision::Deny { .. }) => Some("permission_request"),
             None => {
                 record.asked_user = true;
-                (approval.user_decision() == UserDecision::Deny).then_some("user")
+                (approval.user_decision == UserDecision::Deny).then_some("user")
             }
         })
     }

@@ -306,51 +306,36 @@ impl Default for ToolResult {
 
 /// An approval asked while a command runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum RunApproval {
-    /// The command connects to `target` (`scheme://host:port`), outside the network
-    /// allowlist. PermissionRequest sees `Bash` with the call's command and
-    /// `description: "network-access {target}"`.
-    Network {
-        target: String,
-        /// The approval's id: the PermissionRequest run-id suffix.
-        approval_id: String,
-        #[serde(default)]
-        user_decision: UserDecision,
-    },
-    /// The command execs `argv`, which an exec-policy rule says to ask about (unix
-    /// escalation). PermissionRequest sees `Bash` with the shell-quoted argv and no
-    /// description.
-    Execve {
-        argv: Vec<String>,
-        /// The approval's id: the PermissionRequest run-id suffix.
-        approval_id: String,
-        #[serde(default)]
-        user_decision: UserDecision,
-    },
+pub struct RunApproval {
+    /// What the running command reaches for.
+    #[serde(flatten)]
+    pub access: RunAccess,
+    /// The approval's id: the PermissionRequest run-id suffix.
+    pub approval_id: String,
+    /// What the user answers if asked (`approve_for_session` is a plain approval here).
+    #[serde(default)]
+    pub user_decision: UserDecision,
 }
 
-impl RunApproval {
+/// What a running command asks to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RunAccess {
+    /// Connect to `target` (`scheme://host:port`), outside the network allowlist.
+    /// PermissionRequest sees `Bash` with the call's command and
+    /// `description: "network-access {target}"`.
+    Network { target: String },
+    /// Exec `argv`, which an exec-policy rule says to ask about (unix escalation).
+    /// PermissionRequest sees `Bash` with the shell-quoted argv and no description.
+    Execve { argv: Vec<String> },
+}
+
+impl RunAccess {
     /// `network` or `execve`.
     pub fn kind(&self) -> &'static str {
         match self {
-            RunApproval::Network { .. } => "network",
-            RunApproval::Execve { .. } => "execve",
-        }
-    }
-
-    pub fn approval_id(&self) -> &str {
-        match self {
-            RunApproval::Network { approval_id, .. } | RunApproval::Execve { approval_id, .. } => {
-                approval_id
-            }
-        }
-    }
-
-    pub fn user_decision(&self) -> UserDecision {
-        match self {
-            RunApproval::Network { user_decision, .. }
-            | RunApproval::Execve { user_decision, .. } => *user_decision,
+            RunAccess::Network { .. } => "network",
+            RunAccess::Execve { .. } => "execve",
         }
     }
 }

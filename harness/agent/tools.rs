@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use super::history::HistoryItem;
 use super::safe_command::{is_known_safe_argv, is_known_safe_script};
-use super::spec::{ChildSpec, RunApproval, ToolResult, ToolSpec};
+use super::spec::{ChildSpec, RunAccess, ToolResult, ToolSpec};
 use crate::engine::lifecycle::{ShellParams, ToolCall, ToolInput};
 
 /// Joins argv into one shell command line, quoting each word that needs it, exactly as
@@ -88,11 +88,11 @@ pub fn result_problem(tool: &ToolSpec, result: &ToolResult) -> Option<String> {
                 .to_owned(),
         );
     }
-    result.run_approvals.iter().find_map(|a| match a {
-        _ if a.approval_id().is_empty() => {
+    result.run_approvals.iter().find_map(|a| match &a.access {
+        _ if a.approval_id.is_empty() => {
             Some("a run approval has an empty `approval_id`".to_owned())
         }
-        RunApproval::Execve { argv, .. } if argv.is_empty() => {
+        RunAccess::Execve { argv } if argv.is_empty() => {
             Some("an `execve` run approval has an empty argv".to_owned())
         }
         _ => None,

@@ -14,8 +14,8 @@ use super::model::{
 };
 use super::{FileSpec, Layer, LayerSource, Scenario, Session, DEFAULT_MODEL, DEFAULT_THREAD_ID};
 use crate::agent::spec::{
-    ChildSpec, DeniedRun, ModelResponse, OutputItem, QueuedPrompt, RunApproval, Step, ToolCallSpec,
-    ToolResult, ToolSpec, TurnSpec, Usage, UserDecision,
+    ChildSpec, DeniedRun, ModelResponse, OutputItem, QueuedPrompt, RunAccess, RunApproval, Step,
+    ToolCallSpec, ToolResult, ToolSpec, TurnSpec, Usage, UserDecision,
 };
 use crate::agent::tools::result_problem;
 use crate::engine::config::{ConfigLayer, DiscoveryInput, TomlSource};
@@ -845,7 +845,7 @@ impl Validator<'_> {
             .map(|a| {
                 let span = a.span();
                 let a = a.into_inner();
-                let kind = match (&a.network, &a.execve) {
+                let access = match (a.network, a.execve) {
                     (Some(target), None) if !target.contains("://") => {
                         return self.err(
                             span,
@@ -858,8 +858,8 @@ impl Validator<'_> {
                             format!("expected a non-empty argv in `execve` of a run approval of call `{call_id}`"),
                         )
                     }
-                    (Some(_), None) => "network",
-                    (None, Some(_)) => "execve",
+                    (Some(target), None) => RunAccess::Network { target },
+                    (None, Some(argv)) => RunAccess::Execve { argv },
                     _ => {
                         return self.err(
                             span,
@@ -869,6 +869,7 @@ impl Validator<'_> {
                         )
                     }
                 };
+                let kind = access.kind();
                 let n = counts.entry(kind).or_default();
                 *n += 1;
                 let approval_id = a
@@ -880,18 +881,10 @@ impl Validator<'_> {
                         format!("approval id {approval_id:?} of a run approval of call `{call_id}` is empty or already used; expected a unique id (it names the PermissionRequest run)"),
                     );
                 }
-                let user_decision = user_decision(a.user_decision);
-                Ok(match (a.network, a.execve) {
-                    (Some(target), _) => RunApproval::Network {
-                        target,
-                        approval_id,
-                        user_decision,
-                    },
-                    (None, argv) => RunApproval::Execve {
-                        argv: argv.unwrap_or_default(),
-                        approval_id,
-                        user_decision,
-                    },
+                Ok(RunApproval {
+                    access,
+                    approval_id,
+                    user_decision: user_decision(a.user_decision),
                 })
             })
             .collect()
