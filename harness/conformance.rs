@@ -1,4 +1,4 @@
-//! Runs conformance vectors (`shared/conformance/*.jsonl`) through the engine and reports, for
+//! Runs conformance vectors (`data/conformance/*.jsonl`) through the engine and reports, for
 //! each, an `actual` value shaped exactly like the vector's `expected`.
 //!
 //! Sits beside `replay`: it imports only the engine. Each vector gets a fresh temp directory

@@ -10,7 +10,7 @@ fn vectors_file() -> PathBuf {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     std::env::var_os("HOOKTAPE_VECTORS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("../shared/conformance/codex-vectors.public.jsonl"))
+        .unwrap_or_else(|| root.join("data/conformance/codex-vectors.public.jsonl"))
 }
 
 fn main() -> anyhow::Result<()> {

@@ -15,7 +15,7 @@ use crate::conformance::{differences, load_vectors, report_line, run_vector};
 pub enum ConformanceCommand {
     /// Run every vector of a vectors file through the engine.
     Run {
-        /// A JSONL vectors file (e.g. ../shared/conformance/codex-vectors.public.jsonl).
+        /// A JSONL vectors file (e.g. data/conformance/codex-vectors.public.jsonl).
         file: PathBuf,
         /// How many vectors run at once.
         #[arg(long, default_value_t = 16)]

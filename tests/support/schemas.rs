@@ -1,4 +1,4 @@
-//! The JSON Schemas Codex publishes (`../shared/schemas/codex/`), for the test binaries
+//! The JSON Schemas Codex publishes (`data/schemas/codex-4e30281/`, vendored in the repository), for the test binaries
 //! that check payloads against them (include with
 //! `#[path = "support/schemas.rs"] mod schemas;`).
 
@@ -12,7 +12,7 @@ use serde_json::Value;
 /// The published schema at `relative` (e.g. `app-server/HookStartedNotification.json`).
 pub fn load(relative: &str) -> Result<Value, String> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/schemas/codex")
+        .join("data/schemas/codex-4e30281")
         .join(relative);
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
