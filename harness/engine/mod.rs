@@ -6,6 +6,7 @@ pub mod clock;
 pub mod config;
 pub mod dialect;
 pub mod event;
+pub mod exec_guard;
 pub mod hooks;
 pub mod lifecycle;
 pub mod matcher;

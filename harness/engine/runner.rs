@@ -136,7 +136,11 @@ pub async fn run_command(
         cmd.envs(vars.iter().map(|(k, v)| (k, v)));
     }
     proctree::become_subreaper();
-    let mut child = match cmd.spawn() {
+    // No script may be open for writing while this child exists between fork and exec.
+    let forking = super::exec_guard::forking();
+    let spawned = cmd.spawn();
+    drop(forking);
+    let mut child = match spawned {
         Ok(c) => c,
         Err(err) => return runner_error(err.to_string(), started),
     };

@@ -15,8 +15,9 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
-use super::{FileRoot, LayerKind, LayerSource, Scenario};
+use super::{FileContent, FileRoot, LayerKind, LayerSource, Scenario};
 use crate::engine::config::{ConfigLayer, DiscoveryInput, ManagedRequirements, TomlSource};
+use crate::engine::exec_guard;
 use crate::engine::runner::HookEnv;
 use crate::engine::summary::HookSource;
 
@@ -113,7 +114,11 @@ impl Workspace {
                 FileRoot::Home => &ws.home,
                 FileRoot::Workspace => &ws.root,
             };
-            write_file(&base.join(&f.path), &f.content, f.executable)?;
+            let dest = base.join(&f.path);
+            match &f.content {
+                FileContent::Inline { text, executable } => write_file(&dest, text, *executable)?,
+                FileContent::Copy(from) => copy_tree(from, &dest)?,
+            }
         }
         ws.discovery = ws.layers(scenario)?;
         ws.env = ws.build_env(scenario);
@@ -163,9 +168,18 @@ impl Workspace {
         env.entry("PATH".into())
             .or_insert_with(|| "/usr/local/bin:/usr/bin:/bin".into());
         for (k, v) in &scenario.env {
-            env.insert(k.into(), v.into());
+            env.insert(k.into(), self.expand(v).into());
         }
         env.into_iter().collect()
+    }
+
+    /// `${PROJECT}`, `${HOME}`, `${CODEX_HOME}` in an `[env]` value, as this workspace's
+    /// paths (the loader rejects any other `${…}`).
+    pub fn expand(&self, value: &str) -> String {
+        value
+            .replace("${PROJECT}", &self.project.display().to_string())
+            .replace("${CODEX_HOME}", &self.codex_home.display().to_string())
+            .replace("${HOME}", &self.home.display().to_string())
     }
 
     fn layers(&self, scenario: &Scenario) -> Result<DiscoveryInput, WorkspaceError> {
@@ -179,6 +193,12 @@ impl Workspace {
         for kind in order {
             let of_kind: Vec<_> = scenario.layers.iter().filter(|l| l.kind == kind).collect();
             if of_kind.is_empty() {
+                // Codex reads a layer folder's `hooks.json` and `config.toml` wherever they
+                // are: a folder that received them from `[[files]]` (e.g. `from = ".codex"`)
+                // is a layer even when the scenario declares none.
+                if let Some(layer) = self.undeclared_layer(kind) {
+                    input.layers.push(layer);
+                }
                 continue;
             }
             let (folder, source) = match kind {
@@ -237,7 +257,7 @@ impl Workspace {
                 }
             }
             if let Some(folder) = &folder {
-                if hooks_json.is_some() {
+                if hooks_json.is_some() || folder.join("hooks.json").is_file() {
                     layer.json_files.push(folder.join("hooks.json"));
                 }
                 if settings_json.is_some() {
@@ -272,6 +292,64 @@ impl Workspace {
             }
         }
         Ok(input)
+    }
+}
+
+impl Workspace {
+    /// A layer folder that holds a `hooks.json` or `config.toml` only because `[[files]]`
+    /// put it there.
+    fn undeclared_layer(&self, kind: LayerKind) -> Option<ConfigLayer> {
+        let (folder, source) = match kind {
+            LayerKind::System => (self.system.clone(), HookSource::System),
+            LayerKind::User => (self.codex_home.clone(), HookSource::User),
+            LayerKind::Project => (self.project.join(".codex"), HookSource::Project),
+            _ => return None,
+        };
+        let json = folder.join("hooks.json");
+        let toml = folder.join("config.toml");
+        if !json.is_file() && !toml.is_file() {
+            return None;
+        }
+        Some(ConfigLayer {
+            source,
+            json_files: if json.is_file() {
+                vec![json]
+            } else {
+                Vec::new()
+            },
+            config_toml: Some(TomlSource::File(toml)),
+            enabled: true,
+        })
+    }
+}
+
+/// Copies a repository file, or a folder's whole tree (`.git` folders skipped; symbolic
+/// links followed), keeping permission bits.
+fn copy_tree(from: &Path, to: &Path) -> Result<(), WorkspaceError> {
+    let wrap = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| WorkspaceError::Write { path, source }
+    };
+    let meta = std::fs::metadata(from).map_err(wrap(from))?;
+    if meta.is_dir() {
+        std::fs::create_dir_all(to).map_err(wrap(to))?;
+        let mut entries: Vec<_> = std::fs::read_dir(from)
+            .map_err(wrap(from))?
+            .collect::<Result<_, _>>()
+            .map_err(wrap(from))?;
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            if e.file_name() == ".git" {
+                continue;
+            }
+            copy_tree(&e.path(), &to.join(e.file_name()))?;
+        }
+        Ok(())
+    } else {
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent).map_err(wrap(parent))?;
+        }
+        exec_guard::copy_file(from, to).map_err(wrap(to))
     }
 }
 
@@ -312,12 +390,7 @@ fn write_file(path: &Path, content: &str, executable: bool) -> Result<(), Worksp
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(wrap)?;
     }
-    std::fs::write(path, content).map_err(wrap)?;
-    if executable {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).map_err(wrap)?;
-    }
-    Ok(())
+    exec_guard::write_file(path, content.as_bytes(), executable.then_some(0o755)).map_err(wrap)
 }
 
 #[cfg(test)]
