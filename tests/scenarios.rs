@@ -5,7 +5,7 @@
 //! `INSTA_UPDATE=always` (or `hooktape bless`) updates them, `cargo insta review` reviews.
 //!
 //! Each trial also checks the stdin every hook received against the input schema Codex
-//! publishes for its event (`../shared/schemas/codex/hooks/`, from the reference commit),
+//! publishes for its event (`data/schemas/codex-4e30281/hooks/`, from the reference commit),
 //! so no golden can pin a payload Codex would not send. The schemas are widened by exactly
 //! what later upstream added and codex-extra-events.md records: SessionStart source
 //! `compact`, and optional `agent_id` / `agent_type` on a subagent's hook inputs.

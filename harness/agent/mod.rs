@@ -117,14 +117,19 @@ pub enum AgentError {
         script: String,
     },
     #[error(
-        "{count} scripted model response(s) were never requested:\n{unused}\nthe agent sent {sent} request(s); the last one was:\n{last_request}",
+        "{count} scripted model response(s) were never requested:\n{unused}\n{why}the agent sent {sent} request(s); the last one was:\n{last_request}",
         count = unused.len(),
-        unused = indent(unused)
+        unused = indent(unused),
+        why = ended_early.as_ref().map(|w| format!("{w}\n")).unwrap_or_default()
     )]
     UnusedResponses {
         unused: Vec<String>,
         sent: usize,
         last_request: String,
+        /// Which hook ended a turn before its responses were asked for, if one did.
+        ended_early: Option<String>,
+        /// The session as played up to the end.
+        recording: Box<Recording>,
     },
     #[error("tool call {call_id}: {message}")]
     Tool { call_id: String, message: String },
@@ -309,6 +314,8 @@ pub async fn play_with(
             unused,
             sent: requests.len(),
             last_request,
+            ended_early: recording.ended_early(),
+            recording: Box::new(recording),
         });
     }
     let violations = protocol_violations(&requests);

@@ -76,6 +76,52 @@ impl Recording {
         })
     }
 
+    /// Which hook ended a turn early (blocked its prompt, stopped it), in words, naming the
+    /// hook's command and run id: what a script that leaves responses unused needs to hear.
+    pub fn ended_early(&self) -> Option<String> {
+        let (index, end) = self
+            .timeline
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(i, e)| match e {
+                TimelineEntry::TurnEnd(t) if !matches!(t.end, TurnEnd::Completed { .. }) => {
+                    Some((i, t))
+                }
+                _ => None,
+            })?;
+        let (event, what) = match &end.end {
+            TurnEnd::BlockedByUserPromptSubmit => ("UserPromptSubmit", "blocked the prompt"),
+            TurnEnd::StoppedBySessionStart => ("SessionStart", "stopped the session"),
+            TurnEnd::StoppedByStopHook { .. } => ("Stop", "stopped the turn"),
+            TurnEnd::CompactionAborted { event, .. } => (event.as_str(), "stopped the compaction"),
+            TurnEnd::Failed { message } => {
+                return Some(format!(
+                    "turn {} failed before they were asked for: {message}",
+                    end.turn_id
+                ))
+            }
+            TurnEnd::Completed { .. } | TurnEnd::Compacted => return None,
+        };
+        let culprit = self.timeline[..index].iter().rev().find_map(|e| match e {
+            TimelineEntry::Hooks(r) if r.event == event => r
+                .runs
+                .iter()
+                .find(|run| matches!(run.status.as_str(), "blocked" | "stopped")),
+            _ => None,
+        });
+        Some(match culprit {
+            Some(run) => format!(
+                "they were never asked for because {event} hook `{}` (run {}) {what} of turn {}",
+                run.command, run.run_id, end.turn_id
+            ),
+            None => format!(
+                "they were never asked for because a {event} hook {what} of turn {}",
+                end.turn_id
+            ),
+        })
+    }
+
     pub fn turn_ends(&self) -> impl Iterator<Item = &TurnEndRecord> {
         self.timeline.iter().filter_map(|e| match e {
             TimelineEntry::TurnEnd(r) => Some(r),

@@ -1,5 +1,6 @@
 //! `hooktape bench`: prints what the harness costs against the floor of spawning the hook.
 
+use super::out::outln;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -136,7 +137,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         }
         let jobs = args.jobs.unwrap_or_else(allowed_cpus);
         let report = run_suite(&args.paths, jobs)?;
-        println!("{}", serde_json::to_string(&report)?);
+        outln!("{}", serde_json::to_string(&report)?);
         return Ok(ExitCode::SUCCESS);
     }
     let out = &mut std::io::stdout().lock();

@@ -1,6 +1,7 @@
 //! `hooktape bless [PATH…]`: replays scenarios and writes or updates their goldens.
 //! Refused (exit 2) when `CI` is set.
 
+use super::out::outln;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -29,7 +30,7 @@ pub fn run(args: BlessArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_BAD_INPUT));
     }
     // Each golden is written as soon as its replay ends; only the outcome is kept.
-    let results = replay_paths(args.paths, args.jobs, |case: &Case, result| {
+    let results = replay_paths(args.paths, args.jobs, |case: &Case, result, _bar| {
         result.and_then(|r| replay::bless(case, &r))
     })?;
     let results = match results {
@@ -41,7 +42,7 @@ pub fn run(args: BlessArgs) -> anyhow::Result<ExitCode> {
         match result {
             Ok(true) => {
                 updated += 1;
-                println!("blessed {} -> {}", case.name, case.golden.display());
+                outln!("blessed {} -> {}", case.name, case.golden.display());
             }
             Ok(false) => unchanged += 1,
             Err(e) => {
@@ -50,7 +51,7 @@ pub fn run(args: BlessArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    println!("{updated} written, {unchanged} unchanged, {failed} failed");
+    outln!("{updated} written, {unchanged} unchanged, {failed} failed");
     Ok(if failed > 0 {
         ExitCode::from(EXIT_FAILED)
     } else {

@@ -1,6 +1,7 @@
 //! `hooktape fuzz [--event EVENT|all] [--cases N | --seconds S] [--seed S]`: the parser
 //! properties in-process at full speed; on failure, the shrunk case and how to reproduce it.
 
+use super::out::outln;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -76,17 +77,17 @@ fn show_exit(exit: &HandlerExit) -> String {
 
 fn print_failure(f: &FuzzFailure, repeat: &str) {
     let event = f.event.config_name();
-    println!();
-    println!("FAILED: property `{}` on {event}", f.failure.property);
+    outln!();
+    outln!("FAILED: property `{}` on {event}", f.failure.property);
     for line in f.failure.message.lines() {
-        println!("  {line}");
+        outln!("  {line}");
     }
-    println!("minimal case (shrunk):");
-    println!("  exit:   {}", show_exit(&f.case.exit));
-    println!("  stdout: {}", show_bytes(&f.case.stdout));
-    println!("  stderr: {}", show_bytes(&f.case.stderr));
+    outln!("minimal case (shrunk):");
+    outln!("  exit:   {}", show_exit(&f.case.exit));
+    outln!("  stdout: {}", show_bytes(&f.case.stdout));
+    outln!("  stderr: {}", show_bytes(&f.case.stderr));
     if f.case.stdout_pad != Default::default() || f.case.stderr_pad != Default::default() {
-        println!(
+        outln!(
             "  padding (whitespace property): stdout {:?}…{:?}, stderr {:?}…{:?}",
             f.case.stdout_pad.before,
             f.case.stdout_pad.after,
@@ -94,7 +95,7 @@ fn print_failure(f: &FuzzFailure, repeat: &str) {
             f.case.stderr_pad.after
         );
     }
-    println!(
+    outln!(
         "found in chunk {} (after {} passing cases); repeat with:\n  hooktape fuzz --event {event} --seed {} --cases {}{repeat}",
         f.chunk,
         group(f.cases_before),
@@ -104,22 +105,22 @@ fn print_failure(f: &FuzzFailure, repeat: &str) {
     match reproduction(&f.case) {
         Some(repro) => {
             if exit_code_wraps(&f.case) {
-                println!("note: a real process exits with the code modulo 256");
+                outln!("note: a real process exits with the code modulo 256");
             }
-            println!(
+            outln!(
                 "reproduce with a real hook:\n  {}",
                 probe_command(f.event, &repro)
             );
-            println!("as a hooks.json handler:");
+            outln!("as a hooks.json handler:");
             for line in hooks_json(f.event, &repro).lines() {
-                println!("  {line}");
+                outln!("  {line}");
             }
-            println!("as a scenario (scenarios/*.toml):");
+            outln!("as a scenario (scenarios/*.toml):");
             for line in scenario_snippet(f.event, &repro).lines() {
-                println!("  {line}");
+                outln!("  {line}");
             }
         }
-        None => println!(
+        None => outln!(
             "this runner error cannot be caused by a command; check the parser with the case above"
         ),
     }
@@ -150,11 +151,11 @@ pub fn run(args: FuzzArgs) -> anyhow::Result<ExitCode> {
         Generator::Fast
     };
     let repeat = if args.proptest { " --proptest" } else { "" };
-    println!(
+    outln!(
         "fuzzing the output parser of {} event(s), seed {seed} (repeat with --seed {seed}{repeat})",
         events.len()
     );
-    println!("properties: {}", parser_property_names().join(", "));
+    outln!("properties: {}", parser_property_names().join(", "));
     let mut total_cases = 0u64;
     let mut total_time = Duration::ZERO;
     let mut total_cpu = Duration::ZERO;
@@ -164,7 +165,7 @@ pub fn run(args: FuzzArgs) -> anyhow::Result<ExitCode> {
                 total_cases += report.cases;
                 total_time += report.elapsed;
                 total_cpu += report.cpu;
-                println!(
+                outln!(
                     "  {:<18} {:>12} cases in {:>6.2}s  {:>10} cases/s  {:>10} cases/CPU-s",
                     event.config_name(),
                     group(report.cases),
@@ -179,7 +180,7 @@ pub fn run(args: FuzzArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    println!(
+    outln!(
         "ok: {} cases in {:.2}s ({} cases/s, {} cases per CPU-second), no property failed",
         group(total_cases),
         total_time.as_secs_f64(),

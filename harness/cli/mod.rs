@@ -7,6 +7,7 @@ mod check;
 mod conformance;
 mod fuzz;
 mod new;
+mod out;
 mod probe;
 mod run;
 mod schema;

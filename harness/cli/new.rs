@@ -1,5 +1,6 @@
 //! `hooktape new NAME --event EVENT`: writes a commented starter scenario for one event.
 
+use super::out::outln;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -59,8 +60,8 @@ pub fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
     }
     std::fs::write(&path, template::starter(&args.name, event))
         .with_context(|| format!("cannot write {}", path.display()))?;
-    println!("wrote {}", path.display());
-    println!(
+    outln!("wrote {}", path.display());
+    outln!(
         "next: hooktape run {0}   then   hooktape bless {0}",
         path.display()
     );

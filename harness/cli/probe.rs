@@ -1,6 +1,7 @@
 //! `hooktape probe --event EVENT [event options] [--timeout S] [--format json] -- COMMAND…`:
 //! one hook run through the real engine, no agent.
 
+use super::out::{out, outln};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -175,8 +176,8 @@ pub fn run(args: ProbeArgs) -> anyhow::Result<ExitCode> {
         Summary::V2 => SummaryVersion::V2,
     };
     match args.format {
-        Format::Json => println!("{}", report_json(&report, version)),
-        Format::Text => print!("{}", report_text(&report, version)),
+        Format::Json => outln!("{}", report_json(&report, version)),
+        Format::Text => out!("{}", report_text(&report, version)),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,15 +1,15 @@
-//! `hooktape run FILE…`: plays scenarios and prints each session as a timeline (coloured on a
-//! terminal), or with `--format json` the normalised recording.
+//! `hooktape run SCENARIO…`: plays scenarios and prints each session as a timeline
+//! (coloured on a terminal), or the normalised recordings as JSON.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::replay;
-use crate::scenario;
 
+use super::out::{out, outln};
 use super::style::Style;
 use super::{EXIT_BAD_INPUT, EXIT_FAILED};
 
@@ -17,23 +17,40 @@ use super::{EXIT_BAD_INPUT, EXIT_FAILED};
 pub enum Format {
     /// A readable timeline.
     Timeline,
-    /// The normalised recording as JSON.
+    /// One JSON array, an object per scenario: `{"scenario", "ok", "recording"}` or
+    /// `{"scenario", "ok": false, "error", "recording"?}` (the recording up to the failure).
     Json,
+    /// The same objects, one per line (JSON Lines).
+    Jsonl,
 }
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 when every session played as scripted; 1 when one \
+failed (the script ran out of responses or left some unused, a discovery warning the \
+scenario does not expect, a protocol violation); 2 on bad input (a scenario that does \
+not load, a path that is not a scenario)."
+)]
 pub struct RunArgs {
-    /// Scenario files.
+    /// Scenario files, folders, or names as `check` prints them (`stop/block_twice`).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Timeline)]
     pub format: Format,
+    /// Do not shorten hook commands in the timeline (failed and blocking hooks always show
+    /// theirs whole).
+    #[arg(long)]
+    pub wide: bool,
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let files = match super::check::resolve(&args.files) {
+        Ok(f) => f,
+        Err(code) => return Ok(code),
+    };
     let mut loaded = Vec::new();
-    for file in &args.files {
-        match scenario::load_file(file) {
+    for file in &files {
+        match crate::scenario::load_file(file) {
             Ok(s) => loaded.push((file.clone(), s)),
             Err(e) => {
                 eprintln!("error: {e}");
@@ -44,24 +61,69 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let results = replay::replay_all(loaded, 1, |_| {})?;
     let style = Style::stdout();
     let mut failed = false;
+    let mut bad_input = false;
+    let mut documents = Vec::new();
     for (file, result) in results {
+        let name = file.display().to_string();
         match result {
             Ok(replayed) => match args.format {
-                Format::Json => println!("{}", serde_json::to_string_pretty(&replayed.recording)?),
-                Format::Timeline => {
-                    print!(
-                        "{}",
-                        timeline(&file.display().to_string(), &replayed, style)
+                Format::Json | Format::Jsonl => documents.push(json!({
+                    "scenario": name, "ok": true, "recording": replayed.recording,
+                })),
+                Format::Timeline => out!(
+                    "{}",
+                    timeline(
+                        &name,
+                        &replayed.scenario.description,
+                        &replayed.recording,
+                        style,
+                        args.wide
                     )
-                }
+                ),
             },
             Err(e) => {
-                eprintln!("error: {e}");
                 failed = true;
+                bad_input |= e.is_bad_input();
+                match args.format {
+                    Format::Json | Format::Jsonl => {
+                        let mut doc =
+                            json!({"scenario": name, "ok": false, "error": e.to_string()});
+                        if let Some(partial) = e.partial_recording() {
+                            doc["recording"] = partial.clone();
+                        }
+                        documents.push(doc);
+                    }
+                    Format::Timeline => {
+                        if let Some(partial) = e.partial_recording() {
+                            out!(
+                                "{}",
+                                timeline(
+                                    &name,
+                                    "the session up to where it failed",
+                                    partial,
+                                    style,
+                                    args.wide
+                                )
+                            );
+                        }
+                    }
+                }
+                eprintln!("error: {e}");
             }
         }
     }
-    Ok(if failed {
+    match args.format {
+        Format::Json => outln!("{}", serde_json::to_string_pretty(&documents)?),
+        Format::Jsonl => {
+            for d in &documents {
+                outln!("{}", serde_json::to_string(d)?);
+            }
+        }
+        Format::Timeline => {}
+    }
+    Ok(if bad_input {
+        ExitCode::from(EXIT_BAD_INPUT)
+    } else if failed {
         ExitCode::from(EXIT_FAILED)
     } else {
         ExitCode::SUCCESS
@@ -73,12 +135,11 @@ fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
 }
 
 /// One line per thing that happened, grouped by turn.
-pub fn timeline(name: &str, replayed: &replay::Replayed, st: Style) -> String {
-    let rec = &replayed.recording;
+pub fn timeline(name: &str, description: &str, rec: &Value, st: Style, wide: bool) -> String {
     let mut out = format!(
         "{} {}\n",
         st.bold(name),
-        st.dim(&format!("— {}", replayed.scenario.description))
+        st.dim(&format!("— {description}"))
     );
     for w in rec
         .get("discovery_warnings")
@@ -88,7 +149,7 @@ pub fn timeline(name: &str, replayed: &replay::Replayed, st: Style) -> String {
     {
         out += &format!(
             "  {} {}\n",
-            st.yellow("warning"),
+            st.yellow("⚠ discovery warning (Codex skips what it names):"),
             w.as_str().unwrap_or_default()
         );
     }
@@ -139,7 +200,18 @@ pub fn timeline(name: &str, replayed: &replay::Replayed, st: Style) -> String {
                         } else {
                             format!(" {}", st.dim(&entries.join(", ")))
                         };
-                        format!("{} {painted}{said}", shorten(str_of(r, "command"), 60))
+                        let quiet = status == "completed";
+                        let command = str_of(r, "command");
+                        let command = if wide || !quiet {
+                            command.to_owned()
+                        } else {
+                            shorten(command, 60)
+                        };
+                        let mut line = format!("{command} {painted}{said}");
+                        if !quiet {
+                            line += &failure_details(r, st);
+                        }
+                        line
                     })
                     .collect();
                 format!(
@@ -219,7 +291,11 @@ pub fn timeline(name: &str, replayed: &replay::Replayed, st: Style) -> String {
                     "{}
       {} {painted}{said}",
                     st.magenta(&title),
-                    shorten(&argv, 60)
+                    if wide {
+                        argv.clone()
+                    } else {
+                        shorten(&argv, 60)
+                    }
                 )
             }
             "warning" => format!("{} {}", st.yellow("warning"), str_of(e, "text")),
@@ -233,6 +309,41 @@ pub fn timeline(name: &str, replayed: &replay::Replayed, st: Style) -> String {
     }
     out
 }
+
+/// Under a failed or blocking hook: how it exited and the tail of its stderr.
+fn failure_details(run: &Value, st: Style) -> String {
+    let exit = match run.get("exit") {
+        Some(e) if e["kind"] == "code" => format!("exit code {}", e["code"]),
+        Some(e) if e["kind"] == "signal" => format!("killed by signal {}", e["signal"]),
+        Some(e) if e["kind"] == "runner_error" => format!("not run: {}", str_of(e, "message")),
+        _ => "no exit status".to_owned(),
+    };
+    let mut out = format!("\n        {}", st.dim(&exit));
+    let stderr = str_of(run, "stderr").trim_end();
+    if !stderr.is_empty() {
+        let lines: Vec<&str> = stderr.lines().collect();
+        let tail = &lines[lines.len().saturating_sub(STDERR_TAIL)..];
+        if lines.len() > tail.len() {
+            out += &format!(
+                "\n        {}",
+                st.dim(&format!(
+                    "stderr (last {} of {} lines):",
+                    tail.len(),
+                    lines.len()
+                ))
+            );
+        } else {
+            out += &format!("\n        {}", st.dim("stderr:"));
+        }
+        for l in tail {
+            out += &format!("\n        {} {l}", st.dim("│"));
+        }
+    }
+    out
+}
+
+/// Lines of a failed hook's stderr the timeline shows.
+const STDERR_TAIL: usize = 8;
 
 /// At most `max` characters, with `…` when cut.
 fn shorten(text: &str, max: usize) -> String {

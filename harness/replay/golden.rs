@@ -92,22 +92,30 @@ fn yaml_str(s: &str) -> String {
     }
 }
 
-/// The contents of a snapshot file (after its header), as insta compares them.
-pub fn snapshot_contents(file_text: &str) -> &str {
-    let body = match file_text.strip_prefix("---\n") {
+/// The contents of a snapshot file (after its header), as insta compares them: line ends
+/// normalised to `\n`, the YAML header (if any) dropped, trailing whitespace trimmed.
+/// `check` and `cargo test` both judge a golden by this one function.
+pub fn snapshot_contents(file_text: &str) -> String {
+    let text = file_text.replace("\r\n", "\n");
+    let body = match text.strip_prefix("---\n") {
         Some(rest) => match rest.find("\n---\n") {
             Some(end) => &rest[end + 5..],
             None => rest,
         },
-        None => file_text,
+        None => text.as_str(),
     };
-    body.trim_end()
+    body.trim_end().to_owned()
+}
+
+/// Whether a replay's text matches a golden file's text (see [`snapshot_contents`]).
+pub fn matches(file_text: &str, actual: &str) -> bool {
+    snapshot_contents(file_text) == actual.replace("\r\n", "\n").trim_end()
 }
 
 /// Reads a golden's contents; `Ok(None)` if it does not exist yet.
 pub fn read(path: &Path) -> Result<Option<String>, GoldenError> {
     match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(snapshot_contents(&text).to_owned())),
+        Ok(text) => Ok(Some(snapshot_contents(&text))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(GoldenError::Read {
             path: path.to_path_buf(),
@@ -177,6 +185,28 @@ pub fn remove_stale_temps(path: &Path) {
         if is_temp_of(&e.file_name().to_string_lossy(), &golden_name) {
             let _ = std::fs::remove_file(e.path());
         }
+    }
+}
+
+/// The files insta keeps for a golden awaiting review: `<name>.snap.new` and
+/// `.<name>.snap.pending-snap` beside it.
+pub fn pending_paths(golden: &Path) -> Vec<PathBuf> {
+    let (Some(dir), Some(name)) = (golden.parent(), golden.file_name()) else {
+        return Vec::new();
+    };
+    let name = name.to_string_lossy();
+    vec![
+        dir.join(format!("{name}.new")),
+        dir.join(format!(".{name}.pending-snap")),
+        dir.join(format!("{name}.pending-snap")),
+    ]
+}
+
+/// Removes insta's pending files of `golden` (best effort: one that cannot be removed is
+/// reported by the next `cargo insta` run).
+pub fn remove_pending(golden: &Path) {
+    for p in pending_paths(golden) {
+        let _ = std::fs::remove_file(p);
     }
 }
 

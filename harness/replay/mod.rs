@@ -42,7 +42,15 @@ pub enum ReplayError {
     /// The session could not be played as scripted (script overrun, unused responses...).
     /// The agent's error text, normalised (workspace paths as placeholders).
     #[error("{scenario}: {message}")]
-    Agent { scenario: String, message: String },
+    Agent {
+        scenario: String,
+        message: String,
+        /// The session as played up to the failure, normalised, when the agent kept it.
+        partial: Option<Box<Value>>,
+    },
+    /// Discovery warnings differ from the scenario's `expect_warnings`.
+    #[error("{scenario}: {message}")]
+    Warnings { scenario: String, message: String },
     #[error(transparent)]
     Golden(#[from] GoldenError),
     #[error("cannot start the async runtime: {0}")]
@@ -53,6 +61,16 @@ pub enum ReplayError {
 }
 
 impl ReplayError {
+    /// The normalised recording of a session that failed after it was played.
+    pub fn partial_recording(&self) -> Option<&Value> {
+        match self {
+            ReplayError::Agent {
+                partial: Some(p), ..
+            } => Some(p),
+            _ => None,
+        }
+    }
+
     /// Bad input (exit 2) rather than a failing scenario (exit 1).
     pub fn is_bad_input(&self) -> bool {
         matches!(
@@ -78,6 +96,11 @@ impl Case {
     /// The case of one scenario file: it must live under a folder named `scenarios`, whose
     /// sibling `goldens` holds the goldens.
     pub fn of_file(file: &Path) -> Result<Case, ReplayError> {
+        let repo = scenario::Repo::for_scenario(file)
+            .map_err(|e| ReplayError::Scenario(ScenarioError::from(e)))?;
+        if repo.config.is_some() {
+            return Case::in_repo(&repo, file);
+        }
         let comps: Vec<Component<'_>> = file.components().collect();
         let Some(pos) = comps.iter().rposition(|c| c.as_os_str() == "scenarios") else {
             return Err(ReplayError::Input(format!(
@@ -92,6 +115,38 @@ impl Case {
         Ok(Case {
             golden: golden::golden_path(&goldens_root, &name),
             input_file: format!("scenarios/{name}.toml"),
+            name,
+            file: file.to_path_buf(),
+        })
+    }
+}
+
+impl Case {
+    /// The case of a scenario of a repository configured by `hooktape.toml`: named by its
+    /// path under the configured scenarios folder, its golden under the goldens folder.
+    pub fn in_repo(repo: &scenario::Repo, file: &Path) -> Result<Case, ReplayError> {
+        let abs = scenario::repo::absolute(file);
+        if !abs.starts_with(&repo.scenarios) {
+            return Err(ReplayError::Input(format!(
+                "{}: not under the scenarios folder {} that {} names",
+                file.display(),
+                repo.scenarios.display(),
+                repo.config
+                    .as_deref()
+                    .map_or_else(|| "hooktape.toml".to_owned(), |c| c.display().to_string())
+            )));
+        }
+        let name = golden::scenario_name(&repo.scenarios, &abs);
+        let input_file = abs
+            .strip_prefix(&repo.root)
+            .unwrap_or(&abs)
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        Ok(Case {
+            golden: golden::golden_path(&repo.goldens, &name),
+            input_file,
             name,
             file: file.to_path_buf(),
         })
@@ -220,12 +275,21 @@ pub async fn replay(scenario: &Scenario) -> Result<Replayed, ReplayError> {
         output_cap: scenario.session.output_cap.unwrap_or(defaults.output_cap),
         ..defaults
     };
-    let normaliser = Normaliser::new(ws.placeholders());
+    let normaliser = normaliser(scenario, &ws).map_err(|e| {
+        // The loader compiled every filter; this cannot happen.
+        ReplayError::Input(format!("{name}: a filter does not compile: {e}"))
+    })?;
     // Only the scenario's dialect is discovered and run; `notify` runs in both.
     let (codex, lifecycle, notify);
     let hooks = match scenario.session.dialect {
         Dialect::Codex => {
             codex = Engine::discover(ws.discovery_input(), runner, clock.clone());
+            let warnings: Vec<String> = codex
+                .warnings()
+                .iter()
+                .map(|w| normaliser.text(w))
+                .collect();
+            check_warnings(scenario, &warnings)?;
             // Loading checked every `notify`; a config.toml that is not TOML at all is
             // reported by the engine as a discovery warning, and then sets no notify.
             notify = discover_notify(ws.discovery_input()).unwrap_or(None);
@@ -250,6 +314,12 @@ pub async fn replay(scenario: &Scenario) -> Result<Replayed, ReplayError> {
         .map_err(|e| ReplayError::Agent {
             scenario: name.clone(),
             message: normaliser.text(&e.to_string()),
+            partial: match &e {
+                agent::AgentError::UnusedResponses { recording, .. } => {
+                    Some(Box::new(normalised(recording, &normaliser)))
+                }
+                _ => None,
+            },
         })?;
     phases.play = split();
     let hook_time = recording.hook_time();
@@ -269,6 +339,84 @@ pub async fn replay(scenario: &Scenario) -> Result<Replayed, ReplayError> {
         text,
         hook_time,
         phases,
+    })
+}
+
+/// The normaliser of one replay: the workspace's paths, then the machine's (the repository
+/// root, the user's home, the system temp dir, the harness's `PATH`, program paths), then
+/// the repository's and the scenario's filters.
+fn normaliser(scenario: &Scenario, ws: &Workspace) -> Result<Normaliser, regex::Error> {
+    let mut paths = ws.placeholders();
+    paths.push((scenario.repo_root.clone(), "<REPO>"));
+    if let Some(home) = std::env::var_os("HOME").map(PathBuf::from) {
+        let home = home.canonicalize().unwrap_or(home);
+        if home.components().count() > 1 {
+            paths.push((home, "<HOST_HOME>"));
+        }
+    }
+    let tmp = std::env::temp_dir();
+    paths.push((tmp.canonicalize().unwrap_or(tmp), "<SYSTMP>"));
+    let path_var = std::env::var("PATH").ok().filter(|p| p.contains(':'));
+    Normaliser::new(paths)
+        .with_exact(path_var, "<PATH>")
+        .with_programs()
+        .with_filters(
+            scenario
+                .filters
+                .iter()
+                .map(|f| (f.regex.as_str(), f.replacement.as_str())),
+        )
+}
+
+/// Fails unless every discovery warning is one the scenario expects, and every expected
+/// warning appeared: Codex skips what a warning names, so a golden would otherwise pin a
+/// hook that never ran.
+pub fn check_warnings(scenario: &Scenario, warnings: &[String]) -> Result<(), ReplayError> {
+    let unexpected: Vec<&String> = warnings
+        .iter()
+        .filter(|w| {
+            !scenario
+                .expect_warnings
+                .iter()
+                .any(|e| w.contains(e.as_str()))
+        })
+        .collect();
+    let missing: Vec<&String> = scenario
+        .expect_warnings
+        .iter()
+        .filter(|e| !warnings.iter().any(|w| w.contains(e.as_str())))
+        .collect();
+    if unexpected.is_empty() && missing.is_empty() {
+        return Ok(());
+    }
+    let mut message = String::new();
+    if !unexpected.is_empty() {
+        message += "Codex reports discovery warnings this scenario does not expect (it skips what each names, so the golden would pin hooks that never run):\n";
+        for w in &unexpected {
+            message += &format!("  warning: {w}\n");
+        }
+        message += "fix the hook configuration, or, when the scenario tests Codex's reading of it, list each warning (or a part of it) in `expect_warnings`";
+    }
+    if !missing.is_empty() {
+        if !message.is_empty() {
+            message += "\n";
+        }
+        message += "`expect_warnings` lists warnings Codex did not report:\n";
+        for e in &missing {
+            message += &format!("  expected: {e}\n");
+        }
+        message += &format!(
+            "it reported {}",
+            if warnings.is_empty() {
+                "none".to_owned()
+            } else {
+                warnings.join("; ")
+            }
+        );
+    }
+    Err(ReplayError::Warnings {
+        scenario: scenario.path.display().to_string(),
+        message,
     })
 }
 
@@ -327,6 +475,9 @@ pub fn bless(case: &Case, replayed: &Replayed) -> Result<bool, ReplayError> {
         // A golden left unchanged still loses the temp files of a killed earlier bless.
         golden::remove_stale_temps(&case.golden);
     }
+    // insta's pending snapshots of this golden are superseded by what was just blessed: left
+    // behind, a later `cargo insta accept` would bring back the older contents.
+    golden::remove_pending(&case.golden);
     Ok(changed)
 }
 

@@ -3,6 +3,8 @@
 //! server addresses become `<MODEL_SERVER>`-style placeholders, and every time and duration
 //! field becomes `<TIME>` / `<DURATION>`. What remains is byte-identical from run to run.
 
+#[cfg(test)]
+use std::path::Path;
 use std::path::PathBuf;
 
 use regex::Regex;
@@ -28,7 +30,18 @@ pub struct Normaliser {
     /// (prefix, placeholder), most specific first.
     paths: Vec<(String, &'static str)>,
     loopback: Regex,
+    /// Absolute paths that may name a program of this machine (see [`Normaliser::programs`]).
+    program: Regex,
+    /// Whether to rewrite program paths (`<BIN>/name`).
+    programs: bool,
+    /// The user's filters, applied last, in order.
+    filters: Vec<(Regex, String)>,
+    /// Exact texts replaced before anything else.
+    exact: Vec<(String, &'static str)>,
 }
+
+/// Paths that are the same on every machine and stay as they are.
+const PORTABLE_PROGRAMS: [&str; 1] = ["/bin/sh"];
 
 impl Normaliser {
     /// `paths`: workspace prefixes and their placeholders, most specific first.
@@ -42,21 +55,95 @@ impl Normaliser {
         paths.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
         Normaliser {
             paths,
-            // A constant, valid pattern: this cannot fail.
+            // Constant, valid patterns: these cannot fail.
             loopback: Regex::new(r"(?:127\.0\.0\.1|localhost|\[::1\]):\d+")
                 .expect("constant regex"),
+            program: Regex::new(
+                r"(?:^|[^A-Za-z0-9_.<>~/-])(/(?:[A-Za-z0-9_.+@-]+/)*[A-Za-z0-9_.+@-]+)",
+            )
+            .expect("constant regex"),
+            programs: false,
+            filters: Vec::new(),
+            exact: Vec::new(),
         }
     }
 
-    /// Replaces paths and loopback addresses in one string.
+    /// Also rewrites the absolute path of any program of this machine a hook prints
+    /// (`/usr/bin/python3`, `/root/.pyenv/versions/3.11.7/bin/python3.11`) as
+    /// `<BIN>/python3`: interpreters live in different places on different machines.
+    /// A path counts when it names an existing executable file outside the workspace;
+    /// `/bin/sh` is the same everywhere and stays.
+    pub fn with_programs(mut self) -> Self {
+        self.programs = true;
+        self
+    }
+
+    /// Replaces this exact text (e.g. the harness's `PATH`, which hooks inherit) first.
+    pub fn with_exact(mut self, text: Option<String>, placeholder: &'static str) -> Self {
+        if let Some(t) = text.filter(|t| !t.is_empty()) {
+            self.exact.push((t, placeholder));
+        }
+        self
+    }
+
+    /// Adds filters (a checked pattern and its replacement), applied after everything else.
+    pub fn with_filters<'a>(
+        mut self,
+        filters: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, regex::Error> {
+        for (pattern, replacement) in filters {
+            self.filters
+                .push((Regex::new(pattern)?, replacement.to_owned()));
+        }
+        Ok(self)
+    }
+
+    /// Replaces paths and loopback addresses in one string, then applies the filters.
     pub fn text(&self, s: &str) -> String {
         let mut out = s.to_owned();
-        for (prefix, placeholder) in &self.paths {
-            if out.contains(prefix.as_str()) {
-                out = out.replace(prefix.as_str(), placeholder);
+        for (text, placeholder) in &self.exact {
+            if out.contains(text.as_str()) {
+                out = out.replace(text.as_str(), placeholder);
             }
         }
-        self.loopback.replace_all(&out, "<LOOPBACK>").into_owned()
+        if self.programs {
+            out = self.program_paths(&out);
+        }
+        for (prefix, placeholder) in &self.paths {
+            if out.contains(prefix.as_str()) {
+                out = replace_path(&out, prefix, placeholder);
+            }
+        }
+        let mut out = self.loopback.replace_all(&out, "<LOOPBACK>").into_owned();
+        for (regex, replacement) in &self.filters {
+            if let std::borrow::Cow::Owned(o) = regex.replace_all(&out, replacement.as_str()) {
+                out = o;
+            }
+        }
+        out
+    }
+
+    fn program_paths(&self, s: &str) -> String {
+        if !s.contains('/') {
+            return s.to_owned();
+        }
+        let mut out = String::with_capacity(s.len());
+        let mut last = 0;
+        for caps in self.program.captures_iter(s) {
+            let Some(m) = caps.get(1) else { continue };
+            let path = m.as_str();
+            let in_workspace = self.paths.iter().any(|(p, _)| path.starts_with(p.as_str()));
+            if in_workspace || PORTABLE_PROGRAMS.contains(&path) || !is_program(path) {
+                continue;
+            }
+            let name = path.rsplit('/').next().unwrap_or(path);
+            out.push_str(&s[last..m.start()]);
+            out.push_str("<BIN>/");
+            out.push_str(name);
+            last = m.end();
+        }
+        out.push_str(&s[last..]);
+        out
     }
 
     /// Normalises a whole value tree in place.
@@ -81,6 +168,31 @@ impl Normaliser {
             Value::Null | Value::Bool(_) | Value::Number(_) => {}
         }
     }
+}
+
+/// Replaces `prefix` where it is a whole path or a path's leading components: the
+/// character after it must not continue a file name (`/root` in `/root/x`, not in `/rootfs`).
+fn replace_path(s: &str, prefix: &str, placeholder: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find(prefix) {
+        let after = &rest[i + prefix.len()..];
+        let whole = !after
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '+' | '@'));
+        out.push_str(&rest[..i]);
+        out.push_str(if whole { placeholder } else { prefix });
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// An existing regular file with an executable bit.
+fn is_program(path: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 #[cfg(test)]
@@ -112,6 +224,30 @@ mod tests {
                 "url": "http://<LOOPBACK>/v1",
                 "h": "<HOME>/file",
             })
+        );
+    }
+
+    #[test]
+    fn program_paths_and_filters() {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = dir.path().canonicalize().unwrap();
+        let script = ws.join("hook.sh");
+        std::fs::write(&script, "#!/bin/sh\n").unwrap();
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let env = Path::new("/usr/bin/env");
+        let n = Normaliser::new(vec![(ws.clone(), "<WORKSPACE>")])
+            .with_programs()
+            .with_filters([(r"took \d+ms", "took <MS>")])
+            .unwrap();
+        let text = format!(
+            "python at {} ran {} via /bin/sh; /no/such/prog; took 17ms",
+            env.display(),
+            script.display()
+        );
+        assert_eq!(
+            n.text(&text),
+            "python at <BIN>/env ran <WORKSPACE>/hook.sh via /bin/sh; /no/such/prog; took <MS>"
         );
     }
 }

@@ -12,7 +12,12 @@ use super::model::{
     CompactFile, FileRoot, LayerFile, LayerKind, ResponseFile, RunApprovalFile, ScenarioFile,
     ToolCallFile, ToolResultFile, TurnFile, UserDecisionFile, WorkspaceFile,
 };
-use super::{FileSpec, Layer, LayerSource, Scenario, Session, DEFAULT_MODEL, DEFAULT_THREAD_ID};
+use super::model::{HookGroupFile, HookHandlerFile};
+use super::repo::{check_filter, Repo, RepoError};
+use super::{
+    FileContent, FileSpec, Layer, LayerSource, Scenario, Session, DEFAULT_MODEL, DEFAULT_THREAD_ID,
+    ENV_VARIABLES,
+};
 use crate::agent::spec::{
     ChildSpec, DeniedRun, ModelResponse, OutputItem, QueuedPrompt, RunAccess, RunApproval, Step,
     ToolCallSpec, ToolResult, ToolSpec, TurnSpec, Usage, UserDecision,
@@ -34,6 +39,9 @@ pub enum ScenarioError {
         #[source]
         source: std::io::Error,
     },
+    /// The repository's `hooktape.toml` does not load.
+    #[error(transparent)]
+    Repo(#[from] RepoError),
     /// A problem at a position in the file.
     #[error("{path}:{line}:{col}: {message}")]
     Invalid {
@@ -105,7 +113,7 @@ fn inline_offset(
 }
 
 /// 1-based line and column (in characters) of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = text.get(..offset).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
@@ -114,7 +122,20 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
-/// Reads and validates a scenario file.
+/// A relative path without `..` or a root, with `.` components dropped; `None` otherwise.
+pub(crate) fn plain_relative(s: &str) -> Option<PathBuf> {
+    let p = Path::new(s);
+    let ok = !p.has_root()
+        && p.components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+    ok.then(|| {
+        p.components()
+            .filter(|c| matches!(c, Component::Normal(_)))
+            .collect()
+    })
+}
+
+/// Reads and validates a scenario file of the repository it lives in ([`Repo::for_scenario`]).
 pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
     let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
         path: path.display().to_string(),
@@ -123,16 +144,24 @@ pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
     load_str(path, &text)
 }
 
-/// Validates scenario text; `path` names it in errors and anchors relative `file` paths.
+/// Validates scenario text; `path` names it in errors and finds its repository, whose root
+/// anchors the paths of repository files (`[[files]] from`, `[[layers]] file`).
 pub fn load_str(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+    let repo = Repo::for_scenario(path)?;
+    load_in(&repo, path, text)
+}
+
+/// Validates scenario text as a scenario of `repo`.
+pub fn load_in(repo: &Repo, path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
     let file: ScenarioFile = toml::from_str(text)
         .map_err(|err| ScenarioError::at(path, text, err.span(), err.message().trim()))?;
-    Validator { path, text }.scenario(file)
+    Validator { path, text, repo }.scenario(file)
 }
 
 struct Validator<'a> {
     path: &'a Path,
     text: &'a str,
+    repo: &'a Repo,
 }
 
 impl Validator<'_> {
@@ -193,17 +222,18 @@ impl Validator<'_> {
             .map(|l| self.layer(l, session.dialect))
             .collect::<Result<Vec<_>, _>>()?;
         let mut files: Vec<FileSpec> = Vec::new();
-        for f in &file.files {
-            let spec = self.workspace_file(f)?;
+        for entry in &file.files {
+            let f = entry.get_ref();
+            let spec = self.workspace_file(f, entry.span())?;
             if files
                 .iter()
                 .any(|o| o.root == spec.root && o.path == spec.path)
             {
                 return self.err(
-                    f.path.span(),
+                    f.path.as_ref().or(f.from.as_ref()).map_or(entry.span(), Spanned::span),
                     format!(
                         "workspace file {:?} (root `{}`) is already given by an earlier `[[files]]` entry; expected each path once",
-                        f.path.get_ref(),
+                        spec.path.display().to_string(),
                         root_name(spec.root)
                     ),
                 );
@@ -219,7 +249,25 @@ impl Validator<'_> {
                     format!("expected an environment variable name without `=`, found {name:?}"),
                 );
             }
-            env.insert(key.into_inner(), value);
+            self.env_value(&value)?;
+            env.insert(key.into_inner(), value.into_inner());
+        }
+        let mut filters = self.repo.filters.clone();
+        for f in &file.filters {
+            match check_filter(f) {
+                Ok(filter) => filters.push(filter),
+                Err(message) => return self.err(f.regex.span(), message),
+            }
+        }
+        let mut expect_warnings = Vec::new();
+        for w in &file.expect_warnings {
+            if w.get_ref().trim().is_empty() {
+                return self.err(
+                    w.span(),
+                    "expected the text of a discovery warning, found an empty string",
+                );
+            }
+            expect_warnings.push(w.get_ref().clone());
         }
         let turns_span = file.turns.span();
         let turn_files = file.turns.into_inner();
@@ -242,7 +290,30 @@ impl Validator<'_> {
             files,
             env,
             steps,
+            repo_root: self.repo.root.clone(),
+            filters,
+            expect_warnings,
         })
+    }
+
+    /// `${NAME}` in an `[env]` value must name a workspace path.
+    fn env_value(&self, value: &Spanned<String>) -> Result<(), ScenarioError> {
+        let mut rest = value.get_ref().as_str();
+        while let Some(start) = rest.find("${") {
+            let after = &rest[start + 2..];
+            let Some(end) = after.find('}') else {
+                return self.err(value.span(), "unclosed `${` in an `[env]` value; expected `${PROJECT}`, `${HOME}` or `${CODEX_HOME}`");
+            };
+            let name = &after[..end];
+            if !ENV_VARIABLES.contains(&name) {
+                return self.err(
+                    value.span(),
+                    format!("unknown variable `${{{name}}}` in an `[env]` value; expected `${{PROJECT}}`, `${{HOME}}` or `${{CODEX_HOME}}`"),
+                );
+            }
+            rest = &after[end + 1..];
+        }
+        Ok(())
     }
 
     /// A relative path without `..` or a root.
@@ -307,6 +378,7 @@ impl Validator<'_> {
         let source = if let Some(hooks) = &l.hooks {
             let mut events = serde_json::Map::new();
             for (name, groups) in hooks {
+                let groups = self.hook_groups(groups)?;
                 if HookEvent::from_config_name(name.get_ref()).is_none() {
                     let known: Vec<&str> = HookEvent::ALL.iter().map(|e| e.config_name()).collect();
                     return self.err(
@@ -318,7 +390,7 @@ impl Validator<'_> {
                         ),
                     );
                 }
-                events.insert(name.get_ref().clone(), groups.clone());
+                events.insert(name.get_ref().clone(), groups);
             }
             let doc = serde_json::json!({ "hooks": events });
             // A serde_json::Value always serialises.
@@ -445,6 +517,88 @@ impl Validator<'_> {
         }
     }
 
+    /// An event's inline groups as `hooks.json` values, after the checks Codex's reading
+    /// would otherwise turn into a warning (or, for an unknown key, silence).
+    fn hook_groups(
+        &self,
+        groups: &Spanned<Vec<HookGroupFile>>,
+    ) -> Result<serde_json::Value, ScenarioError> {
+        let mut out = Vec::new();
+        for g in groups.get_ref() {
+            if g.hooks.is_empty() {
+                return self.err(
+                    groups.span(),
+                    "expected at least one handler in `hooks` of this group",
+                );
+            }
+            let mut handlers = Vec::new();
+            for h in &g.hooks {
+                handlers.push(self.hook_handler(h)?);
+            }
+            let mut group = serde_json::Map::new();
+            if let Some(m) = &g.matcher {
+                group.insert("matcher".into(), m.clone().into());
+            }
+            group.insert("hooks".into(), handlers.into());
+            out.push(serde_json::Value::Object(group));
+        }
+        Ok(out.into())
+    }
+
+    fn hook_handler(
+        &self,
+        h: &Spanned<HookHandlerFile>,
+    ) -> Result<serde_json::Value, ScenarioError> {
+        let handler = h.get_ref();
+        let kind = handler.kind.get_ref().as_str();
+        if !matches!(kind, "command" | "prompt" | "agent") {
+            return self.err(
+                handler.kind.span(),
+                format!("unknown handler type `{kind}`, expected `command` (Codex also knows `prompt` and `agent`, which it skips with a warning)"),
+            );
+        }
+        match (kind, &handler.command) {
+            ("command", None) => {
+                return self.err(
+                    h.span(),
+                    "a `command` handler needs `command`, the shell command to run",
+                )
+            }
+            ("command", Some(c)) if c.trim().is_empty() => {
+                return self.err(
+                    h.span(),
+                    "expected a non-blank `command` (Codex skips a blank one with a warning)",
+                )
+            }
+            ("prompt" | "agent", Some(_)) => {
+                return self.err(
+                    h.span(),
+                    format!("a `{kind}` handler takes `prompt`, not `command`"),
+                )
+            }
+            _ => {}
+        }
+        let mut out = serde_json::Map::new();
+        out.insert("type".into(), kind.into());
+        let optional = [
+            ("command", handler.command.clone().map(Into::into)),
+            ("timeout", handler.timeout.map(Into::into)),
+            ("async", handler.is_async.map(Into::into)),
+            (
+                "statusMessage",
+                handler.status_message.clone().map(Into::into),
+            ),
+            ("prompt", handler.prompt.clone().map(Into::into)),
+            ("model", handler.model.clone().map(Into::into)),
+        ];
+        for (key, value) in optional {
+            if let Some(v) = value {
+                out.insert(key.into(), v);
+            }
+        }
+        Ok(out.into())
+    }
+
     /// Inline `hooks` on a managed layer: a requirements file with that `[hooks]` table.
     fn managed_from_hooks(
         &self,
@@ -469,15 +623,18 @@ impl Validator<'_> {
         kind: LayerKind,
         file: &Spanned<String>,
     ) -> Result<LayerSource, ScenarioError> {
-        let rel = Path::new(file.get_ref().as_str());
-        let base = self.path.parent().unwrap_or(Path::new("."));
-        let full = base.join(rel);
+        let rel = self.repo_path(file, "a layer `file`")?;
+        let full = self.repo.root.join(&rel);
         let text = match std::fs::read_to_string(&full) {
             Ok(t) => t,
             Err(e) => {
                 return self.err(
                     file.span(),
-                    format!("cannot read layer file {}: {e}", full.display()),
+                    format!(
+                        "cannot read layer file {:?} (relative to the repository root {}): {e}",
+                        file.get_ref(),
+                        self.repo.root.display()
+                    ),
                 )
             }
         };
@@ -499,19 +656,82 @@ impl Validator<'_> {
         })
     }
 
-    fn workspace_file(&self, f: &WorkspaceFile) -> Result<FileSpec, ScenarioError> {
-        let path = self.relative_path(&f.path, "a workspace file")?;
-        if path.as_os_str().is_empty() {
-            return self.err(f.path.span(), "expected a file path, found an empty one");
+    /// A path naming a repository file: relative to the root, without `..`.
+    fn repo_path(&self, s: &Spanned<String>, what: &str) -> Result<PathBuf, ScenarioError> {
+        match plain_relative(s.get_ref()) {
+            Some(p) => Ok(p),
+            None => self.err(
+                s.span(),
+                format!(
+                    "expected {what} relative to the repository root ({}), without `..`, found {:?}",
+                    self.repo.root.display(),
+                    s.get_ref()
+                ),
+            ),
         }
-        let executable = f.executable.unwrap_or_else(|| {
-            f.content.starts_with("#!") || path.extension().is_some_and(|e| e == "sh" || e == "py")
-        });
+    }
+
+    fn workspace_file(
+        &self,
+        f: &WorkspaceFile,
+        entry: Range<usize>,
+    ) -> Result<FileSpec, ScenarioError> {
+        let (path_span, path) =
+            match (&f.path, &f.from, &f.content) {
+                (_, Some(_), Some(_)) => return self.err(
+                    f.from.as_ref().map_or(0..0, Spanned::span),
+                    "expected one of `content` and `from` in this `[[files]]` entry, found both",
+                ),
+                (Some(p), _, _) => (p.span(), self.relative_path(p, "a workspace file")?),
+                (None, Some(from), None) => (from.span(), self.repo_path(from, "`from`")?),
+                (None, None, _) => return self.err(
+                    entry,
+                    "a `[[files]]` entry without `path`: expected `path` and `content`, or `from`",
+                ),
+            };
+        if path.as_os_str().is_empty() {
+            return self.err(path_span, "expected a file path, found an empty one");
+        }
+        let content = match (&f.from, &f.content) {
+            (Some(from), None) => {
+                if f.executable.is_some() {
+                    return self.err(
+                        from.span(),
+                        "`executable` applies to `content`; a file copied with `from` keeps its own mode",
+                    );
+                }
+                let rel = self.repo_path(from, "`from`")?;
+                let full = self.repo.root.join(&rel);
+                if !full.exists() {
+                    return self.err(
+                        from.span(),
+                        format!(
+                            "expected a file or folder of the repository at {:?} (relative to its root {}), found nothing",
+                            from.get_ref(),
+                            self.repo.root.display()
+                        ),
+                    );
+                }
+                FileContent::Copy(full)
+            }
+            (None, Some(text)) => FileContent::Inline {
+                executable: f.executable.unwrap_or_else(|| {
+                    text.starts_with("#!")
+                        || path.extension().is_some_and(|e| e == "sh" || e == "py")
+                }),
+                text: text.clone(),
+            },
+            _ => {
+                return self.err(
+                    path_span,
+                    "expected `content` (the file's text) or `from` (a repository file to copy)",
+                )
+            }
+        };
         Ok(FileSpec {
             root: f.root,
             path,
-            content: f.content.clone(),
-            executable,
+            content,
         })
     }
 

@@ -6,6 +6,7 @@
 
 pub mod load;
 pub mod model;
+pub mod repo;
 pub mod template;
 pub mod workspace;
 
@@ -14,6 +15,7 @@ use std::path::PathBuf;
 
 pub use load::{load_file, load_str, ScenarioError};
 pub use model::{Dialect, FileRoot, LayerKind};
+pub use repo::{Filter, Repo};
 pub use workspace::Workspace;
 
 use crate::agent::spec::{SessionSpec, Step};
@@ -47,9 +49,16 @@ pub struct Scenario {
     pub session: Session,
     pub layers: Vec<Layer>,
     pub files: Vec<FileSpec>,
+    /// Values may hold `${PROJECT}`, `${HOME}`, `${CODEX_HOME}` (expanded per workspace).
     pub env: BTreeMap<String, String>,
     /// The session's steps, as the mock agent plays them.
     pub steps: Vec<Step>,
+    /// The repository root (absolute): `from` files are copied from here.
+    pub repo_root: PathBuf,
+    /// The repository's filters, then the scenario's.
+    pub filters: Vec<Filter>,
+    /// Substrings of the discovery warnings the scenario expects.
+    pub expect_warnings: Vec<String>,
 }
 
 impl Scenario {
@@ -122,6 +131,17 @@ pub enum LayerSource {
 pub struct FileSpec {
     pub root: FileRoot,
     pub path: PathBuf,
-    pub content: String,
-    pub executable: bool,
+    pub content: FileContent,
 }
+
+/// What a workspace file holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FileContent {
+    /// Written from the scenario.
+    Inline { text: String, executable: bool },
+    /// Copied from the repository at every run (a file or a folder; absolute path).
+    Copy(PathBuf),
+}
+
+/// The variables an `[env]` value may use, and what they name in a workspace.
+pub const ENV_VARIABLES: [&str; 3] = ["PROJECT", "HOME", "CODEX_HOME"];

@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::Value;
 use toml::Spanned;
 
 use crate::engine::request::{ApprovalPolicy, SessionStartSource};
@@ -29,11 +28,24 @@ pub struct ScenarioFile {
     pub layers: Vec<LayerFile>,
     /// Files written into the workspace before the session starts (hook scripts...).
     #[serde(default)]
-    pub files: Vec<WorkspaceFile>,
+    #[schemars(with = "Vec<WorkspaceFile>")]
+    pub files: Vec<Spanned<WorkspaceFile>>,
     /// Extra environment variables for hooks (on top of the built, minimal environment).
+    /// `${PROJECT}`, `${HOME}` and `${CODEX_HOME}` in a value expand to the workspace's
+    /// real paths (goldens still show placeholders).
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, String>")]
-    pub env: BTreeMap<Spanned<String>, String>,
+    pub env: BTreeMap<Spanned<String>, Spanned<String>>,
+    /// Discovery warnings this scenario expects (each a substring of one warning, as the
+    /// golden shows it). Any other warning fails `run`, `check` and `bless`: Codex skips what
+    /// a warning names, so a golden would pin a hook that never ran.
+    #[serde(default)]
+    #[schemars(with = "Vec<String>")]
+    pub expect_warnings: Vec<Spanned<String>>,
+    /// Filters applied to everything recorded before rendering (after the repository's own
+    /// `hooktape.toml` filters): each match of `regex` becomes `replacement`.
+    #[serde(default)]
+    pub filters: Vec<super::repo::FilterFile>,
     /// The steps of the session, in order: prompt turns, manual compactions, resumes.
     /// At least one.
     #[schemars(with = "Vec<TurnFile>")]
@@ -111,11 +123,13 @@ pub struct LayerFile {
     #[serde(default)]
     pub trusted: Option<bool>,
     /// The `hooks` object of `hooks.json`, written as TOML: `[layers.hooks]` then
-    /// `[[layers.hooks.Stop]]` groups with `[[layers.hooks.Stop.hooks]]` handlers. Event names
-    /// are checked.
+    /// `[[layers.hooks.Stop]]` groups with `[[layers.hooks.Stop.hooks]]` handlers. Checked
+    /// strictly when the scenario loads (event names, keys, types): a typo is an error with
+    /// its position, never a handler Codex would skip. To test Codex's reading of an invalid
+    /// handler, use `hooks_json` and `expect_warnings`.
     #[serde(default)]
-    #[schemars(with = "Option<BTreeMap<String, Value>>")]
-    pub hooks: Option<BTreeMap<Spanned<String>, Value>>,
+    #[schemars(with = "Option<BTreeMap<String, Vec<HookGroupFile>>>")]
+    pub hooks: Option<BTreeMap<Spanned<String>, Spanned<Vec<HookGroupFile>>>>,
     /// The layer's `hooks.json`, verbatim (not checked: malformed content is allowed).
     #[serde(default)]
     pub hooks_json: Option<String>,
@@ -124,8 +138,10 @@ pub struct LayerFile {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub config_toml: Option<Spanned<String>>,
-    /// A real file, relative to the scenario file: `hooks.json`, `config.toml`,
-    /// `settings.json` (Claude Code) or, for a managed layer, a requirements TOML.
+    /// A real file of the repository, relative to its root (the folder holding
+    /// `hooktape.toml`, else the nearest with `.git`), read exactly as Codex reads it:
+    /// `hooks.json`, `config.toml`, `settings.json` (Claude Code) or, for a managed layer, a
+    /// requirements TOML.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub file: Option<Spanned<String>>,
@@ -147,20 +163,72 @@ pub enum FileRoot {
     Workspace,
 }
 
+/// A file (or folder) written into the workspace: exactly one of `content` and `from`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkspaceFile {
-    /// Relative path (no `..`), under `root`; each (root, path) at most once.
-    #[schemars(with = "String")]
-    pub path: Spanned<String>,
+    /// Relative path (no `..`), under `root`; each (root, path) at most once. Required with
+    /// `content`; with `from` it defaults to the same relative path.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub path: Option<Spanned<String>>,
     /// `project` (default), `home` or `workspace`.
     #[serde(default)]
     pub root: FileRoot,
     /// File content.
-    pub content: String,
-    /// Make it executable. Default: true for `.sh`/`.py` files and content starting `#!`.
+    #[serde(default)]
+    pub content: Option<String>,
+    /// Copy this file or whole folder of the repository (relative to its root; `.git`
+    /// folders are skipped) at every run, keeping executable bits: the scenario tests the
+    /// repository's real hooks, not a copy.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub from: Option<Spanned<String>>,
+    /// Make it executable (`content` only). Default: true for `.sh`/`.py` files and content
+    /// starting `#!`.
     #[serde(default)]
     pub executable: Option<bool>,
+}
+
+/// One matcher group of an event's hooks, as in `hooks.json`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HookGroupFile {
+    /// Tool name, source or agent type the group applies to (omitted, `""` or `*`: all).
+    #[serde(default)]
+    pub matcher: Option<String>,
+    /// The handlers, run concurrently.
+    #[schemars(with = "Vec<HookHandlerFile>")]
+    pub hooks: Vec<Spanned<HookHandlerFile>>,
+}
+
+/// One hook handler: the keys Codex reads.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HookHandlerFile {
+    /// `command` (Codex runs it); `prompt` and `agent` are known to Codex, which skips them
+    /// with a discovery warning (list it in `expect_warnings`).
+    #[serde(rename = "type")]
+    #[schemars(with = "String")]
+    pub kind: Spanned<String>,
+    /// The shell command (`command` handlers).
+    #[serde(default)]
+    pub command: Option<String>,
+    /// Seconds before the hook is killed (default 600, at least 1).
+    #[serde(default)]
+    pub timeout: Option<u64>,
+    /// Run asynchronously (Codex skips async handlers with a warning).
+    #[serde(default, rename = "async")]
+    pub is_async: Option<bool>,
+    /// Shown while the hook runs.
+    #[serde(default, rename = "statusMessage")]
+    pub status_message: Option<String>,
+    /// `prompt` / `agent` handlers: the prompt.
+    #[serde(default)]
+    pub prompt: Option<String>,
+    /// `prompt` / `agent` handlers: the model.
+    #[serde(default)]
+    pub model: Option<String>,
 }
 
 /// One step: a prompt turn (`prompt`), a manual compaction (`compact`), or a resume
