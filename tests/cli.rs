@@ -448,5 +448,9 @@ fn run_json_prints_the_normalised_recording() {
         text.contains("<PROJECT>") && !text.contains("/tmp/"),
         "{text}"
     );
-    assert_eq!(v["timeline"].as_array().map(Vec::len), Some(7));
+    assert_eq!(v[0]["scenario"], "scenarios/stop/block_twice.toml");
+    assert_eq!(
+        v[0]["recording"]["timeline"].as_array().map(Vec::len),
+        Some(7)
+    );
 }

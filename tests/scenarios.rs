@@ -131,14 +131,30 @@ fn run(case: Case) -> Result<(), Failed> {
         .and_then(|s| s.to_str())
         .ok_or_else(|| Failed::from("golden path has no name"))?
         .to_owned();
+    // One judge for `cargo test` and `hooktape check`: hooktape's own comparison. insta runs
+    // only on a mismatch, to print its diff and leave a `.snap.new` for `cargo insta review`
+    // (`tests/cli.rs` proves insta agrees with the comparison on headers and line ends).
+    let verdict = replay::compare(&case, &replayed).map_err(|e| Failed::from(e.to_string()))?;
+    let ours = match verdict {
+        replay::Verdict::Match => return Ok(()),
+        replay::Verdict::Missing => format!(
+            "no golden at {}; create it with `hooktape bless {}`",
+            case.golden.display(),
+            case.name
+        ),
+        replay::Verdict::Mismatch(diff) => diff,
+    };
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(snapshot_dir);
     settings.set_prepend_module_to_snapshot(false);
     settings.set_input_file(&case.input_file);
     settings.set_description(replayed.scenario.description.clone());
     settings.set_omit_expression(true);
-    // insta prints its diff and panics on a mismatch; libtest-mimic reports the panic as
-    // this trial's failure.
-    settings.bind(|| insta::assert_snapshot!(snapshot_name, replayed.text));
-    Ok(())
+    // insta prints its diff and panics on a mismatch (writing `.snap.new` unless CI).
+    let text = replayed.text.clone();
+    let insta_result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        settings.bind(|| insta::assert_snapshot!(snapshot_name, text))
+    }));
+    let _ = insta_result;
+    Err(ours.into())
 }

@@ -6,6 +6,7 @@ mod bless;
 mod check;
 mod conformance;
 mod fuzz;
+mod init;
 mod new;
 mod out;
 mod probe;
@@ -52,6 +53,9 @@ enum Command {
     Bless(bless::BlessArgs),
     /// Write a commented starter scenario for one event.
     New(new::NewArgs),
+    /// Set up a repository: hooktape.toml, an example scenario running its own hooks, a CI
+    /// workflow.
+    Init(init::InitArgs),
     /// Print the JSON Schema of the scenario format.
     Schema,
 }
@@ -67,6 +71,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Bless(args) => bless::run(args),
         Command::New(args) => new::run(args),
+        Command::Init(args) => init::run(args),
         Command::Schema => schema::run(),
     };
     match result {

@@ -19,9 +19,10 @@ pub struct NewArgs {
     /// The hook event it exercises (PascalCase, e.g. `PreToolUse`).
     #[arg(long)]
     pub event: String,
-    /// The scenarios folder.
-    #[arg(long, default_value = "scenarios")]
-    pub dir: PathBuf,
+    /// The scenarios folder (default: the repository's, from `hooktape.toml`, else
+    /// `scenarios`).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
 }
 
 pub fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
@@ -46,8 +47,12 @@ pub fn run(args: NewArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(EXIT_BAD_INPUT));
     }
-    let path = args
-        .dir
+    let dir = args.dir.unwrap_or_else(|| {
+        super::check::default_paths(Vec::new())
+            .pop()
+            .unwrap_or_else(|| PathBuf::from("scenarios"))
+    });
+    let path = dir
         .join(template::event_folder(event))
         .join(format!("{}.toml", args.name));
     if path.exists() {

@@ -18,6 +18,10 @@ pub enum GoldenError {
         #[source]
         source: std::io::Error,
     },
+    /// insta reads a golden without its `---` header as empty: neither `check` nor
+    /// `cargo test` can pass it.
+    #[error("{0}: the golden has lost its `---` header, so insta reads it as empty; restore the header or rewrite the golden with `hooktape bless`")]
+    NoHeader(PathBuf),
     #[error("cannot read {path}: {source}")]
     Read {
         path: PathBuf,
@@ -92,19 +96,28 @@ fn yaml_str(s: &str) -> String {
     }
 }
 
-/// The contents of a snapshot file (after its header), as insta compares them: line ends
-/// normalised to `\n`, the YAML header (if any) dropped, trailing whitespace trimmed.
-/// `check` and `cargo test` both judge a golden by this one function.
+/// The contents of a snapshot file (after its header), as insta reads them: line ends
+/// normalised to `\n`, trailing whitespace trimmed; a file without its `---` header has no
+/// contents (insta reads it as an empty snapshot). `check` and `cargo test` both judge a
+/// golden by this one function (`tests/repository.rs` holds insta to the same verdicts).
 pub fn snapshot_contents(file_text: &str) -> String {
     let text = file_text.replace("\r\n", "\n");
     let body = match text.strip_prefix("---\n") {
         Some(rest) => match rest.find("\n---\n") {
             Some(end) => &rest[end + 5..],
-            None => rest,
+            None => "",
         },
-        None => text.as_str(),
+        None => "",
     };
     body.trim_end().to_owned()
+}
+
+/// Whether a golden file lacks the header insta needs.
+pub fn lacks_header(file_text: &str) -> bool {
+    let text = file_text.replace("\r\n", "\n");
+    !text
+        .strip_prefix("---\n")
+        .is_some_and(|rest| rest.contains("\n---\n"))
 }
 
 /// Whether a replay's text matches a golden file's text (see [`snapshot_contents`]).
@@ -115,6 +128,9 @@ pub fn matches(file_text: &str, actual: &str) -> bool {
 /// Reads a golden's contents; `Ok(None)` if it does not exist yet.
 pub fn read(path: &Path) -> Result<Option<String>, GoldenError> {
     match std::fs::read_to_string(path) {
+        Ok(text) if lacks_header(&text) && !text.trim().is_empty() => {
+            Err(GoldenError::NoHeader(path.to_path_buf()))
+        }
         Ok(text) => Ok(Some(snapshot_contents(&text))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(GoldenError::Read {

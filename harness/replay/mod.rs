@@ -460,7 +460,12 @@ pub fn compare(case: &Case, replayed: &Replayed) -> Result<Verdict, ReplayError>
 
 /// Writes the case's golden (refused in CI). Returns whether the contents changed.
 pub fn bless(case: &Case, replayed: &Replayed) -> Result<bool, ReplayError> {
-    let changed = compare(case, replayed)? != Verdict::Match;
+    let changed = match compare(case, replayed) {
+        Ok(verdict) => verdict != Verdict::Match,
+        // A golden that lost its header is rewritten whole.
+        Err(ReplayError::Golden(GoldenError::NoHeader(_))) => true,
+        Err(e) => return Err(e),
+    };
     if in_ci() {
         return Err(GoldenError::InCi(case.golden.clone()).into());
     }

@@ -40,6 +40,10 @@ pub struct Normaliser {
     exact: Vec<(String, &'static str)>,
 }
 
+/// Placeholders of machine folders (not the workspace's or the repository's): a program
+/// under them is still a machine's program.
+const MACHINE_PLACEHOLDERS: [&str; 2] = ["<HOST_HOME>", "<SYSTMP>"];
+
 /// Paths that are the same on every machine and stay as they are.
 const PORTABLE_PROGRAMS: [&str; 1] = ["/bin/sh"];
 
@@ -132,7 +136,13 @@ impl Normaliser {
         for caps in self.program.captures_iter(s) {
             let Some(m) = caps.get(1) else { continue };
             let path = m.as_str();
-            let in_workspace = self.paths.iter().any(|(p, _)| path.starts_with(p.as_str()));
+            // A program of the workspace or the repository keeps its place: its path becomes
+            // `<PROJECT>/…` or `<REPO>/…` below.
+            let in_workspace = self
+                .paths
+                .iter()
+                .filter(|(_, ph)| !MACHINE_PLACEHOLDERS.contains(ph))
+                .any(|(p, _)| path.starts_with(p.as_str()));
             if in_workspace || PORTABLE_PROGRAMS.contains(&path) || !is_program(path) {
                 continue;
             }

@@ -723,8 +723,8 @@ impl Validator<'_> {
             },
             _ => {
                 return self.err(
-                    path_span,
-                    "expected `content` (the file's text) or `from` (a repository file to copy)",
+                    entry,
+                    "missing field `content`: expected `content` (the file's text) or `from` (a repository file to copy)",
                 )
             }
         };

@@ -1,0 +1,159 @@
+//! `hooktape init [DIR]`: a starter layout in a user's repository — `hooktape.toml`, one
+//! scenario that runs the repository's own hooks, and a GitHub Actions workflow.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::Args;
+
+use super::out::outln;
+use super::EXIT_BAD_INPUT;
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The repository root (default: the current directory).
+    pub dir: Option<PathBuf>,
+    /// The git URL `cargo install --git` takes hooktape from in the CI workflow (default: the
+    /// repository variable `HOOKTAPE_GIT_URL` of your GitHub repository).
+    #[arg(long)]
+    pub git: Option<String>,
+}
+
+/// The folders `init` configures.
+const SCENARIOS: &str = "hooktape/scenarios";
+const GOLDENS: &str = "hooktape/goldens";
+const EXAMPLE: &str = "hooktape/scenarios/repo_hooks.toml";
+const WORKFLOW: &str = ".github/workflows/hooktape.yml";
+
+pub fn run(args: InitArgs) -> anyhow::Result<ExitCode> {
+    let dir = match args.dir {
+        Some(d) => d,
+        None => std::env::current_dir().context("cannot read the current directory")?,
+    };
+    if !dir.is_dir() {
+        eprintln!("error: {}: not a folder", dir.display());
+        return Ok(ExitCode::from(EXIT_BAD_INPUT));
+    }
+    let files = [
+        (crate::scenario::repo::CONFIG_FILE, config()),
+        (EXAMPLE, example(&dir)),
+        (WORKFLOW, workflow(args.git.as_deref())),
+    ];
+    let existing: Vec<&str> = files
+        .iter()
+        .filter(|(p, _)| dir.join(p).exists())
+        .map(|(p, _)| *p)
+        .collect();
+    if !existing.is_empty() {
+        eprintln!(
+            "error: {} already exist(s) in {}; nothing was written",
+            existing.join(", "),
+            dir.display()
+        );
+        return Ok(ExitCode::from(EXIT_BAD_INPUT));
+    }
+    for (rel, text) in &files {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        outln!("wrote {rel}");
+    }
+    std::fs::create_dir_all(dir.join(GOLDENS))
+        .with_context(|| format!("cannot create {GOLDENS}"))?;
+    outln!();
+    outln!("next, from {}:", dir.display());
+    outln!("  hooktape run repo_hooks      # play the example; read its timeline");
+    outln!("  hooktape bless repo_hooks    # write its golden; read it, then commit it");
+    outln!("  hooktape check               # what CI runs: fails with a diff when a hook changes");
+    if args.git.is_none() {
+        outln!(
+            "CI: set the repository variable HOOKTAPE_GIT_URL to the git URL of hooktape, or run `hooktape init --git URL`."
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn config() -> String {
+    format!(
+        "# hooktape: regression tests for this repository's coding-agent hooks.\n\
+         # Paths in scenarios (`[[files]] from`, `[[layers]] file`) are relative to this folder.\n\
+         scenarios = \"{SCENARIOS}\"\n\
+         goldens = \"{GOLDENS}\"\n\
+         \n\
+         # Filters applied to every recording before it becomes a golden, as insta's:\n\
+         # [[filters]]\n\
+         # regex = 'Installed \\d+ packages? in \\d+m?s'\n\
+         # replacement = 'Installed <N> package(s) in <TIME>'\n"
+    )
+}
+
+/// The example scenario: the repository's `.codex/` hooks when it has them.
+fn example(dir: &Path) -> String {
+    let codex = dir.join(".codex");
+    let json = codex.join("hooks.json").is_file();
+    let toml = codex.join("config.toml").is_file();
+    let layers = match (json, toml) {
+        (true, _) => "# The repository's own hooks, read exactly as Codex reads them.\n\
+             [[layers]]\n\
+             kind = \"project\"\n\
+             file = \".codex/hooks.json\"\n"
+            .to_owned(),
+        (false, true) => "# The repository's own hooks (`[hooks]` of its config.toml).\n\
+             [[layers]]\n\
+             kind = \"project\"\n\
+             file = \".codex/config.toml\"\n"
+            .to_owned(),
+        (false, false) => "# No .codex/hooks.json or .codex/config.toml was found: this layer is an\n\
+             # example. Point `file` at your hooks file (relative to the repository root).\n\
+             [[layers]]\n\
+             kind = \"project\"\n\
+             [layers.hooks]\n\
+             PreToolUse = [{ matcher = \"Bash\", hooks = [{ type = \"command\", command = \"cat >/dev/null\" }] }]\n"
+            .to_owned(),
+    };
+    let files = if codex.is_dir() {
+        "# The scripts the hooks run, copied from the repository at every run: a change to them\n\
+         # changes the golden. Add a `[[files]] from = …` for scripts kept elsewhere.\n\
+         [[files]]\n\
+         from = \".codex\"\n"
+    } else {
+        ""
+    };
+    format!(
+        "description = \"The repository's hooks on a prompt, a shell command and the final answer\"\n\
+         \n\
+         {layers}\n\
+         {files}\n\
+         [[turns]]\n\
+         prompt = \"List the files, then stop\"\n\
+         [[turns.responses]]\n\
+         calls = [{{ shell = [\"ls\"] }}]          # the model runs `ls` (hooks see Bash)\n\
+         [turns.results.call-1]\n\
+         output = \"README.md\\n\"                   # what the tool prints (scripted)\n\
+         [[turns.responses]]\n\
+         message = \"Done.\"\n"
+    )
+}
+
+fn workflow(git: Option<&str>) -> String {
+    let url = git.map_or_else(|| "${{ vars.HOOKTAPE_GIT_URL }}".to_owned(), str::to_owned);
+    format!(
+        "# Regression tests for this repository's agent hooks (hooktape).\n\
+         name: hooks\n\
+         on: [push, pull_request]\n\
+         jobs:\n\
+         \x20 hooktape:\n\
+         \x20   runs-on: ubuntu-latest\n\
+         \x20   steps:\n\
+         \x20     - uses: actions/checkout@v4\n\
+         \x20     - run: cargo install --locked --git {url} hooktape\n\
+         \x20     # CI=true: goldens are never written; a changed hook fails with its diff.\n\
+         \x20     - run: hooktape check --junit hooktape-junit.xml\n\
+         \x20       env:\n\
+         \x20         CI: \"true\"\n"
+    )
+}
