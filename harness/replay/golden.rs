@@ -226,8 +226,9 @@ pub fn remove_pending(golden: &Path) {
     }
 }
 
-/// A unified diff (golden → actual) naming the scenario, or `None` when they match.
-pub fn diff(name: &str, golden: &str, actual: &str) -> Option<String> {
+/// A unified diff (golden → actual) naming the golden file (`golden_file`, as the user
+/// would open it) and the scenario, or `None` when they match.
+pub fn diff(golden_file: &str, name: &str, golden: &str, actual: &str) -> Option<String> {
     let (golden, actual) = (golden.trim_end(), actual.trim_end());
     if golden == actual {
         return None;
@@ -237,7 +238,7 @@ pub fn diff(name: &str, golden: &str, actual: &str) -> Option<String> {
     Some(
         diff.unified_diff()
             .context_radius(3)
-            .header(&format!("goldens/{name}.snap"), &format!("{name} (actual)"))
+            .header(golden_file, &format!("{name} (actual)"))
             .to_string(),
     )
 }
@@ -258,8 +259,8 @@ mod tests {
         assert_eq!(yaml_str("a: b"), "\"a: b\"");
         assert_eq!(yaml_str("true"), "\"true\"");
         assert_eq!(snapshot_contents(&text), "line1\nline2");
-        assert!(diff("x/y", "a\nb", "a\nb\n").is_none());
-        let d = diff("x/y", "a\nb\n", "a\nc\n").unwrap();
+        assert!(diff("goldens/x/y.snap", "x/y", "a\nb", "a\nb\n").is_none());
+        let d = diff("goldens/x/y.snap", "x/y", "a\nb\n", "a\nc\n").unwrap();
         assert!(d.contains("-b\n+c"), "{d}");
         assert!(d.contains("goldens/x/y.snap"), "{d}");
     }

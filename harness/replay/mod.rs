@@ -90,6 +90,20 @@ pub struct Case {
     pub golden: PathBuf,
     /// `scenarios/<name>.toml`, relative to the root (the golden's `input_file`).
     pub input_file: String,
+    /// The golden's path as the user opens it (relative to the root), for diffs.
+    pub golden_file: String,
+}
+
+/// `path` relative to `root`, with `/`; the whole path when it is not under `root`.
+fn relative_to(root: &Path, path: &Path) -> String {
+    match path.strip_prefix(root) {
+        Ok(rel) => rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/"),
+        Err(_) => path.display().to_string(),
+    }
 }
 
 impl Case {
@@ -114,6 +128,7 @@ impl Case {
         let goldens_root = root.join("goldens");
         Ok(Case {
             golden: golden::golden_path(&goldens_root, &name),
+            golden_file: format!("goldens/{name}.snap"),
             input_file: format!("scenarios/{name}.toml"),
             name,
             file: file.to_path_buf(),
@@ -137,15 +152,11 @@ impl Case {
             )));
         }
         let name = golden::scenario_name(&repo.scenarios, &abs);
-        let input_file = abs
-            .strip_prefix(&repo.root)
-            .unwrap_or(&abs)
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect::<Vec<_>>()
-            .join("/");
+        let input_file = relative_to(&repo.root, &abs);
+        let golden = golden::golden_path(&repo.goldens, &name);
         Ok(Case {
-            golden: golden::golden_path(&repo.goldens, &name),
+            golden_file: relative_to(&repo.root, &golden),
+            golden,
             input_file,
             name,
             file: file.to_path_buf(),
@@ -169,7 +180,10 @@ pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ReplayError> {
         }
     }
     files.sort();
-    files.dedup();
+    // The same file named twice (`scenarios/x.toml` and a name resolved to an absolute
+    // path) is replayed once: two replays would write the same golden at once.
+    let mut seen = std::collections::BTreeSet::new();
+    files.retain(|f| seen.insert(scenario::repo::absolute(f)));
     Ok(files)
 }
 
@@ -451,10 +465,12 @@ pub enum Verdict {
 pub fn compare(case: &Case, replayed: &Replayed) -> Result<Verdict, ReplayError> {
     Ok(match golden::read(&case.golden)? {
         None => Verdict::Missing,
-        Some(golden) => match golden::diff(&case.name, &golden, &replayed.text) {
-            None => Verdict::Match,
-            Some(diff) => Verdict::Mismatch(diff),
-        },
+        Some(golden) => {
+            match golden::diff(&case.golden_file, &case.name, &golden, &replayed.text) {
+                None => Verdict::Match,
+                Some(diff) => Verdict::Mismatch(diff),
+            }
+        }
     })
 }
 

@@ -142,7 +142,10 @@ impl Normaliser {
                 .paths
                 .iter()
                 .filter(|(_, ph)| !MACHINE_PLACEHOLDERS.contains(ph))
-                .any(|(p, _)| path.starts_with(p.as_str()));
+                .any(|(p, _)| {
+                    path.strip_prefix(p.as_str())
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+                });
             if in_workspace || PORTABLE_PROGRAMS.contains(&path) || !is_program(path) {
                 continue;
             }
@@ -185,18 +188,32 @@ impl Normaliser {
 fn replace_path(s: &str, prefix: &str, placeholder: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
+    let mut before: Option<char> = None;
     while let Some(i) = rest.find(prefix) {
         let after = &rest[i + prefix.len()..];
-        let whole = !after
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '+' | '@'));
+        let prev = rest[..i].chars().next_back().or(before);
+        // Not the tail of a longer path (`/var/tmp` for `/tmp`)…
+        let starts = !prev.is_some_and(|c| is_name_char(c) || c == '/');
+        // …and not the head of a longer name (`/rootfs` for `/root`); a `.` ending a
+        // sentence (`in /work/main.`) is not part of the name.
+        let mut next = after.chars();
+        let ends = match next.next() {
+            None => true,
+            Some('.') => !next.next().is_some_and(is_name_char),
+            Some(c) => !is_name_char(c),
+        };
         out.push_str(&rest[..i]);
-        out.push_str(if whole { placeholder } else { prefix });
+        out.push_str(if starts && ends { placeholder } else { prefix });
+        before = prefix.chars().next_back();
         rest = after;
     }
     out.push_str(rest);
     out
+}
+
+/// A character that continues a file name.
+fn is_name_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '+' | '@')
 }
 
 /// An existing regular file with an executable bit.
@@ -258,6 +275,14 @@ mod tests {
         assert_eq!(
             n.text(&text),
             "python at <BIN>/env ran <WORKSPACE>/hook.sh via /bin/sh; /no/such/prog; took <MS>"
+        );
+        let m = Normaliser::new(vec![
+            (PathBuf::from("/tmp"), "<SYSTMP>"),
+            (PathBuf::from("/work/main"), "<REPO>"),
+        ]);
+        assert_eq!(
+            m.text("/var/tmp/x /tmp/y /tmpfs in /work/main. /work/main.rs /work/main-2 \"/tmp\""),
+            "/var/tmp/x <SYSTMP>/y /tmpfs in <REPO>. /work/main.rs /work/main-2 \"<SYSTMP>\""
         );
     }
 }

@@ -95,17 +95,17 @@ impl Repo {
     /// there is neither.
     pub fn discover(start: &Path) -> Result<Option<Repo>, RepoError> {
         let start = absolute(start);
-        let mut git_root = None;
         for dir in start.ancestors() {
             let config = dir.join(CONFIG_FILE);
             if config.is_file() {
                 return Repo::load(dir, &config).map(Some);
             }
-            if git_root.is_none() && dir.join(".git").exists() {
-                git_root = Some(dir.to_path_buf());
+            // A `hooktape.toml` above the git root belongs to another project.
+            if dir.join(".git").exists() {
+                return Ok(Some(Repo::unconfigured(dir)));
             }
         }
-        Ok(git_root.map(|root| Repo::unconfigured(&root)))
+        Ok(None)
     }
 
     /// The repository of a scenario file: [`Repo::discover`] from its folder, else (a
@@ -212,7 +212,17 @@ pub fn absolute(path: &Path) -> PathBuf {
             .map(|cwd| cwd.join(path))
             .unwrap_or_else(|_| path.to_path_buf())
     };
-    joined.canonicalize().unwrap_or(joined)
+    if let Ok(canonical) = joined.canonicalize() {
+        return canonical;
+    }
+    // A file that does not exist yet: its folder made canonical.
+    match (joined.parent(), joined.file_name()) {
+        (Some(parent), Some(name)) => parent
+            .canonicalize()
+            .map(|p| p.join(name))
+            .unwrap_or(joined),
+        _ => joined,
+    }
 }
 
 #[cfg(test)]
@@ -230,6 +240,12 @@ mod tests {
         let repo = Repo::discover(&deep).unwrap().unwrap();
         assert_eq!(repo.root, root.join("a"));
         assert_eq!(repo.scenarios, root.join("a/scenarios"));
+        std::fs::write(root.join("hooktape.toml"), "goldens = \"elsewhere\"\n").unwrap();
+        assert_eq!(
+            Repo::discover(&deep).unwrap().unwrap().config,
+            None,
+            "a hooktape.toml above the git root is another project's"
+        );
         std::fs::write(
             root.join("a/b/hooktape.toml"),
             "scenarios = \"hooks/s\"\ngoldens = \"hooks/g\"\n[[filters]]\nregex = '\\d+ms'\nreplacement = '<MS>'\n",
