@@ -1,7 +1,8 @@
 //! hooktape: a record-and-replay test harness for coding-agent lifecycle hooks.
 //!
 //! Layers, imports pointing down only: `cli` → `replay` → `scenario` → `agent` → `engine`.
-//! `conformance`, `bench`, `fuzz` and `probe` sit beside `replay`; `fuzz` and `probe` use only
+//! `conformance`, `bench`, `fuzz`, `probe` and `import` sit beside `replay` (`import` writes
+//! scenarios and replays them); `fuzz` and `probe` use only
 //! the engine.
 
 pub mod agent;
@@ -10,6 +11,7 @@ pub mod cli;
 pub mod conformance;
 pub mod engine;
 pub mod fuzz;
+pub mod import;
 pub mod probe;
 pub mod replay;
 pub mod scenario;

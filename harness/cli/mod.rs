@@ -6,10 +6,12 @@ mod bless;
 mod check;
 mod conformance;
 mod fuzz;
+mod import;
 mod init;
 mod new;
 mod out;
 mod probe;
+mod record;
 mod run;
 mod schema;
 mod style;
@@ -53,6 +55,10 @@ enum Command {
     Bless(bless::BlessArgs),
     /// Write a commented starter scenario for one event.
     New(new::NewArgs),
+    /// Turn a real Codex session (a rollout file) into a scenario.
+    Import(Box<import::ImportArgs>),
+    /// Capture every hook payload of real sessions (`--stop` undoes it).
+    Record(record::RecordArgs),
     /// Set up a repository: hooktape.toml, an example scenario running its own hooks, a CI
     /// workflow.
     Init(init::InitArgs),
@@ -72,6 +78,8 @@ pub fn main() -> ExitCode {
         Command::Bless(args) => bless::run(args),
         Command::New(args) => new::run(args),
         Command::Init(args) => init::run(args),
+        Command::Import(args) => import::run(*args),
+        Command::Record(args) => record::run(args),
         Command::Schema => schema::run(),
     };
     match result {
