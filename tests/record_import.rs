@@ -122,8 +122,36 @@ fn an_image_input_is_a_warning_and_a_comment_not_a_crash() -> anyhow::Result<()>
         scenario.contains("Imported from Codex 0.171.0 session 019aa"),
         "{scenario}"
     );
-    // It replays.
+    // It replays, and its golden says where it came from, with no machine path.
     let out = hooktape(&root, &["run", "scenarios/img.toml"])?;
     ensure!(out.status.success(), "{}", text(&out));
+    let out = hooktape(&root, &["bless", "scenarios/img.toml"])?;
+    ensure!(out.status.success(), "{}", text(&out));
+    let golden = std::fs::read_to_string(root.join("goldens/img.snap"))?;
+    ensure!(
+        golden.contains("\n# Imported from Codex 0.171.0 session 019aa: what is in ./shot.png?\n"),
+        "{golden}"
+    );
+    ensure!(
+        !golden.contains("/home/u") && !golden.contains(&root.display().to_string()),
+        "{golden}"
+    );
+    // A turn range the rollout does not have is bad input.
+    let out = hooktape(
+        &root,
+        &[
+            "import",
+            "rollout.jsonl",
+            "--turns",
+            "2..3",
+            "--out",
+            "scenarios/x.toml",
+        ],
+    )?;
+    ensure!(
+        out.status.code() == Some(2) && text(&out).contains("the rollout has turns 1..1"),
+        "{}",
+        text(&out)
+    );
     Ok(())
 }

@@ -179,6 +179,13 @@ pub fn check_payloads(scenario: &Path, capture_path: &Path) -> anyhow::Result<Ex
         .flatten()
         .filter(|e| e["kind"] == "hooks")
         .flat_map(|e| e["runs"].as_array().cloned().unwrap_or_default())
+        // The added capture handlers' runs only: the scenario's own hooks saw the same
+        // payloads, and the real session's capture had one handler per event too.
+        .filter(|r| {
+            r["run_id"]
+                .as_str()
+                .is_some_and(|id| id.contains(crate::scenario::workspace::SESSION_FLAGS_PATH))
+        })
         .filter_map(|r| {
             r["stdin"]
                 .as_str()
