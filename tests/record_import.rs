@@ -155,3 +155,77 @@ fn an_image_input_is_a_warning_and_a_comment_not_a_crash() -> anyhow::Result<()>
     );
     Ok(())
 }
+
+/// A rollout and the payloads its hooks received, both recorded with the real Codex CLI
+/// 0.171.0 (`tests/fixtures/codex-0.171.0/`): imported into a repository whose hooks behave
+/// as the recorded ones did, and replayed.
+#[test]
+fn a_real_codex_rollout_imports_and_replays_with_the_payloads_it_recorded() -> anyhow::Result<()> {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/codex-0.171.0");
+    let dir = tempfile::tempdir()?;
+    let root = dir.path().canonicalize()?;
+    std::fs::create_dir_all(root.join(".git"))?;
+    let script = |name: &str, body: &str| -> anyhow::Result<()> {
+        let path = root.join(".codex/hooks").join(name);
+        std::fs::create_dir_all(path.parent().context("parent")?)?;
+        std::fs::write(&path, format!("#!/bin/sh\n{body}"))?;
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+        Ok(())
+    };
+    // The recorded hooks: contexts on SessionStart, UserPromptSubmit and PostToolUse; a
+    // PreToolUse guard against rm -rf; a Stop hook that blocks once after "could not delete".
+    script("say.sh", "cat >/dev/null\nprintf '%s\\n' \"$1\"\n")?;
+    script("guard.sh", "case \"$(cat)\" in *'rm -rf'*) echo 'blocked by hooktape: rm -rf is not allowed' >&2; exit 2;; esac\n")?;
+    script("stop.sh", "case \"$(cat)\" in *'\"stop_hook_active\":false'*'\"last_assistant_message\":\"could not delete\"'*) printf '{\"decision\":\"block\",\"reason\":\"try once more\"}\\n';; esac\n")?;
+    std::fs::write(
+        root.join(".codex/hooks.json"),
+        r#"{"hooks": {
+  "SessionStart": [{"hooks": [{"type": "command", "command": ".codex/hooks/say.sh 'ctx from session start'"}]}],
+  "UserPromptSubmit": [{"hooks": [{"type": "command", "command": ".codex/hooks/say.sh 'ctx from ups'"}]}],
+  "PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": ".codex/hooks/guard.sh"}]}],
+  "PostToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": ".codex/hooks/say.sh '{\"hookSpecificOutput\":{\"hookEventName\":\"PostToolUse\",\"additionalContext\":\"ctx from post\"}}'"}]}],
+  "Stop": [{"hooks": [{"type": "command", "command": ".codex/hooks/stop.sh"}]}]
+}}
+"#,
+    )?;
+    let capture = root.join("capture.jsonl");
+    std::fs::write(
+        &capture,
+        std::fs::read_to_string(fixtures.join("capture1.jsonl"))?
+            + &std::fs::read_to_string(fixtures.join("capture2.jsonl"))?,
+    )?;
+    let rollout = fixtures.join("rollout1.jsonl");
+    let out = hooktape(
+        &root,
+        &[
+            "import",
+            rollout.to_str().context("utf-8")?,
+            "--out",
+            "scenarios/real.toml",
+            "--check-payloads",
+            capture.to_str().context("utf-8")?,
+        ],
+    )?;
+    let t = text(&out);
+    let scenario = std::fs::read_to_string(root.join("scenarios/real.toml"))?;
+    ensure!(
+        scenario.contains("resume = true"),
+        "turn 2 ran in a new process:\n{scenario}"
+    );
+    ensure!(
+        scenario.contains("exec = \"echo hello\"")
+            && scenario.contains("output = \"\"\"\nhello\n\"\"\""),
+        "{scenario}"
+    );
+    // Every payload the real hooks received equals the replay's; the replay also runs
+    // SessionEnd when the session closes (twice: before the resume, at the end), which
+    // `codex exec` 0.171.0 does not.
+    ensure!(
+        t.contains("payloads: 10 equal (PostToolUse 1, PreToolUse 2, SessionStart 2, Stop 3, UserPromptSubmit 2), 2 differ")
+            && t.matches("SessionEnd #").count() == 2
+            && t.contains("SessionEnd #1: replayed, but the capture has no such payload"),
+        "{t}\n{scenario}"
+    );
+    Ok(())
+}

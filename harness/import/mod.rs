@@ -189,6 +189,12 @@ pub fn import(
         if let Some(id) = &turn.turn_id {
             body += &format!("id = {}\n", q(id));
         }
+        if turn.resumed && offset > 0 {
+            warnings.push(format!(
+                "turn {n} is scripted as a resume: the rollout shows the session reopened before it (settings applied between the turns)"
+            ));
+            body += "resume = true\n";
+        }
         let prompt = match &turn.prompt {
             Some(p) => scrub.text(p),
             None => {

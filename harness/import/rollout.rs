@@ -24,6 +24,10 @@ pub struct Session {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Turn {
     pub turn_id: Option<String>,
+    /// The session was reopened before this turn (`codex exec resume`, a new process):
+    /// the rollout shows `thread_settings_applied` between the previous turn's end and
+    /// this turn's start.
+    pub resumed: bool,
     pub prompt: Option<String>,
     pub responses: Vec<Response>,
     /// Tool results by call id, in the order they were recorded.
@@ -99,6 +103,9 @@ pub fn parse(text: &str) -> Result<Session, String> {
     // Whether the last item of the current turn was model output (a new answer starts after
     // any input: a prompt, a tool output, a hook's message).
     let mut in_answer = false;
+    // A turn ended, and settings were applied before the next one began: a new process.
+    let mut ended = false;
+    let mut reopened = false;
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
         if line.trim().is_empty() {
@@ -131,15 +138,19 @@ pub fn parse(text: &str) -> Result<Session, String> {
                     }
                     current = Some(Turn {
                         turn_id: str_at(&payload, "turn_id"),
+                        resumed: reopened,
                         ..Turn::default()
                     });
                     in_answer = false;
+                    (ended, reopened) = (false, false);
                 }
                 Some("task_complete") | Some("turn_aborted") => {
                     if let Some(t) = current.take() {
                         s.turns.push(t);
                     }
+                    ended = true;
                 }
+                Some("thread_settings_applied") if ended => reopened = true,
                 _ => {}
             },
             "compacted" => s.dropped.push(Dropped {
@@ -177,7 +188,12 @@ fn message_text(item: &Value) -> (String, Vec<String>) {
     {
         match part.get("type").and_then(Value::as_str) {
             Some("input_text" | "output_text" | "text") => {
-                text += part.get("text").and_then(Value::as_str).unwrap_or("");
+                let t = part.get("text").and_then(Value::as_str).unwrap_or("");
+                // Codex frames an attached image with `<image name=… path=…>` … `</image>`
+                // text parts; they go with the image.
+                if !(t.starts_with("<image name=") || t == "</image>") {
+                    text += t;
+                }
             }
             Some(t) => other.push(t.to_owned()),
             None => other.push("unknown content".to_owned()),
