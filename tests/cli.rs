@@ -149,6 +149,16 @@ const BAD: &[(&str, &str, &str)] = &[
         "invalid type: string \"1\", expected i32",
     ),
     ("file_without_content", "3:1", "missing field `content`"),
+    (
+        "queued_after_request_zero",
+        "5:11",
+        "has `after_request = 0`; requests count from 1, expected `after_request` between 1 and 1",
+    ),
+    (
+        "stray_key_on_call",
+        "6:10",
+        "`chars` in call `call-1`, a `shell` call: `chars` belongs to `write_stdin` calls",
+    ),
     ("layer_without_kind", "3:1", "missing field `kind`"),
     (
         "multiline_description",

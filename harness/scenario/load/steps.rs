@@ -1,0 +1,443 @@
+//! Loading a scenario's steps: turns, compactions, resumes, the model's responses, tool
+//! calls and their scripted results, mapped onto the agent's spec.
+
+use super::*;
+
+impl Validator<'_> {
+    pub(super) fn step(
+        &self,
+        t: Spanned<TurnFile>,
+        ids: &mut Ids,
+        steps: &mut Vec<Step>,
+    ) -> Result<(), ScenarioError> {
+        let span = t.span();
+        let t = t.into_inner();
+        if t.resume {
+            steps.push(Step::Resume);
+        }
+        if let Some(compact) = t.compact {
+            let summary = match compact.get_ref() {
+                CompactFile::Summary(text) => Some(ModelResponse::message(text.clone())),
+                CompactFile::Stopped(true) => None,
+                CompactFile::Stopped(false) => {
+                    return self.err(
+                        compact.span(),
+                        "expected `compact = \"<the summary the model answers>\"`, or `compact = true` when a PreCompact hook stops the compaction before its request",
+                    )
+                }
+            };
+            if t.prompt.is_some() || !t.responses.is_empty() || !t.queued.is_empty() {
+                return self.err(
+                    span,
+                    "a `compact` step takes only `id` (and `resume`); put the prompt in the next `[[turns]]`",
+                );
+            }
+            ids.turns += 1;
+            let turn_id = self.turn_id(t.id, span, ids)?;
+            steps.push(Step::Compact { turn_id, summary });
+            return Ok(());
+        }
+        let Some(prompt) = t.prompt else {
+            if t.resume && t.responses.is_empty() && t.queued.is_empty() && t.results.is_empty() {
+                return Ok(());
+            }
+            return self.err(
+                span,
+                "missing `prompt`: a `[[turns]]` entry needs `prompt = \"...\"` (or `compact`, or `resume = true` alone)",
+            );
+        };
+        if prompt.get_ref().trim().is_empty() {
+            return self.err(
+                prompt.span(),
+                "expected a non-empty `prompt` (the user's message that starts the turn)",
+            );
+        }
+        let prompt = prompt.into_inner();
+        ids.turns += 1;
+        let turn_id = self.turn_id(t.id, span, ids)?;
+        let mut results = t.results;
+        let mut call_ids = BTreeSet::new();
+        let responses = t
+            .responses
+            .into_iter()
+            .map(|r| self.response(r, ids, &mut call_ids, &mut results))
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some((id, _)) = results.into_iter().next() {
+            let known: Vec<&str> = call_ids.iter().map(String::as_str).collect();
+            return self.err(
+                id.span(),
+                format!(
+                    "tool result for unknown call id `{}`; this turn's calls are: {}",
+                    id.get_ref(),
+                    if known.is_empty() {
+                        "(none)".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                ),
+            );
+        }
+        let mut queued = Vec::new();
+        for q in t.queued {
+            let q_span = q.span();
+            let q = q.into_inner();
+            let after_request = q.after_request.unwrap_or(1);
+            if after_request == 0 {
+                return self.err(
+                    q_span,
+                    format!(
+                        "queued prompt {:?} has `after_request = 0`; requests count from 1, expected `after_request` between 1 and {}",
+                        q.prompt,
+                        responses.len()
+                    ),
+                );
+            }
+            if after_request > responses.len() {
+                return self.err(
+                    q_span,
+                    format!(
+                        "queued prompt {:?} waits for request {after_request}, but turn `{turn_id}` scripts only {} response(s); expected `after_request` between 1 and {}",
+                        q.prompt,
+                        responses.len(),
+                        responses.len()
+                    ),
+                );
+            }
+            queued.push(QueuedPrompt {
+                after_request,
+                prompt: q.prompt,
+            });
+        }
+        steps.push(Step::Turn(TurnSpec {
+            turn_id,
+            prompt,
+            queued,
+            responses,
+        }));
+        Ok(())
+    }
+
+    /// The step's turn id (given or `turn-N`), unique in the scenario.
+    pub(super) fn turn_id(
+        &self,
+        id: Option<Spanned<String>>,
+        step_span: Range<usize>,
+        ids: &mut Ids,
+    ) -> Result<String, ScenarioError> {
+        let (id, span) = match id {
+            Some(id) => {
+                let span = id.span();
+                (id.into_inner(), span)
+            }
+            None => (format!("turn-{}", ids.turns), step_span),
+        };
+        if id.is_empty() {
+            return self.err(span, "expected a non-empty turn `id`");
+        }
+        if !ids.turn_ids.insert(id.clone()) {
+            return self.err(
+                span,
+                format!(
+                    "turn id `{id}` is already used by an earlier step; expected unique turn ids"
+                ),
+            );
+        }
+        Ok(id)
+    }
+
+    pub(super) fn response(
+        &self,
+        r: ResponseFile,
+        ids: &mut Ids,
+        call_ids: &mut BTreeSet<String>,
+        results: &mut BTreeMap<Spanned<String>, ToolResultFile>,
+    ) -> Result<ModelResponse, ScenarioError> {
+        let mut output: Vec<OutputItem> = r
+            .message
+            .into_iter()
+            .chain(r.messages)
+            .map(|text| OutputItem::Message { text })
+            .collect();
+        for c in r.calls {
+            output.push(OutputItem::Call(self.call(c, ids, call_ids, results)?));
+        }
+        Ok(ModelResponse {
+            id: None,
+            output,
+            usage: r.tokens.map(|t| Usage {
+                input_tokens: t,
+                output_tokens: 0,
+                total_tokens: t,
+            }),
+            failed: r.failed,
+            disconnect: r.disconnect,
+        })
+    }
+
+    pub(super) fn call(
+        &self,
+        c: Spanned<ToolCallFile>,
+        ids: &mut Ids,
+        call_ids: &mut BTreeSet<String>,
+        results: &mut BTreeMap<Spanned<String>, ToolResultFile>,
+    ) -> Result<ToolCallSpec, ScenarioError> {
+        let span = c.span();
+        let c = c.into_inner();
+        ids.calls += 1;
+        let id = match c.id {
+            Some(id) => {
+                if id.get_ref().is_empty() {
+                    return self.err(id.span(), "expected a non-empty call `id`");
+                }
+                if !ids.all_calls.insert(id.get_ref().clone()) {
+                    return self.err(
+                        id.span(),
+                        format!(
+                            "call id `{}` is already used by another call; call ids must be unique",
+                            id.get_ref()
+                        ),
+                    );
+                }
+                id.into_inner()
+            }
+            None => {
+                let id = format!("call-{}", ids.calls);
+                ids.all_calls.insert(id.clone());
+                id
+            }
+        };
+        call_ids.insert(id.clone());
+        let kinds: Vec<&str> = [
+            c.shell.as_ref().map(|_| "shell"),
+            c.shell_command.as_ref().map(|_| "shell_command"),
+            c.exec.as_ref().map(|_| "exec"),
+            c.local_shell.as_ref().map(|_| "local_shell"),
+            c.apply_patch.as_ref().map(|_| "apply_patch"),
+            c.mcp.as_ref().map(|_| "mcp"),
+            c.write_stdin.as_ref().map(|_| "write_stdin"),
+            c.update_plan.as_ref().map(|_| "update_plan"),
+            c.spawn.as_ref().map(|_| "spawn"),
+            c.tool.as_ref().map(|_| "tool"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if kinds.len() != 1 {
+            return self.err(
+                span.clone(),
+                format!(
+                    "expected exactly one of `shell`, `shell_command`, `exec`, `local_shell`, \
+                     `apply_patch`, `mcp`, `write_stdin`, `update_plan`, `spawn`, `tool` in call `{id}`, found {}",
+                    if kinds.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        kinds.join(", ")
+                    }
+                ),
+            );
+        }
+        // Keys that belong to another tool are errors, never dropped.
+        let kind = kinds[0];
+        let extra: Vec<&str> = [
+            (
+                "arguments",
+                c.arguments.is_some(),
+                &["mcp", "update_plan", "tool"][..],
+            ),
+            (
+                "justification",
+                c.justification.is_some(),
+                &["shell", "shell_command", "exec"][..],
+            ),
+            ("chars", c.chars.is_some(), &["write_stdin"][..]),
+            ("message", c.message.is_some(), &["spawn"][..]),
+            ("agent_id", c.agent_id.is_some(), &["spawn"][..]),
+            ("responses", !c.responses.is_empty(), &["spawn"][..]),
+        ]
+        .into_iter()
+        .filter(|(_, given, allowed)| *given && !allowed.contains(&kind))
+        .map(|(key, _, _)| key)
+        .collect();
+        if let Some(key) = extra.first() {
+            let owners = match *key {
+                "arguments" => "`mcp`, `update_plan` and `tool` calls",
+                "justification" => "`shell`, `shell_command` and `exec` calls",
+                "chars" => "`write_stdin` calls",
+                _ => "`spawn` calls",
+            };
+            return self.err(
+                span,
+                format!("`{key}` in call `{id}`, a `{kind}` call: `{key}` belongs to {owners}"),
+            );
+        }
+        let arguments = c.arguments.clone().unwrap_or_default();
+        let tool = if let Some(argv) = c.shell {
+            ToolSpec::Shell {
+                argv,
+                justification: c.justification,
+            }
+        } else if let Some(command) = c.shell_command {
+            ToolSpec::ShellCommand {
+                command,
+                justification: c.justification,
+            }
+        } else if let Some(cmd) = c.exec {
+            ToolSpec::ExecCommand {
+                cmd,
+                justification: c.justification,
+            }
+        } else if let Some(argv) = c.local_shell {
+            ToolSpec::LocalShell { argv }
+        } else if let Some(patch) = c.apply_patch {
+            ToolSpec::ApplyPatch { patch }
+        } else if let Some(name) = c.mcp {
+            let Some((server, tool)) = name.split_once('/') else {
+                return self.err(
+                    span,
+                    format!("expected `mcp = \"server/tool\"` in call `{id}`, found {name:?}"),
+                );
+            };
+            ToolSpec::Mcp {
+                server: server.to_owned(),
+                tool: tool.to_owned(),
+                arguments,
+            }
+        } else if let Some(session_id) = c.write_stdin {
+            ToolSpec::WriteStdin {
+                session_id,
+                chars: c.chars.unwrap_or_default(),
+            }
+        } else if c.update_plan.is_some() {
+            ToolSpec::UpdatePlan { arguments }
+        } else if let Some(agent_type) = c.spawn {
+            ids.agents += 1;
+            let mut child_calls = BTreeSet::new();
+            let responses = c
+                .responses
+                .into_iter()
+                .map(|r| self.response(r, ids, &mut child_calls, results))
+                .collect::<Result<Vec<_>, _>>()?;
+            call_ids.extend(child_calls);
+            ToolSpec::SpawnAgent(ChildSpec {
+                agent_id: c
+                    .agent_id
+                    .unwrap_or_else(|| format!("agent-{}", ids.agents)),
+                agent_type,
+                turn_id: format!("agent-turn-{}", ids.agents),
+                message: c.message.unwrap_or_default(),
+                responses,
+            })
+        } else if let Some(tool_name) = c.tool {
+            ToolSpec::Other {
+                tool_name,
+                arguments,
+            }
+        } else {
+            // `kinds.len() == 1` above guarantees one branch matched.
+            return self.err(span, "call has no tool");
+        };
+        let key = results.keys().find(|k| k.get_ref() == &id).cloned();
+        let result = match key.and_then(|k| results.remove(&k).map(|r| (k, r))) {
+            Some((key, r)) => {
+                let result = ToolResult {
+                    exit_code: r.exit_code,
+                    output: r.output,
+                    needs_approval: r.needs_approval,
+                    user_decision: user_decision(r.user_decision),
+                    sandbox_denied: r.sandbox_denied,
+                    run_approvals: self.run_approvals(&id, r.run_approvals, ids)?,
+                    when_denied: r.when_denied.map(|d| DeniedRun {
+                        exit_code: d.exit_code.unwrap_or(DeniedRun::default().exit_code),
+                        output: d.output,
+                    }),
+                    running: r.running,
+                };
+                if let Some(problem) = result_problem(&tool, &result) {
+                    return self.err(key.span(), format!("result of call `{id}`: {problem}"));
+                }
+                result
+            }
+            None => ToolResult::default(),
+        };
+        Ok(ToolCallSpec {
+            call_id: id,
+            tool,
+            result,
+        })
+    }
+
+    pub(super) fn run_approvals(
+        &self,
+        call_id: &str,
+        approvals: Vec<Spanned<RunApprovalFile>>,
+        ids: &mut Ids,
+    ) -> Result<Vec<RunApproval>, ScenarioError> {
+        let mut counts = BTreeMap::<&str, usize>::new();
+        approvals
+            .into_iter()
+            .map(|a| {
+                let span = a.span();
+                let a = a.into_inner();
+                let access = match (a.network, a.execve) {
+                    (Some(target), None) if !target.contains("://") => {
+                        return self.err(
+                            span,
+                            format!("expected a `scheme://host:port` target in `network` of a run approval of call `{call_id}`, found {target:?}"),
+                        )
+                    }
+                    (None, Some(argv)) if argv.is_empty() => {
+                        return self.err(
+                            span,
+                            format!("expected a non-empty argv in `execve` of a run approval of call `{call_id}`"),
+                        )
+                    }
+                    (Some(target), None) => RunAccess::Network { target },
+                    (None, Some(argv)) => RunAccess::Execve { argv },
+                    _ => {
+                        return self.err(
+                            span,
+                            format!(
+                                "expected exactly one of `network` (a `scheme://host:port` target) or `execve` (an argv) in a run approval of call `{call_id}`"
+                            ),
+                        )
+                    }
+                };
+                let kind = access.kind();
+                let n = counts.entry(kind).or_default();
+                *n += 1;
+                let approval_id = a
+                    .approval_id
+                    .unwrap_or_else(|| format!("{call_id}:{kind}-{n}"));
+                if approval_id.is_empty() || !ids.approval_ids.insert(approval_id.clone()) {
+                    return self.err(
+                        span,
+                        format!("approval id {approval_id:?} of a run approval of call `{call_id}` is empty or already used; expected a unique id (it names the PermissionRequest run)"),
+                    );
+                }
+                Ok(RunApproval {
+                    access,
+                    approval_id,
+                    user_decision: user_decision(a.user_decision),
+                })
+            })
+            .collect()
+    }
+}
+
+pub(super) fn user_decision(d: Option<UserDecisionFile>) -> UserDecision {
+    match d {
+        Some(UserDecisionFile::Deny) => UserDecision::Deny,
+        Some(UserDecisionFile::ApproveForSession) => UserDecision::ApproveForSession,
+        Some(UserDecisionFile::Approve) | None => UserDecision::Approve,
+    }
+}
+
+#[derive(Default)]
+pub(super) struct Ids {
+    turns: usize,
+    calls: usize,
+    agents: usize,
+    all_calls: BTreeSet<String>,
+    turn_ids: BTreeSet<String>,
+    approval_ids: BTreeSet<String>,
+}
