@@ -9,11 +9,11 @@ use std::sync::Arc;
 
 use anyhow::{ensure, Context, Result};
 use hooktape::agent::recording::{Recording, TurnEnd};
-use hooktape::agent::session::{parse_sse, STREAM_DISCONNECTED};
 use hooktape::agent::spec::{
     ChildSpec, DeniedRun, ModelResponse, QueuedPrompt, RunAccess, RunApproval, SessionSpec, Step,
     ToolCallSpec, ToolResult, ToolSpec, TurnSpec, Usage, UserDecision,
 };
+use hooktape::agent::sse::{parse_sse, STREAM_DISCONNECTED};
 use hooktape::agent::{play, AgentEnv, AgentError};
 use hooktape::engine::clock::FixedClock;
 use hooktape::engine::config::DiscoveryInput;

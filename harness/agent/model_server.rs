@@ -8,13 +8,14 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use super::history::HistoryItem;
 use super::spec::{ModelResponse, OutputItem};
-use super::tools::{call_item, model_name};
+use super::sse::response_id;
+pub use super::sse::sse_body;
+use super::tools::model_name;
 use crate::engine::wire::{AnalyticsBatch, HookRunAnalyticsEvent};
 
 /// Header set on the `500` answering a request beyond the script.
@@ -80,15 +81,171 @@ impl Respond for ScriptResponder {
     }
 }
 
-/// A scripted model server speaking the Responses API (SSE) at `{uri}/v1/responses`.
-pub struct ScriptedModel {
-    server: MockServer,
-    state: Arc<Mutex<State>>,
+/// How sessions get their model server and analytics sink. Shared (the default): one HTTP
+/// server per process, which routes `/s/{route}/…` to each session's script and sink, so a
+/// session starts no server. Per session: two servers of its own (the measured baseline of
+/// `hooktape bench`; `HOOKTAPE_SERVERS=per-session`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Servers {
+    Shared,
+    PerSession,
 }
 
-impl ScriptedModel {
-    /// Starts a server serving `responses` in order, one per request.
-    pub async fn start(responses: &[ModelResponse]) -> ScriptedModel {
+impl Servers {
+    /// From `HOOKTAPE_SERVERS` (`per-session`), read once; shared otherwise.
+    pub fn from_env() -> Servers {
+        static MODE: std::sync::OnceLock<Servers> = std::sync::OnceLock::new();
+        *MODE.get_or_init(|| match std::env::var("HOOKTAPE_SERVERS").as_deref() {
+            Ok("per-session") => Servers::PerSession,
+            _ => Servers::Shared,
+        })
+    }
+}
+
+/// What one session's routes hold: its script and what its sink received.
+#[derive(Default)]
+struct Route {
+    model: Arc<Mutex<State>>,
+    analytics: Arc<Mutex<Vec<Vec<u8>>>>,
+}
+
+/// The process's shared server and its routes.
+struct Hub {
+    server: MockServer,
+    routes: Mutex<std::collections::HashMap<u64, Route>>,
+    next: std::sync::atomic::AtomicU64,
+}
+
+static HUB: tokio::sync::OnceCell<Hub> = tokio::sync::OnceCell::const_new();
+
+fn lock_routes(hub: &Hub) -> MutexGuard<'_, std::collections::HashMap<u64, Route>> {
+    hub.routes
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+async fn hub() -> &'static Hub {
+    HUB.get_or_init(|| async {
+        // A process-long server keeps no journal of its own (each route keeps its requests).
+        let server = MockServer::builder()
+            .disable_request_recording()
+            .start()
+            .await;
+        Mock::given(method("POST"))
+            .respond_with(HubResponder)
+            .mount(&server)
+            .await;
+        Hub {
+            server,
+            routes: Mutex::new(std::collections::HashMap::new()),
+            next: std::sync::atomic::AtomicU64::new(1),
+        }
+    })
+    .await
+}
+
+/// Routes `/s/{route}/v1/responses` and `/s/{route}{ANALYTICS_PATH}`.
+struct HubResponder;
+
+impl Respond for HubResponder {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let path = request.url.path();
+        let parsed = path
+            .strip_prefix("/s/")
+            .and_then(|rest| rest.split_once('/'))
+            .and_then(|(id, rest)| Some((id.parse::<u64>().ok()?, format!("/{rest}"))));
+        let Some((id, rest)) = parsed else {
+            return ResponseTemplate::new(404).set_body_string(format!("no route for {path}"));
+        };
+        let Some(hub) = HUB.get() else {
+            return ResponseTemplate::new(500);
+        };
+        let (model, analytics) = match lock_routes(hub).get(&id) {
+            Some(route) => (route.model.clone(), route.analytics.clone()),
+            None => {
+                return ResponseTemplate::new(404)
+                    .set_body_string(format!("route {id} is closed (its session ended)"))
+            }
+        };
+        match rest.as_str() {
+            "/v1/responses" => ScriptResponder(model).respond(request),
+            ANALYTICS_PATH => {
+                lock_bodies(&analytics).push(request.body.clone());
+                ResponseTemplate::new(200)
+            }
+            _ => ResponseTemplate::new(404).set_body_string(format!("no route for {path}")),
+        }
+    }
+}
+
+fn lock_bodies(b: &Mutex<Vec<Vec<u8>>>) -> MutexGuard<'_, Vec<Vec<u8>>> {
+    b.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A session's routes on the shared server; closed when dropped.
+struct RouteGuard(u64);
+
+impl Drop for RouteGuard {
+    fn drop(&mut self) {
+        if let Some(hub) = HUB.get() {
+            lock_routes(hub).remove(&self.0);
+        }
+    }
+}
+
+/// A scripted model speaking the Responses API (SSE) at `{base_url}/responses`, on the
+/// shared server or a server of its own.
+pub struct ScriptedModel {
+    base_url: String,
+    state: Arc<Mutex<State>>,
+    _server: Option<MockServer>,
+    _route: Option<Arc<RouteGuard>>,
+}
+
+/// The scripted model and the analytics sink of one session.
+pub async fn start_servers(
+    responses: &[ModelResponse],
+    mode: Servers,
+) -> (ScriptedModel, AnalyticsSink) {
+    let state = Arc::new(Mutex::new(State::new(responses)));
+    match mode {
+        Servers::PerSession => (
+            ScriptedModel::own(state).await,
+            AnalyticsSink::start().await,
+        ),
+        Servers::Shared => {
+            let hub = hub().await;
+            let id = hub.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let analytics = Arc::new(Mutex::new(Vec::new()));
+            lock_routes(hub).insert(
+                id,
+                Route {
+                    model: state.clone(),
+                    analytics: analytics.clone(),
+                },
+            );
+            let guard = Arc::new(RouteGuard(id));
+            let base = format!("{}/s/{id}", hub.server.uri());
+            (
+                ScriptedModel {
+                    base_url: format!("{base}/v1"),
+                    state,
+                    _server: None,
+                    _route: Some(guard.clone()),
+                },
+                AnalyticsSink {
+                    base_url: base,
+                    bodies: analytics,
+                    _server: None,
+                    _route: Some(guard),
+                },
+            )
+        }
+    }
+}
+
+impl State {
+    fn new(responses: &[ModelResponse]) -> State {
         let queue: VecDeque<Scripted> = responses
             .iter()
             .enumerate()
@@ -97,23 +254,38 @@ impl ScriptedModel {
                 body: sse_body(i + 1, r),
             })
             .collect();
-        let state = Arc::new(Mutex::new(State {
+        State {
             total: queue.len(),
             queue,
             ..State::default()
-        }));
+        }
+    }
+}
+
+impl ScriptedModel {
+    /// Starts a server of its own serving `responses` in order, one per request.
+    pub async fn start(responses: &[ModelResponse]) -> ScriptedModel {
+        ScriptedModel::own(Arc::new(Mutex::new(State::new(responses)))).await
+    }
+
+    async fn own(state: Arc<Mutex<State>>) -> ScriptedModel {
         let server = MockServer::start().await;
         Mock::given(method("POST"))
             .and(path("/v1/responses"))
             .respond_with(ScriptResponder(state.clone()))
             .mount(&server)
             .await;
-        ScriptedModel { server, state }
+        ScriptedModel {
+            base_url: format!("{}/v1", server.uri()),
+            state,
+            _server: Some(server),
+            _route: None,
+        }
     }
 
     /// The base URL the agent posts `/responses` under (ends in `/v1`).
     pub fn base_url(&self) -> String {
-        format!("{}/v1", self.server.uri())
+        self.base_url.clone()
     }
 
     /// Every request body received, in order.
@@ -151,109 +323,57 @@ pub fn describe_response(index: usize, response: &ModelResponse) -> String {
     format!("[{index}] {id}: {}", parts.join(", "))
 }
 
-fn response_id(index: usize, response: &ModelResponse) -> String {
-    response
-        .id
-        .clone()
-        .unwrap_or_else(|| format!("resp-{index}"))
-}
-
-fn sse_event(out: &mut String, data: &Value) {
-    let kind = data.get("type").and_then(Value::as_str).unwrap_or("");
-    out.push_str(&format!("event: {kind}\ndata: {data}\n\n"));
-}
-
-/// The SSE stream for one scripted response: `response.created`, one
-/// `response.output_item.done` per item, then `response.completed` (with usage),
-/// `response.failed`, or nothing at all (`disconnect`).
-pub fn sse_body(index: usize, response: &ModelResponse) -> String {
-    let id = response_id(index, response);
-    let mut out = String::new();
-    sse_event(
-        &mut out,
-        &json!({"type": "response.created", "response": {"id": id}}),
-    );
-    for (i, item) in response.output.iter().enumerate() {
-        let wire = match item {
-            OutputItem::Message { text } => {
-                let mut v = HistoryItem::message(
-                    format!("{id}-msg-{i}"),
-                    super::history::Role::Assistant,
-                    text.clone(),
-                )
-                .to_wire(true);
-                if let Some(m) = v.as_object_mut() {
-                    m.insert("status".into(), "completed".into());
-                }
-                v
-            }
-            OutputItem::Call(call) => call_item(&call.call_id, &call.tool).to_wire(false),
-        };
-        sse_event(
-            &mut out,
-            &json!({"type": "response.output_item.done", "output_index": i, "item": wire}),
-        );
-    }
-    match &response.failed {
-        Some(message) => sse_event(
-            &mut out,
-            &json!({"type": "response.failed", "response": {"id": id, "status": "failed", "error": {"code": "server_error", "message": message}}}),
-        ),
-        None if response.disconnect => {}
-        None => {
-            let mut completed = json!({"id": id, "object": "response", "status": "completed"});
-            if let (Some(usage), Some(m)) = (&response.usage, completed.as_object_mut()) {
-                m.insert(
-                    "usage".into(),
-                    json!({
-                        "input_tokens": usage.input_tokens,
-                        "input_tokens_details": {"cached_tokens": 0},
-                        "output_tokens": usage.output_tokens,
-                        "output_tokens_details": {"reasoning_tokens": 0},
-                        "total_tokens": usage.total_tokens,
-                    }),
-                );
-            }
-            sse_event(
-                &mut out,
-                &json!({"type": "response.completed", "response": completed}),
-            );
-        }
-    }
-    out
-}
-
 /// An analytics endpoint on loopback: accepts `{"events":[…]}` batches at
 /// `{base_url}/codex/analytics-events/events` and reports what it received.
 pub struct AnalyticsSink {
-    server: MockServer,
+    base_url: String,
+    bodies: Arc<Mutex<Vec<Vec<u8>>>>,
+    _server: Option<MockServer>,
+    _route: Option<Arc<RouteGuard>>,
+}
+
+/// Keeps each batch body it receives.
+struct SinkResponder(Arc<Mutex<Vec<Vec<u8>>>>);
+
+impl Respond for SinkResponder {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        lock_bodies(&self.0).push(request.body.clone());
+        ResponseTemplate::new(200)
+    }
 }
 
 impl AnalyticsSink {
+    /// A sink on a server of its own.
     pub async fn start() -> AnalyticsSink {
         let server = MockServer::start().await;
+        let bodies = Arc::new(Mutex::new(Vec::new()));
         Mock::given(method("POST"))
             .and(path(ANALYTICS_PATH))
-            .respond_with(ResponseTemplate::new(200))
+            .respond_with(SinkResponder(bodies.clone()))
             .mount(&server)
             .await;
-        AnalyticsSink { server }
+        AnalyticsSink {
+            base_url: server.uri(),
+            bodies,
+            _server: Some(server),
+            _route: None,
+        }
     }
 
     pub fn base_url(&self) -> String {
-        self.server.uri()
+        self.base_url.clone()
     }
 
     /// Every event received, batch after batch, in arrival order. A body that is not a
     /// batch is an error naming it.
     pub async fn received(&self) -> Result<Vec<HookRunAnalyticsEvent>, String> {
-        let requests = self.server.received_requests().await.unwrap_or_default();
+        let bodies = lock_bodies(&self.bodies).clone();
         let mut events = Vec::new();
-        for request in requests {
-            let batch: AnalyticsBatch = serde_json::from_slice(&request.body).map_err(|e| {
+        for body in bodies {
+            let batch: AnalyticsBatch = serde_json::from_slice(&body).map_err(|e| {
                 format!(
                     "analytics sink received a body that is not {{\"events\":[…]}}: {e}: {}",
-                    String::from_utf8_lossy(&request.body)
+                    String::from_utf8_lossy(&body)
                 )
             })?;
             events.extend(batch.events);

@@ -315,3 +315,20 @@ pub enum TurnEnd {
     /// `response.completed`); its items were still recorded and dispatched; Stop does not run.
     Failed { message: String },
 }
+
+impl TurnEnd {
+    /// The assistant's last message as the turn reports it (`task_complete`, a child's
+    /// output): set when the turn completed or a Stop hook stopped it.
+    pub fn last_agent_message(&self) -> Option<String> {
+        match self {
+            TurnEnd::Completed {
+                last_assistant_message,
+            }
+            | TurnEnd::StoppedByStopHook {
+                last_assistant_message,
+                ..
+            } => last_assistant_message.clone(),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,440 @@
+//! The codex dialect's hook points: the engine's events at Codex's points (SessionStart
+//! pending until a round, UserPromptSubmit per prompt, PreToolUse / PermissionRequest /
+//! PostToolUse around hooked tools, Stop with continuations, compaction, SessionEnd), each
+//! run recorded with its `hook/started` and `hook/completed` notifications and posted as a
+//! `codex_hook_run` analytics batch; the legacy `notify` after a completed turn.
+
+use serde_json::{json, Value};
+
+use super::{
+    At, CallReport, HookPoints, PostVerdict, PromptVerdict, Refusal, StartVerdict, StopVerdict,
+};
+use crate::agent::error::AgentError;
+use crate::agent::model_server::ANALYTICS_PATH;
+use crate::agent::recorder::Recorder;
+use crate::agent::recording::{EventRunRecord, HookRunRecord, TimelineEntry};
+use crate::agent::spec::{ChildSpec, SessionSpec};
+use crate::agent::tools::{blocked_text, HookedCall, ParsedCall, ToolKind};
+use crate::engine::config::DEFAULT_TIMEOUT_SECS;
+use crate::engine::lifecycle::NotifyHook;
+use crate::engine::outcome::{EventOutcome, PermissionDecision};
+use crate::engine::request::{
+    CompactTrigger, EventPayload, HookContext, HookRequest, PermissionMode, SessionStartSource,
+};
+use crate::engine::wire::{
+    AnalyticsBatch, HookNotificationV2, HookRunAnalyticsEvent, HookRunSummaryV2,
+};
+use crate::engine::Engine;
+
+pub(crate) struct CodexHooks<'a> {
+    pub engine: &'a Engine,
+    pub notify: Option<&'a NotifyHook>,
+    pub spec: &'a SessionSpec,
+    /// Where `codex_hook_run` batches are posted; `None`: nowhere.
+    pub analytics: Option<(reqwest::Client, String)>,
+}
+
+fn notification(
+    method: &str,
+    thread_id: &str,
+    turn_id: Option<&str>,
+    run: HookRunSummaryV2,
+) -> Value {
+    let params = HookNotificationV2 {
+        thread_id: thread_id.to_owned(),
+        turn_id: turn_id.map(str::to_owned),
+        run,
+    };
+    json!({"method": method, "params": params})
+}
+
+impl CodexHooks<'_> {
+    fn context(&self, at: At<'_>) -> HookContext {
+        HookContext {
+            session_id: at.thread.thread_id.clone(),
+            turn_id: at.turn_id.to_owned(),
+            transcript_path: Some(at.thread.transcript()),
+            cwd: self.spec.cwd.clone(),
+            model: self.spec.model.clone(),
+            permission_mode: PermissionMode::from_policy(self.spec.approval_policy),
+            agent: at.thread.child.as_ref().map(|c| c.identity.clone()),
+        }
+    }
+
+    /// Runs one event's hooks: `hook/started` for each selected handler, the runs,
+    /// `hook/completed` for each; records it and posts the analytics batch.
+    async fn run(
+        &self,
+        rec: &mut Recorder,
+        at: At<'_>,
+        payload: EventPayload,
+        aliases: Vec<String>,
+        run_id_suffix: Option<String>,
+    ) -> Result<EventOutcome, AgentError> {
+        let thread = at.thread;
+        let mut context = self.context(at);
+        if matches!(payload, EventPayload::SubagentStop { .. }) {
+            if let Some(child) = &thread.child {
+                context.transcript_path = Some(child.parent_transcript.clone());
+            }
+        }
+        let request = HookRequest {
+            context,
+            payload,
+            matcher_aliases: aliases,
+            run_id_suffix,
+        };
+        // No turn yet (SessionEnd of a session that never had one): `turnId` is null.
+        let wire_turn = Some(at.turn_id).filter(|t| !t.is_empty());
+        let started: Vec<Value> = self
+            .engine
+            .preview(&request)
+            .iter()
+            .map(|s| notification("hook/started", &thread.thread_id, wire_turn, s.into()))
+            .collect();
+        let run = self.engine.run(&request).await;
+        if run.runs.is_empty() {
+            return Ok(run.outcome);
+        }
+        let completed: Vec<Value> = run
+            .runs
+            .iter()
+            .map(|r| {
+                notification(
+                    "hook/completed",
+                    &thread.thread_id,
+                    wire_turn,
+                    (&r.summary).into(),
+                )
+            })
+            .collect();
+        let analytics: Vec<HookRunAnalyticsEvent> = run
+            .runs
+            .iter()
+            .map(|r| {
+                let mut event = HookRunAnalyticsEvent::for_run(
+                    &r.summary,
+                    &thread.thread_id,
+                    at.turn_id,
+                    &self.spec.model,
+                );
+                event.event_params.turn_id = wire_turn.map(str::to_owned);
+                event
+            })
+            .collect();
+        let runs = run
+            .runs
+            .iter()
+            .map(|r| HookRunRecord {
+                run_id: r.summary.id.clone(),
+                command: r.command.clone(),
+                stdin: r.stdin.clone(),
+                exit: r.exit.clone(),
+                stdout: String::from_utf8_lossy(&r.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&r.stderr).into_owned(),
+                stdout_dropped: r.stdout_dropped,
+                stderr_dropped: r.stderr_dropped,
+                status: r.summary.status.as_str().to_owned(),
+                duration: r.duration,
+            })
+            .collect();
+        rec.push(TimelineEntry::Hooks(EventRunRecord {
+            event: run.event.config_name().to_owned(),
+            thread_id: thread.thread_id.clone(),
+            turn_id: at.turn_id.to_owned(),
+            agent_id: thread.child.as_ref().map(|c| c.identity.agent_id.clone()),
+            started,
+            runs,
+            completed,
+        }));
+        self.post_analytics(analytics).await?;
+        Ok(run.outcome)
+    }
+
+    async fn post_analytics(&self, events: Vec<HookRunAnalyticsEvent>) -> Result<(), AgentError> {
+        let Some((http, base)) = &self.analytics else {
+            return Ok(());
+        };
+        let url = format!("{}{ANALYTICS_PATH}", base.trim_end_matches('/'));
+        let response = http
+            .post(&url)
+            .json(&AnalyticsBatch { events })
+            .send()
+            .await
+            .map_err(|e| AgentError::Analytics(format!("POST {url}: {e}")))?;
+        if !response.status().is_success() {
+            return Err(AgentError::Analytics(format!(
+                "POST {url}: status {}",
+                response.status()
+            )));
+        }
+        Ok(())
+    }
+
+    async fn event(
+        &self,
+        rec: &mut Recorder,
+        at: At<'_>,
+        payload: EventPayload,
+    ) -> Result<EventOutcome, AgentError> {
+        self.run(rec, at, payload, Vec::new(), None).await
+    }
+}
+
+fn start_verdict(outcome: EventOutcome) -> StartVerdict {
+    StartVerdict {
+        contexts: outcome.additional_contexts,
+        stop: outcome.should_stop.then_some(outcome.stop_reason),
+    }
+}
+
+impl HookPoints for CodexHooks<'_> {
+    fn discovery_warnings(&self) -> Vec<String> {
+        self.engine.warnings().to_vec()
+    }
+
+    async fn session_configured(&self, _rec: &mut Recorder, _at: At<'_>) {}
+
+    async fn session_start(
+        &self,
+        rec: &mut Recorder,
+        at: At<'_>,
+        source: SessionStartSource,
+    ) -> Result<StartVerdict, AgentError> {
+        let outcome = self
+            .event(rec, at, EventPayload::SessionStart { source })
+            .await?;
+        Ok(start_verdict(outcome))
+    }
+
+    async fn subagent_start(
+        &self,
+        rec: &mut Recorder,
+        at: At<'_>,
+    ) -> Result<StartVerdict, AgentError> {
+        let Some(child) = &at.thread.child else {
+            return Ok(StartVerdict::default());
+        };
+        let identity = child.identity.clone();
+        let payload = EventPayload::SubagentStart {
+            agent_id: identity.agent_id,
+            agent_type: identity.agent_type,
+        };
+        let outcome = self.event(rec, at, payload).await?;
+        // SubagentStart cannot stop the child: only its contexts count.
+        Ok(StartVerdict {
+            contexts: outcome.additional_contexts,
+            stop: None,
+        })
+    }
+
+    async fn user_prompt(
+        &self,
+        rec: &mut Recorder,
+        at: At<'_>,
+        prompt: &str,
+        _queued: bool,
+    ) -> Result<PromptVerdict, AgentError> {
+        let payload = EventPayload::UserPromptSubmit {
+            prompt: prompt.to_owned(),
+        };
+        let outcome = self.event(rec, at, payload).await?;
+        Ok(PromptVerdict {
+            blocked: outcome.should_stop,
+            contexts: outcome.additional_contexts,
+        })
+    }
+
+    async fn stop(
+        &self,
+        rec: &mut Recorder,
+        at: At<'_>,
+        stop_hook_active: bool,
+        last_message: Option<String>,
+        _last_input: Option<String>,
+    ) -> Result<StopVerdict, AgentError> {
+        let payload = match &at.thread.child {
+            None => EventPayload::Stop {
+                stop_hook_active,
+                last_assistant_message: last_message,
+            },
+            Some(child) => EventPayload::SubagentStop {
+                agent_transcript_path: Some(at.thread.transcript()),
+                stop_hook_active,
+                agent_id: child.identity.agent_id.clone(),
+                agent_type: child.identity.agent_type.clone(),
+                last_assistant_message: last_message,
+            },
+        };
+        let outcome = self.event(rec, at, payload).await?;
+        Ok(if outcome.should_stop {
+            StopVerdict::Stopped {
+                reason: outcome.stop_reason,
+            }
+        } else if !outcome.should_block {
+            StopVerdict::Complete
+        } else if outcome.continuation_fragments.is_empty() {
+            StopVerdict::BlockedWithoutPrompt
+        } else {
+            StopVerdict::Continue(outcome.continuation_fragments)
+        })
+    }
+
+    fn call_hook_name(
+        &self,
+        _turn_id: &str,
+        _call: &ParsedCall,
+        _kind: &ToolKind,
+    ) -> Option<String> {
+        None
+    }
+
+    async fn pre_tool_use(
+        &self,
+        rec: &mut Recorder,
+        at: At<'_>,
+        call: &ParsedCall,
+        kind: &ToolKind,
+    ) -> Result<Option<Refusal>, AgentError> {
+        // Only hooked tools fire PreToolUse (not `write_stdin`, plans, spawns or unknown tools).
+        let ToolKind::Hooked(tool) = kind else {
+            return Ok(None);
+        };
+        let pre = EventPayload::PreToolUse {
+            tool_name: tool.tool_name.clone(),
+            tool_input: tool.tool_input.clone(),
+            tool_use_id: call.call_id.clone(),
+        };
+        let outcome = self.run(rec, at, pre, tool.aliases.clone(), None).await?;
+        Ok(outcome.should_block.then(|| Refusal {
+            disposition: "blocked_by_pre_tool_use",
+            output: blocked_text(
+                &tool.tool_name,
+                &tool.tool_input,
+                &outcome.block_reason.unwrap_or_default(),
+            ),
+        }))
+    }
+
+    async fn permission_request(
+        &self,
+        rec: &mut Recorder,
+        at: At<'_>,
+        tool: &HookedCall,
+        tool_input: Value,
+        suffix: String,
+    ) -> Result<Option<PermissionDecision>, AgentError> {
+        let payload = EventPayload::PermissionRequest {
+            tool_name: tool.tool_name.clone(),
+            tool_input,
+        };
+        let outcome = self
+            .run(rec, at, payload, tool.aliases.clone(), Some(suffix))
+            .await?;
+        Ok(outcome.permission)
+    }
+
+    async fn post_tool_use(
+        &self,
+        rec: &mut Recorder,
+        at: At<'_>,
+        call: &HookedCall,
+        tool_response: Value,
+    ) -> Result<PostVerdict, AgentError> {
+        let post = EventPayload::PostToolUse {
+            tool_name: call.tool_name.clone(),
+            tool_input: call.tool_input.clone(),
+            tool_response,
+            tool_use_id: call.call_id.clone(),
+        };
+        let outcome = self.run(rec, at, post, call.aliases.clone(), None).await?;
+        let replace_output = if outcome.should_stop {
+            Some(
+                outcome
+                    .feedback_message
+                    .or(outcome.stop_reason)
+                    .unwrap_or_else(|| "PostToolUse hook stopped execution".to_owned()),
+            )
+        } else {
+            outcome.feedback_message
+        };
+        Ok(PostVerdict {
+            contexts: outcome.additional_contexts,
+            replace_output,
+        })
+    }
+
+    async fn call_done(
+        &self,
+        _rec: &mut Recorder,
+        _at: At<'_>,
+        _call: &ParsedCall,
+        _report: CallReport,
+    ) {
+    }
+
+    async fn spawn_started(
+        &self,
+        _rec: &mut Recorder,
+        _at: At<'_>,
+        _call: &ParsedCall,
+        _child: &ChildSpec,
+    ) {
+    }
+
+    async fn spawn_finished(
+        &self,
+        _rec: &mut Recorder,
+        _at: At<'_>,
+        _call: &ParsedCall,
+        _child: &ChildSpec,
+    ) {
+    }
+
+    async fn pre_compact(
+        &self,
+        rec: &mut Recorder,
+        at: At<'_>,
+        trigger: CompactTrigger,
+    ) -> Result<StartVerdict, AgentError> {
+        let outcome = self
+            .event(rec, at, EventPayload::PreCompact { trigger })
+            .await?;
+        Ok(start_verdict(outcome))
+    }
+
+    async fn post_compact(
+        &self,
+        rec: &mut Recorder,
+        at: At<'_>,
+        trigger: CompactTrigger,
+    ) -> Result<StartVerdict, AgentError> {
+        let outcome = self
+            .event(rec, at, EventPayload::PostCompact { trigger })
+            .await?;
+        Ok(start_verdict(outcome))
+    }
+
+    async fn turn_completed(&self, rec: &mut Recorder, at: At<'_>, last_message: Option<String>) {
+        if let Some(hook) = self.notify {
+            let timeout = std::time::Duration::from_secs(DEFAULT_TIMEOUT_SECS);
+            super::lifecycle::notify(
+                rec,
+                self.engine.runner(),
+                timeout,
+                hook,
+                self.spec,
+                at,
+                last_message,
+            )
+            .await;
+        }
+    }
+
+    async fn session_end(&self, rec: &mut Recorder, at: At<'_>) -> Result<(), AgentError> {
+        let payload = EventPayload::SessionEnd {
+            reason: self.spec.end_reason.clone(),
+        };
+        self.event(rec, at, payload).await.map(|_| ())
+    }
+}

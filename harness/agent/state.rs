@@ -1,0 +1,85 @@
+//! The agent's state: the session it plays and the values its turn loop owns — the
+//! dialect's hook points, the model client, the recorder — plus where and when it runs.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::recorder::Recorder;
+use super::spec::{SessionSpec, ToolCallSpec, ToolSpec};
+use super::thread::{ChildInfo, ExecSessions, Thread};
+use super::tools::model_name;
+use super::transcript::Rollout;
+use crate::engine::clock::Clock;
+
+/// Where and when the session runs.
+#[derive(Debug, Clone)]
+pub struct AgentEnv {
+    /// Directory of the rollout files (e.g. `<codex_home>/sessions`).
+    pub sessions_dir: PathBuf,
+    /// The clock behind rollout timestamps (use the engine's clock).
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Where the agent sends model requests and analytics.
+#[derive(Debug, Clone)]
+pub struct Endpoints {
+    /// Base URL ending in `/v1`; requests go to `{base}/responses`.
+    pub model_base_url: String,
+    /// Analytics base; batches go to `{base}/codex/analytics-events/events`. `None`: no analytics.
+    pub analytics_base_url: Option<String>,
+}
+
+/// Plays one session.
+pub(crate) struct Agent<'a, H, M> {
+    pub(super) spec: &'a SessionSpec,
+    pub(super) hooks: H,
+    pub(super) model: M,
+    pub(super) env: &'a AgentEnv,
+    pub(super) rec: Recorder,
+    pub(super) calls: BTreeMap<String, ToolCallSpec>,
+    pub(super) mcp_tools: Vec<String>,
+    /// An automatic compaction deferred to the start of the next turn.
+    pub(super) compact_before_next_turn: bool,
+}
+
+impl<'a, H, M> Agent<'a, H, M> {
+    pub(crate) fn new(spec: &'a SessionSpec, hooks: H, model: M, env: &'a AgentEnv) -> Self {
+        let calls = spec.calls_by_id();
+        let mut mcp_tools: Vec<String> = calls
+            .values()
+            .filter(|c| matches!(c.tool, ToolSpec::Mcp { .. }))
+            .map(|c| model_name(&c.tool))
+            .collect();
+        mcp_tools.sort();
+        mcp_tools.dedup();
+        Agent {
+            spec,
+            hooks,
+            model,
+            env,
+            rec: Recorder::new(env.clock.clone()),
+            calls,
+            mcp_tools,
+            compact_before_next_turn: false,
+        }
+    }
+
+    pub(super) fn new_thread(
+        &self,
+        thread_id: &str,
+        rollout: Rollout,
+        child: Option<ChildInfo>,
+    ) -> Thread {
+        Thread {
+            thread_id: thread_id.to_owned(),
+            rollout,
+            history: Vec::new(),
+            pending_start: None,
+            child,
+            inputs: Vec::new(),
+            exec: ExecSessions::default(),
+            remembered: BTreeSet::new(),
+        }
+    }
+}
