@@ -47,7 +47,6 @@ pub struct Engine {
     warnings: Vec<String>,
     runner: RunnerConfig,
     clock: Arc<dyn Clock>,
-    cwd_override: Option<PathBuf>,
 }
 
 impl Engine {
@@ -57,7 +56,6 @@ impl Engine {
             warnings: discovered.warnings,
             runner,
             clock,
-            cwd_override: None,
         }
     }
 
@@ -146,10 +144,7 @@ impl Engine {
     pub async fn run(&self, request: &HookRequest) -> EventRun {
         let event = request.event();
         let stdin = stdin_text(request);
-        let cwd = self
-            .cwd_override
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(&request.context.cwd));
+        let cwd = PathBuf::from(&request.context.cwd);
         let selected = self.select(request);
         let futures = selected.iter().map(|h| {
             let stdin = stdin.as_bytes();
