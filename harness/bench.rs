@@ -379,8 +379,28 @@ pub fn suite_in_child(
     jobs: usize,
     one_core: bool,
 ) -> Result<SuiteRun, BenchError> {
+    suite_in_child_with(
+        paths,
+        jobs,
+        one_core,
+        crate::agent::model_server::Servers::Shared,
+    )
+}
+
+/// [`suite_in_child`] with the child's sessions getting their servers as `servers` says.
+pub fn suite_in_child_with(
+    paths: &[PathBuf],
+    jobs: usize,
+    one_core: bool,
+    servers: crate::agent::model_server::Servers,
+) -> Result<SuiteRun, BenchError> {
     let exe = std::env::current_exe()?;
     let mut cmd = Command::new(exe);
+    let mode = match servers {
+        crate::agent::model_server::Servers::Shared => "shared",
+        crate::agent::model_server::Servers::PerSession => "per-session",
+    };
+    cmd.env("HOOKTAPE_SERVERS", mode);
     cmd.arg("bench")
         .arg("--suite-child")
         .arg("--jobs")

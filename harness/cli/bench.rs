@@ -284,7 +284,67 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
         if let Some(last) = runs.last() {
             profile(out, "largest generated suite, all cores", last)?;
         }
+        if let Some(&size) = args.sizes.last() {
+            servers(out, &args.root, size, cores, args.suite_rounds)?;
+        }
     }
     writeln!(out, "\nload average at end {}", loadavg())?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The largest generated suite with a model server and analytics sink started per scenario
+/// and with one shared server per process, interleaved in the same run; the medians.
+fn servers(
+    out: &mut impl std::io::Write,
+    root: &std::path::Path,
+    size: usize,
+    cores: usize,
+    rounds: usize,
+) -> anyhow::Result<()> {
+    use crate::agent::model_server::Servers;
+    writeln!(
+        out,
+        "\n6. servers: {size} generated scenarios, all cores, {} rounds interleaved; servers per scenario vs one shared per process:",
+        rounds.max(1)
+    )?;
+    let dir = generate_suite(root, size)?;
+    let paths = [dir.path().join("scenarios")];
+    let (mut per, mut shared) = (Vec::new(), Vec::new());
+    for _ in 0..rounds.max(1) {
+        per.push(crate::bench::suite_in_child_with(
+            &paths,
+            cores,
+            false,
+            Servers::PerSession,
+        )?);
+        shared.push(crate::bench::suite_in_child_with(
+            &paths,
+            cores,
+            false,
+            Servers::Shared,
+        )?);
+    }
+    let mut ratios = Vec::new();
+    for (name, runs) in [("per scenario", &per), ("shared", &shared)] {
+        let mut r: Vec<f64> = runs.iter().map(suite_ratio).collect();
+        r.sort_by(f64::total_cmp);
+        let mut walls: Vec<u64> = runs.iter().map(|r| r.wall_ns).collect();
+        walls.sort_unstable();
+        let ratio = r[r.len() / 2];
+        writeln!(
+            out,
+            "   {name:<13} wall {:>11} ({:.3} ms/scenario)  wall/(Σ hook/cores) {ratio:.2}",
+            ms(Duration::from_nanos(walls[walls.len() / 2])),
+            walls[walls.len() / 2] as f64 / 1e6 / size.max(1) as f64
+        )?;
+        ratios.push(ratio);
+    }
+    writeln!(
+        out,
+        "   shared servers: wall/(Σ hook/cores) {:.2} -> {:.2}  (goal <= 1.1: {})",
+        ratios[0],
+        ratios[1],
+        verdict(ratios[1] <= 1.1)
+    )?;
+    Ok(())
 }
