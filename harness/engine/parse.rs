@@ -4,7 +4,7 @@
 //! fuzzed without a process. The rules are those of `spec/codex-hooks.md` sections 2.2 to 2.8
 //! (the six reference events, refined by its section 9 and the conformance vectors) and of
 //! `spec/codex-extra-events.md` (PreCompact, PostCompact, SubagentStart, SubagentStop).
-//! SessionEnd has no Codex rule; its rules are written down in ARCHITECTURE.md.
+//! SessionEnd has no Codex rule; its rules are written down in docs/behaviour.md.
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;

@@ -3,7 +3,7 @@
 //! calls them through proptest and `hooktape fuzz` runs the parser ones at full speed.
 //!
 //! The expected texts and per-event rules here are written out from the spec
-//! (`spec/codex-hooks.md` §2.2–2.8 and §9, `spec/codex-extra-events.md`, ARCHITECTURE.md for
+//! (`spec/codex-hooks.md` §2.2–2.8 and §9, `spec/codex-extra-events.md`, docs/behaviour.md for
 //! SessionEnd), not read back from the parser, so a parser that drifts is caught.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
