@@ -50,33 +50,47 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// What the scripted model answers a request: the next SSE body, or (past the script) why
+/// not, flagged with [`SCRIPT_EXHAUSTED_HEADER`].
+enum Answer {
+    Stream(String),
+    Exhausted(String),
+}
+
+fn answer(state: &Mutex<State>, request_body: &[u8]) -> Answer {
+    let mut state = lock(state);
+    let body = serde_json::from_slice(request_body)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(request_body).into_owned()));
+    state.requests.push(body);
+    match state.queue.pop_front() {
+        Some(next) => {
+            state.served.push(next.summary.clone());
+            Answer::Stream(next.body)
+        }
+        None => {
+            let mut text = format!(
+                "the model script has no response for request {}: all {} scripted responses were used:",
+                state.requests.len(),
+                state.total
+            );
+            for line in &state.served {
+                text.push_str("\n  ");
+                text.push_str(line);
+            }
+            Answer::Exhausted(text)
+        }
+    }
+}
+
 impl Respond for ScriptResponder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        let mut state = lock(&self.0);
-        let body = serde_json::from_slice(&request.body)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&request.body).into_owned()));
-        state.requests.push(body);
-        match state.queue.pop_front() {
-            Some(next) => {
-                state.served.push(next.summary.clone());
-                ResponseTemplate::new(200)
-                    .insert_header("content-type", "text/event-stream")
-                    .set_body_raw(next.body, "text/event-stream")
-            }
-            None => {
-                let mut text = format!(
-                    "the model script has no response for request {}: all {} scripted responses were used:",
-                    state.requests.len(),
-                    state.total
-                );
-                for line in &state.served {
-                    text.push_str("\n  ");
-                    text.push_str(line);
-                }
-                ResponseTemplate::new(500)
-                    .insert_header(SCRIPT_EXHAUSTED_HEADER, "1")
-                    .set_body_string(text)
-            }
+        match answer(&self.0, &request.body) {
+            Answer::Stream(body) => ResponseTemplate::new(200)
+                .insert_header("content-type", "text/event-stream")
+                .set_body_raw(body, "text/event-stream"),
+            Answer::Exhausted(text) => ResponseTemplate::new(500)
+                .insert_header(SCRIPT_EXHAUSTED_HEADER, "1")
+                .set_body_string(text),
         }
     }
 }
@@ -109,14 +123,16 @@ struct Route {
     analytics: Arc<Mutex<Vec<Vec<u8>>>>,
 }
 
-/// The process's shared server and its routes.
+/// The process's shared server and its routes: a plain HTTP/1.1 server on loopback, on a
+/// thread of its own (so any runtime's sessions can use it), keeping nothing but the routes
+/// (a mock server's journal would grow with every request of the process).
 struct Hub {
-    server: MockServer,
+    base_url: String,
     routes: Mutex<std::collections::HashMap<u64, Route>>,
     next: std::sync::atomic::AtomicU64,
 }
 
-static HUB: tokio::sync::OnceCell<Hub> = tokio::sync::OnceCell::const_new();
+static HUB: std::sync::OnceLock<Result<Hub, String>> = std::sync::OnceLock::new();
 
 fn lock_routes(hub: &Hub) -> MutexGuard<'_, std::collections::HashMap<u64, Route>> {
     hub.routes
@@ -124,57 +140,100 @@ fn lock_routes(hub: &Hub) -> MutexGuard<'_, std::collections::HashMap<u64, Route
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-async fn hub() -> &'static Hub {
-    HUB.get_or_init(|| async {
-        // A process-long server keeps no journal of its own (each route keeps its requests).
-        let server = MockServer::builder()
-            .disable_request_recording()
-            .start()
-            .await;
-        Mock::given(method("POST"))
-            .respond_with(HubResponder)
-            .mount(&server)
-            .await;
-        Hub {
-            server,
+fn hub() -> Result<&'static Hub, String> {
+    HUB.get_or_init(|| {
+        let failed = |e: std::io::Error| format!("cannot start the shared model server: {e}");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(failed)?;
+        listener.set_nonblocking(true).map_err(failed)?;
+        let addr = listener.local_addr().map_err(failed)?;
+        std::thread::Builder::new()
+            .name("hooktape-servers".into())
+            .spawn(move || serve(listener))
+            .map_err(failed)?;
+        Ok(Hub {
+            base_url: format!("http://{addr}"),
             routes: Mutex::new(std::collections::HashMap::new()),
             next: std::sync::atomic::AtomicU64::new(1),
-        }
+        })
     })
-    .await
+    .as_ref()
+    .map_err(Clone::clone)
 }
 
-/// Routes `/s/{route}/v1/responses` and `/s/{route}{ANALYTICS_PATH}`.
-struct HubResponder;
-
-impl Respond for HubResponder {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let path = request.url.path();
-        let parsed = path
-            .strip_prefix("/s/")
-            .and_then(|rest| rest.split_once('/'))
-            .and_then(|(id, rest)| Some((id.parse::<u64>().ok()?, format!("/{rest}"))));
-        let Some((id, rest)) = parsed else {
-            return ResponseTemplate::new(404).set_body_string(format!("no route for {path}"));
+/// The server loop: one task per connection (HTTP/1.1 keep-alive), each request routed.
+fn serve(listener: std::net::TcpListener) {
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        return;
+    };
+    runtime.block_on(async move {
+        let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+            return;
         };
-        let Some(hub) = HUB.get() else {
-            return ResponseTemplate::new(500);
-        };
-        let (model, analytics) = match lock_routes(hub).get(&id) {
-            Some(route) => (route.model.clone(), route.analytics.clone()),
-            None => {
-                return ResponseTemplate::new(404)
-                    .set_body_string(format!("route {id} is closed (its session ended)"))
-            }
-        };
-        match rest.as_str() {
-            "/v1/responses" => ScriptResponder(model).respond(request),
-            ANALYTICS_PATH => {
-                lock_bodies(&analytics).push(request.body.clone());
-                ResponseTemplate::new(200)
-            }
-            _ => ResponseTemplate::new(404).set_body_string(format!("no route for {path}")),
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(|request| async move {
+                    Ok::<_, std::convert::Infallible>(route(request).await)
+                });
+                // A connection the client drops mid-request ends here; nothing to report.
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .keep_alive(true)
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
         }
+    });
+}
+
+type HttpReply = hyper::Response<http_body_util::Full<bytes::Bytes>>;
+
+fn reply(status: u16, headers: &[(&str, &str)], body: String) -> HttpReply {
+    let mut builder = hyper::Response::builder().status(status);
+    for (k, v) in headers {
+        builder = builder.header(*k, *v);
+    }
+    builder
+        .body(http_body_util::Full::new(bytes::Bytes::from(body)))
+        .unwrap_or_else(|_| hyper::Response::new(http_body_util::Full::default()))
+}
+
+/// Routes `POST /s/{route}/v1/responses` and `POST /s/{route}{ANALYTICS_PATH}`.
+async fn route(request: hyper::Request<hyper::body::Incoming>) -> HttpReply {
+    use http_body_util::BodyExt as _;
+    let path = request.uri().path().to_owned();
+    let body = match request.into_body().collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(e) => return reply(400, &[], format!("cannot read the request body: {e}")),
+    };
+    let parsed = path
+        .strip_prefix("/s/")
+        .and_then(|rest| rest.split_once('/'))
+        .and_then(|(id, rest)| Some((id.parse::<u64>().ok()?, format!("/{rest}"))));
+    let (Some((id, rest)), Some(Ok(hub))) = (parsed, HUB.get()) else {
+        return reply(404, &[], format!("no route for {path}"));
+    };
+    let (model, analytics) = match lock_routes(hub).get(&id) {
+        Some(route) => (route.model.clone(), route.analytics.clone()),
+        None => {
+            return reply(
+                404,
+                &[],
+                format!("route {id} is closed (its session ended)"),
+            )
+        }
+    };
+    match rest.as_str() {
+        "/v1/responses" => match answer(&model, &body) {
+            Answer::Stream(sse) => reply(200, &[("content-type", "text/event-stream")], sse),
+            Answer::Exhausted(text) => reply(500, &[(SCRIPT_EXHAUSTED_HEADER, "1")], text),
+        },
+        ANALYTICS_PATH => {
+            lock_bodies(&analytics).push(body.to_vec());
+            reply(200, &[], String::new())
+        }
+        _ => reply(404, &[], format!("no route for {path}")),
     }
 }
 
@@ -187,7 +246,7 @@ struct RouteGuard(u64);
 
 impl Drop for RouteGuard {
     fn drop(&mut self) {
-        if let Some(hub) = HUB.get() {
+        if let Some(Ok(hub)) = HUB.get() {
             lock_routes(hub).remove(&self.0);
         }
     }
@@ -214,7 +273,11 @@ pub async fn start_servers(
             AnalyticsSink::start().await,
         ),
         Servers::Shared => {
-            let hub = hub().await;
+            let hub = match hub() {
+                Ok(hub) => hub,
+                // No loopback port for a shared server: each session starts its own.
+                Err(_) => return Box::pin(start_servers(responses, Servers::PerSession)).await,
+            };
             let id = hub.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let analytics = Arc::new(Mutex::new(Vec::new()));
             lock_routes(hub).insert(
@@ -225,7 +288,7 @@ pub async fn start_servers(
                 },
             );
             let guard = Arc::new(RouteGuard(id));
-            let base = format!("{}/s/{id}", hub.server.uri());
+            let base = format!("{}/s/{id}", hub.base_url);
             (
                 ScriptedModel {
                     base_url: format!("{base}/v1"),

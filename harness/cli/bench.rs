@@ -331,11 +331,14 @@ fn servers(
         let mut walls: Vec<u64> = runs.iter().map(|r| r.wall_ns).collect();
         walls.sort_unstable();
         let ratio = r[r.len() / 2];
+        let mut rss: Vec<u64> = runs.iter().map(|r| r.peak_rss_kib).collect();
+        rss.sort_unstable();
         writeln!(
             out,
-            "   {name:<13} wall {:>11} ({:.3} ms/scenario)  wall/(Σ hook/cores) {ratio:.2}",
+            "   {name:<13} wall {:>11} ({:.3} ms/scenario)  peak RSS {:>7} KiB  wall/(Σ hook/cores) {ratio:.2}",
             ms(Duration::from_nanos(walls[walls.len() / 2])),
-            walls[walls.len() / 2] as f64 / 1e6 / size.max(1) as f64
+            walls[walls.len() / 2] as f64 / 1e6 / size.max(1) as f64,
+            rss[rss.len() / 2]
         )?;
         ratios.push(ratio);
     }

@@ -40,6 +40,18 @@ pub struct Normaliser {
     exact: Vec<(String, &'static str)>,
 }
 
+static LOOPBACK: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+static PROGRAM: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+
+/// A constant pattern, compiled once per process (a clone shares the compiled program).
+fn constant(cell: &'static std::sync::OnceLock<Regex>, pattern: &str) -> Regex {
+    cell.get_or_init(|| {
+        // Constant, valid patterns: this cannot fail.
+        Regex::new(pattern).expect("constant regex")
+    })
+    .clone()
+}
+
 /// Placeholders of machine folders (not the workspace's or the repository's): a program
 /// under them is still a machine's program.
 const MACHINE_PLACEHOLDERS: [&str; 2] = ["<HOST_HOME>", "<SYSTMP>"];
@@ -59,13 +71,11 @@ impl Normaliser {
         paths.sort_by_key(|p| std::cmp::Reverse(p.0.len()));
         Normaliser {
             paths,
-            // Constant, valid patterns: these cannot fail.
-            loopback: Regex::new(r"(?:127\.0\.0\.1|localhost|\[::1\]):\d+")
-                .expect("constant regex"),
-            program: Regex::new(
+            loopback: constant(&LOOPBACK, r"(?:127\.0\.0\.1|localhost|\[::1\]):\d+"),
+            program: constant(
+                &PROGRAM,
                 r"(?:^|[^A-Za-z0-9_.<>~/-])(/(?:[A-Za-z0-9_.+@-]+/)*[A-Za-z0-9_.+@-]+)",
-            )
-            .expect("constant regex"),
+            ),
             programs: false,
             filters: Vec::new(),
             exact: Vec::new(),
