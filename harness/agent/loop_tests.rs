@@ -112,7 +112,7 @@ impl HookPoints for FakeHooks {
     ) -> Result<Option<Refusal>, AgentError> {
         self.note(at, format!("pre_tool_use {}", call.call_id));
         Ok(self.refuse_calls.then(|| Refusal {
-            disposition: "blocked_by_pre_tool_use",
+            disposition: super::recording::Disposition::BlockedByPreToolUse,
             output: "refused".into(),
         }))
     }

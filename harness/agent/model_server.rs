@@ -146,10 +146,15 @@ fn hub() -> Result<&'static Hub, String> {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(failed)?;
         listener.set_nonblocking(true).map_err(failed)?;
         let addr = listener.local_addr().map_err(failed)?;
+        // The server reports whether it started before any session relies on it.
+        let (ready, started) = std::sync::mpsc::channel();
         std::thread::Builder::new()
             .name("hooktape-servers".into())
-            .spawn(move || serve(listener))
+            .spawn(move || serve(listener, ready))
             .map_err(failed)?;
+        started
+            .recv()
+            .unwrap_or_else(|_| Err("the shared model server's thread ended".to_owned()))?;
         Ok(Hub {
             base_url: format!("http://{addr}"),
             routes: Mutex::new(std::collections::HashMap::new()),
@@ -161,18 +166,37 @@ fn hub() -> Result<&'static Hub, String> {
 }
 
 /// The server loop: one task per connection (HTTP/1.1 keep-alive), each request routed.
-fn serve(listener: std::net::TcpListener) {
-    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+/// Sends on `ready` whether it could start.
+fn serve(listener: std::net::TcpListener, ready: std::sync::mpsc::Sender<Result<(), String>>) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-    else {
-        return;
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            let _ = ready.send(Err(format!("cannot start the shared model server: {e}")));
+            return;
+        }
     };
     runtime.block_on(async move {
-        let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
-            return;
+        let listener = match tokio::net::TcpListener::from_std(listener) {
+            Ok(l) => l,
+            Err(e) => {
+                let _ = ready.send(Err(format!("cannot start the shared model server: {e}")));
+                return;
+            }
         };
-        while let Ok((stream, _)) = listener.accept().await {
+        let _ = ready.send(Ok(()));
+        loop {
+            let stream = match listener.accept().await {
+                Ok((stream, _)) => stream,
+                // A passing failure (out of descriptors, an aborted connection): the server
+                // goes on accepting; the session whose connection failed sees the error.
+                Err(_) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                    continue;
+                }
+            };
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(|request| async move {
                     Ok::<_, std::convert::Infallible>(route(request).await)
@@ -203,6 +227,13 @@ fn reply(status: u16, headers: &[(&str, &str)], body: String) -> HttpReply {
 async fn route(request: hyper::Request<hyper::body::Incoming>) -> HttpReply {
     use http_body_util::BodyExt as _;
     let path = request.uri().path().to_owned();
+    if request.method() != hyper::Method::POST {
+        return reply(
+            405,
+            &[],
+            format!("{} {path}: only POST is served", request.method()),
+        );
+    }
     let body = match request.into_body().collect().await {
         Ok(b) => b.to_bytes(),
         Err(e) => return reply(400, &[], format!("cannot read the request body: {e}")),

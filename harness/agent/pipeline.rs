@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use super::client::ModelClient;
 use super::error::AgentError;
 use super::hook_points::{At, HookPoints};
-use super::recording::ToolCallRecord;
+use super::recording::{DeniedBy, Disposition, ToolCallRecord};
 use super::spec::{RunAccess, RunApproval, ToolResult, UserDecision};
 use super::state::Agent;
 use super::thread::Thread;
@@ -61,7 +61,7 @@ impl<H: HookPoints, M: ModelClient> Agent<'_, H, M> {
             // retry is asked even when its files were approved for the session.
             if policy == ApprovalPolicy::Never {
                 record.executed = true;
-                record.disposition = "denied_by_sandbox".to_owned();
+                record.disposition = Disposition::DeniedBySandbox;
                 let code = if result.exit_code == 0 {
                     1
                 } else {
@@ -90,7 +90,8 @@ impl<H: HookPoints, M: ModelClient> Agent<'_, H, M> {
                 .run_approval(thread, turn_id, &tool, approval, record)
                 .await?
             {
-                denial = Some(format!("{}_denied_by_{by}", approval.access.kind()));
+                let network = matches!(approval.access, RunAccess::Network { .. });
+                denial = Some(Disposition::run_access_denied(network, by));
                 break;
             }
         }
@@ -104,21 +105,19 @@ impl<H: HookPoints, M: ModelClient> Agent<'_, H, M> {
                 // A unified exec process still running: its session stays open for
                 // `write_stdin`; PostToolUse waits until the process exits.
                 record.disposition = if retried {
-                    "session_running_without_sandbox"
+                    Disposition::SessionRunningWithoutSandbox
                 } else {
-                    "session_running"
-                }
-                .to_owned();
+                    Disposition::SessionRunning
+                };
                 let id = thread.exec.open(tool);
                 return Ok(running_text(id, &result.output));
             }
             None => {
                 record.disposition = if retried {
-                    "executed_without_sandbox"
+                    Disposition::ExecutedWithoutSandbox
                 } else {
-                    "executed"
-                }
-                .to_owned();
+                    Disposition::Executed
+                };
                 (result.exit_code, result.output.clone())
             }
         };
@@ -178,20 +177,20 @@ impl<H: HookPoints, M: ModelClient> Agent<'_, H, M> {
         record: &mut ToolCallRecord,
     ) -> Result<String, AgentError> {
         if !thread.exec.open.contains_key(&session_id) {
-            record.disposition = "unknown_session".to_owned();
+            record.disposition = Disposition::UnknownSession;
             return Ok(format!(
                 "write_stdin failed: Unknown session id {session_id}"
             ));
         }
         record.executed = true;
         if result.running {
-            record.disposition = "session_running".to_owned();
+            record.disposition = Disposition::SessionRunning;
             return Ok(running_text(session_id, &result.output));
         }
         let Some(session) = thread.exec.open.remove(&session_id) else {
             unreachable!("session {session_id} was found open just above");
         };
-        record.disposition = "session_exited".to_owned();
+        record.disposition = Disposition::SessionExited;
         record.hook_tool_name = Some(session.tool_name.clone());
         self.finish(
             thread,
@@ -205,7 +204,7 @@ impl<H: HookPoints, M: ModelClient> Agent<'_, H, M> {
 
     /// An approval the running command asks for: PermissionRequest (run-id suffix = its
     /// approval id), then the user; under policy `never` it is denied unasked. `Some(by)`:
-    /// denied, by `permission_request`, `user` or `policy`.
+    /// denied, and by whom.
     async fn run_approval(
         &mut self,
         thread: &Thread,
@@ -213,9 +212,9 @@ impl<H: HookPoints, M: ModelClient> Agent<'_, H, M> {
         tool: &HookedCall,
         approval: &RunApproval,
         record: &mut ToolCallRecord,
-    ) -> Result<Option<&'static str>, AgentError> {
+    ) -> Result<Option<DeniedBy>, AgentError> {
         if self.spec.approval_policy == ApprovalPolicy::Never {
-            return Ok(Some("policy"));
+            return Ok(Some(DeniedBy::Policy));
         }
         let tool_input = match &approval.access {
             RunAccess::Network { target } => {
@@ -236,10 +235,10 @@ impl<H: HookPoints, M: ModelClient> Agent<'_, H, M> {
             .await?;
         Ok(match decision {
             Some(PermissionDecision::Allow) => None,
-            Some(PermissionDecision::Deny { .. }) => Some("permission_request"),
+            Some(PermissionDecision::Deny { .. }) => Some(DeniedBy::PermissionRequest),
             None => {
                 record.asked_user = true;
-                (approval.user_decision == UserDecision::Deny).then_some("user")
+                (approval.user_decision == UserDecision::Deny).then_some(DeniedBy::User)
             }
         })
     }
@@ -270,7 +269,7 @@ impl<H: HookPoints, M: ModelClient> Agent<'_, H, M> {
         match decision {
             Some(PermissionDecision::Allow) => Ok(None),
             Some(PermissionDecision::Deny { message }) => {
-                record.disposition = "denied_by_permission_request".to_owned();
+                record.disposition = Disposition::DeniedByPermissionRequest;
                 Ok(Some(message))
             }
             None if remembered => Ok(None),
@@ -278,7 +277,7 @@ impl<H: HookPoints, M: ModelClient> Agent<'_, H, M> {
                 record.asked_user = true;
                 match result.user_decision {
                     UserDecision::Deny => {
-                        record.disposition = "denied_by_user".to_owned();
+                        record.disposition = Disposition::DeniedByUser;
                         Ok(Some(format!("{} rejected by user", tool.tool_name)))
                     }
                     UserDecision::ApproveForSession => {

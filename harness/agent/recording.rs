@@ -276,7 +276,7 @@ pub struct ToolCallRecord {
     /// process left running), `session_exited` (`write_stdin` saw it exit),
     /// `unknown_session`, `unsupported`, `no_hooks`, `subagent`, and in the lifecycle
     /// dialect `aborted_by_pre_tool_use`.
-    pub disposition: String,
+    pub disposition: Disposition,
     /// The output the model was sent.
     pub output_to_model: String,
 }
@@ -330,5 +330,96 @@ impl TurnEnd {
             } => last_assistant_message.clone(),
             _ => None,
         }
+    }
+}
+
+/// What became of a tool call. Serialised as its snake_case name (`executed`,
+/// `network_denied_by_user`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Disposition {
+    /// Not decided yet (a call is recorded once it is).
+    #[serde(rename = "")]
+    Undecided,
+    Executed,
+    ExecutedWithoutSandbox,
+    SessionRunning,
+    SessionRunningWithoutSandbox,
+    SessionExited,
+    UnknownSession,
+    BlockedByPreToolUse,
+    AbortedByPreToolUse,
+    DeniedByPermissionRequest,
+    DeniedByUser,
+    DeniedBySandbox,
+    NetworkDeniedByPermissionRequest,
+    NetworkDeniedByUser,
+    NetworkDeniedByPolicy,
+    ExecveDeniedByPermissionRequest,
+    ExecveDeniedByUser,
+    ExecveDeniedByPolicy,
+    NoHooks,
+    Unsupported,
+    Subagent,
+}
+
+/// Who denied an approval a running command asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeniedBy {
+    PermissionRequest,
+    User,
+    Policy,
+}
+
+impl Disposition {
+    /// The approval a running command asked for (`network` or not: `execve`) was denied.
+    pub fn run_access_denied(network: bool, by: DeniedBy) -> Disposition {
+        match (network, by) {
+            (true, DeniedBy::PermissionRequest) => Disposition::NetworkDeniedByPermissionRequest,
+            (true, DeniedBy::User) => Disposition::NetworkDeniedByUser,
+            (true, DeniedBy::Policy) => Disposition::NetworkDeniedByPolicy,
+            (false, DeniedBy::PermissionRequest) => Disposition::ExecveDeniedByPermissionRequest,
+            (false, DeniedBy::User) => Disposition::ExecveDeniedByUser,
+            (false, DeniedBy::Policy) => Disposition::ExecveDeniedByPolicy,
+        }
+    }
+
+    /// The serialised name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Disposition::Undecided => "",
+            Disposition::Executed => "executed",
+            Disposition::ExecutedWithoutSandbox => "executed_without_sandbox",
+            Disposition::SessionRunning => "session_running",
+            Disposition::SessionRunningWithoutSandbox => "session_running_without_sandbox",
+            Disposition::SessionExited => "session_exited",
+            Disposition::UnknownSession => "unknown_session",
+            Disposition::BlockedByPreToolUse => "blocked_by_pre_tool_use",
+            Disposition::AbortedByPreToolUse => "aborted_by_pre_tool_use",
+            Disposition::DeniedByPermissionRequest => "denied_by_permission_request",
+            Disposition::DeniedByUser => "denied_by_user",
+            Disposition::DeniedBySandbox => "denied_by_sandbox",
+            Disposition::NetworkDeniedByPermissionRequest => "network_denied_by_permission_request",
+            Disposition::NetworkDeniedByUser => "network_denied_by_user",
+            Disposition::NetworkDeniedByPolicy => "network_denied_by_policy",
+            Disposition::ExecveDeniedByPermissionRequest => "execve_denied_by_permission_request",
+            Disposition::ExecveDeniedByUser => "execve_denied_by_user",
+            Disposition::ExecveDeniedByPolicy => "execve_denied_by_policy",
+            Disposition::NoHooks => "no_hooks",
+            Disposition::Unsupported => "unsupported",
+            Disposition::Subagent => "subagent",
+        }
+    }
+}
+
+impl std::fmt::Display for Disposition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Disposition {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
     }
 }

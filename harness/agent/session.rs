@@ -15,7 +15,7 @@ use super::error::{indent, AgentError};
 use super::history::{compact_input, compact_line, HistoryItem, Role};
 use super::hook_points::{At, CallReport, HookPoints, StopVerdict};
 use super::recorder::Recorder;
-use super::recording::{Recording, TimelineEntry, ToolCallRecord, TurnEnd};
+use super::recording::{Disposition, Recording, TimelineEntry, ToolCallRecord, TurnEnd};
 use super::spec::{ChildSpec, Step, ToolSpec, TurnSpec};
 use super::sse::{parse_sse, Sampled};
 use super::state::Agent;
@@ -475,7 +475,7 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
             hook_tool_name: None,
             asked_user: false,
             executed: false,
-            disposition: String::new(),
+            disposition: Disposition::Undecided,
             output_to_model: String::new(),
         };
         let dialect_name = self.hooks.call_hook_name(turn_id, call, &kind);
@@ -495,16 +495,16 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
                 if let ToolKind::Hooked(tool) = &kind {
                     record.hook_tool_name = Some(tool.tool_name.clone());
                 }
-                record.disposition = refusal.disposition.to_owned();
+                record.disposition = refusal.disposition;
                 refusal.output
             }
             (None, ToolKind::Plan) => {
                 record.executed = true;
-                record.disposition = "no_hooks".to_owned();
+                record.disposition = Disposition::NoHooks;
                 "Plan updated".to_owned()
             }
             (None, ToolKind::Unsupported) => {
-                record.disposition = "unsupported".to_owned();
+                record.disposition = Disposition::Unsupported;
                 format!("unsupported call: {}", call.name)
             }
             (None, ToolKind::WriteStdin { session_id }) => {
@@ -518,7 +518,7 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
                     ));
                 };
                 record.executed = true;
-                record.disposition = "subagent".to_owned();
+                record.disposition = Disposition::Subagent;
                 let at = At { thread, turn_id };
                 self.hooks
                     .spawn_started(&mut self.rec, at, call, child)

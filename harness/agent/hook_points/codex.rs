@@ -307,7 +307,7 @@ impl HookPoints for CodexHooks<'_> {
         };
         let outcome = self.run(rec, at, pre, tool.aliases.clone(), None).await?;
         Ok(outcome.should_block.then(|| Refusal {
-            disposition: "blocked_by_pre_tool_use",
+            disposition: crate::agent::recording::Disposition::BlockedByPreToolUse,
             output: blocked_text(
                 &tool.tool_name,
                 &tool.tool_input,

@@ -211,7 +211,7 @@ impl HookPoints for LifecycleHooks<'_> {
             .await
             .and_then(|run| run.tool_abort_message());
         Ok(aborted.map(|output| Refusal {
-            disposition: "aborted_by_pre_tool_use",
+            disposition: crate::agent::recording::Disposition::AbortedByPreToolUse,
             output,
         }))
     }

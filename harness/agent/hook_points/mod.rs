@@ -54,7 +54,7 @@ pub(crate) enum StopVerdict {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Refusal {
     /// The call's disposition (`blocked_by_pre_tool_use`, `aborted_by_pre_tool_use`).
-    pub disposition: &'static str,
+    pub disposition: crate::agent::recording::Disposition,
     /// What the model gets instead of the tool's output.
     pub output: String,
 }

@@ -26,7 +26,11 @@ impl Validator<'_> {
                     )
                 }
             };
-            if t.prompt.is_some() || !t.responses.is_empty() || !t.queued.is_empty() {
+            if t.prompt.is_some()
+                || !t.responses.is_empty()
+                || !t.queued.is_empty()
+                || !t.results.is_empty()
+            {
                 return self.err(
                     span,
                     "a `compact` step takes only `id` (and `resume`); put the prompt in the next `[[turns]]`",
@@ -89,6 +93,15 @@ impl Validator<'_> {
                         "queued prompt {:?} has `after_request = 0`; requests count from 1, expected `after_request` between 1 and {}",
                         q.prompt,
                         responses.len()
+                    ),
+                );
+            }
+            if responses.is_empty() {
+                return self.err(
+                    q_span,
+                    format!(
+                        "queued prompt {:?}: turn `{turn_id}` scripts no model response, so no request is answered and nothing typed can arrive; script the responses",
+                        q.prompt
                     ),
                 );
             }
