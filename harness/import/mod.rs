@@ -124,10 +124,15 @@ pub fn import(
             message: "no turn with a prompt or a model answer".to_owned(),
         });
     }
+    // The rollout by its file name: a scenario never holds a path of the user's machine.
+    let file_name = Path::new(rollout_name).file_name().map_or_else(
+        || rollout_name.to_owned(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let mut warnings: Vec<String> = session
         .dropped
         .iter()
-        .map(|d| format!("{rollout_name}:{}: not imported: {}", d.line, d.what))
+        .map(|d| format!("{file_name}:{}: not imported: {}", d.line, d.what))
         .collect();
     let mut scrub = Scrubber {
         secrets: secret_patterns(),
@@ -262,10 +267,7 @@ pub fn import(
         ));
     }
     let mut text = format!(
-        "# Imported by `hooktape import` from {}.\n# Codex {cli}, session {thread}, turns {first}..{last} of {count}.\n",
-        Path::new(rollout_name)
-            .file_name()
-            .map_or_else(|| rollout_name.to_owned(), |n| n.to_string_lossy().into_owned())
+        "# Imported by `hooktape import` from {file_name}.\n# Codex {cli}, session {thread}, turns {first}..{last} of {count}.\n"
     );
     for w in &warnings {
         text += &format!("# warning: {w}\n");
