@@ -15,3 +15,4 @@ pub mod import;
 pub mod probe;
 pub mod replay;
 pub mod scenario;
+pub mod trust;

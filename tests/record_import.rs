@@ -218,14 +218,59 @@ fn a_real_codex_rollout_imports_and_replays_with_the_payloads_it_recorded() -> a
             && scenario.contains("output = \"\"\"\nhello\n\"\"\""),
         "{scenario}"
     );
-    // Every payload the real hooks received equals the replay's; the replay also runs
-    // SessionEnd when the session closes (twice: before the resume, at the end), which
-    // `codex exec` 0.171.0 does not.
+    // Every payload the real hooks received equals the replay's; the replay's capture
+    // handlers also see SessionEnd (twice: before the resume, at the end), an event the
+    // recorded session had no hook on.
     ensure!(
         t.contains("payloads: 10 equal (PostToolUse 1, PreToolUse 2, SessionStart 2, Stop 3, UserPromptSubmit 2), 2 differ")
             && t.matches("SessionEnd #").count() == 2
             && t.contains("SessionEnd #1: replayed, but the capture has no such payload"),
         "{t}\n{scenario}"
     );
+    Ok(())
+}
+
+#[test]
+fn trust_prints_the_entries_of_every_handler_and_the_project() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let root = dir.path().canonicalize()?;
+    std::fs::create_dir_all(root.join(".git"))?;
+    std::fs::create_dir_all(root.join(".codex"))?;
+    std::fs::write(
+        root.join(".codex/hooks.json"),
+        r#"{"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [
+  {"type": "command", "command": "./guard.sh", "timeout": 30},
+  {"type": "prompt", "prompt": "ok?"}
+]}]}}"#,
+    )?;
+    let out = hooktape(&root, &["trust"])?;
+    let t = text(&out);
+    ensure!(out.status.success(), "{t}");
+    let key = format!(
+        "[hooks.state.\"{}/.codex/hooks.json:pre_tool_use:0:0\"]",
+        root.display()
+    );
+    ensure!(
+        t.contains(&key) && t.contains("trusted_hash = \"sha256:"),
+        "{t}"
+    );
+    ensure!(
+        t.contains(":pre_tool_use:0:1: a `prompt` handler (only command handlers are printed)"),
+        "{t}"
+    );
+    ensure!(
+        t.contains(&format!(
+            "[projects.\"{}\"]\ntrust_level = \"trusted\"",
+            root.display()
+        )),
+        "{t}"
+    );
+    // The printed text is valid TOML to paste.
+    let body: String = t
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    body.parse::<toml::Table>()?;
     Ok(())
 }

@@ -15,6 +15,7 @@ mod record;
 mod run;
 mod schema;
 mod style;
+mod trust;
 
 use std::process::ExitCode;
 
@@ -59,6 +60,8 @@ enum Command {
     Import(Box<import::ImportArgs>),
     /// Capture every hook payload of real sessions (`--stop` undoes it).
     Record(record::RecordArgs),
+    /// Print the config.toml entries that make Codex 0.171+ trust a repository's hooks.
+    Trust(trust::TrustArgs),
     /// Set up a repository: hooktape.toml, an example scenario running its own hooks, a CI
     /// workflow.
     Init(init::InitArgs),
@@ -80,6 +83,7 @@ pub fn main() -> ExitCode {
         Command::Init(args) => init::run(args),
         Command::Import(args) => import::run(*args),
         Command::Record(args) => record::run(args),
+        Command::Trust(args) => trust::run(args),
         Command::Schema => schema::run(),
     };
     match result {

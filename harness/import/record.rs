@@ -7,7 +7,6 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
-use sha2::Digest as _;
 
 /// Where `record` keeps what `--stop` restores.
 pub const STATE_DIR: &str = ".hooktape/record";
@@ -61,8 +60,8 @@ pub struct Installed {
     pub capture: PathBuf,
     /// Whether `hooks.json` was created (it did not exist).
     pub created: bool,
-    /// `config.toml` lines that make Codex (0.171 and later) trust the capture handlers and
-    /// the project.
+    /// `config.toml` lines that make Codex (0.171 and later) trust the repository's hooks
+    /// (the capture handlers included) and the project.
     pub trust: String,
 }
 
@@ -70,38 +69,6 @@ pub struct Installed {
 pub fn capture_command(capture: &Path) -> String {
     let path = capture.display().to_string().replace('\'', r"'\''");
     format!("{{ cat; echo; }} >> '{path}'")
-}
-
-/// Codex's trust hash of one command handler in a group without matcher (see
-/// `[hooks.state]`): sha256 of the compact, key-sorted JSON of the handler's identity.
-pub fn trust_hash(snake_event: &str, command: &str) -> String {
-    // serde_json without `preserve_order` would sort; build the sorted form by hand.
-    let identity = json!({
-        "event_name": snake_event,
-        "hooks": [{"async": false, "command": command, "timeout": 600, "type": "command"}],
-    });
-    let text = sorted_compact(&identity);
-    format!("sha256:{:x}", sha2::Sha256::digest(text.as_bytes()))
-}
-
-/// Compact JSON with object keys sorted (recursively).
-fn sorted_compact(v: &Value) -> String {
-    match v {
-        Value::Object(o) => {
-            let mut keys: Vec<&String> = o.keys().collect();
-            keys.sort();
-            let parts: Vec<String> = keys
-                .iter()
-                .map(|k| format!("{}:{}", Value::String((*k).clone()), sorted_compact(&o[*k])))
-                .collect();
-            format!("{{{}}}", parts.join(","))
-        }
-        Value::Array(a) => format!(
-            "[{}]",
-            a.iter().map(sorted_compact).collect::<Vec<_>>().join(",")
-        ),
-        other => other.to_string(),
-    }
 }
 
 /// Installs the capture handlers into `root`'s `.codex/hooks.json`.
@@ -141,9 +108,7 @@ pub fn start(root: &Path) -> Result<Installed, RecordError> {
         )));
     };
     let command = capture_command(&capture);
-    let mut trust = String::new();
-    let key_path = hooks_file.display().to_string();
-    for (event, snake) in EVENTS {
+    for (event, _) in EVENTS {
         let groups = hooks.entry(event).or_insert_with(|| json!([]));
         let Some(groups) = groups.as_array_mut() else {
             return Err(RecordError::State(format!(
@@ -151,13 +116,7 @@ pub fn start(root: &Path) -> Result<Installed, RecordError> {
                 hooks_file.display()
             )));
         };
-        let index = groups.len();
         groups.push(json!({"hooks": [{"type": "command", "command": command}]}));
-        trust += &format!(
-            "[hooks.state.{}]\ntrusted_hash = \"{}\"\n",
-            toml::Value::String(format!("{key_path}:{snake}:{index}:0")),
-            trust_hash(snake, &command)
-        );
     }
     std::fs::create_dir_all(&state).map_err(io(&state))?;
     match &original {
@@ -179,10 +138,8 @@ pub fn start(root: &Path) -> Result<Installed, RecordError> {
     // A serde_json::Value always serialises.
     let text = serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n";
     std::fs::write(&hooks_file, text).map_err(io(&hooks_file))?;
-    trust += &format!(
-        "[projects.{}]\ntrust_level = \"trusted\"\n",
-        toml::Value::String(root.display().to_string())
-    );
+    // Every handler of the repository's hooks files, the capture handlers included.
+    let trust = crate::trust::config_text(root).map_err(RecordError::State)?;
     Ok(Installed {
         hooks_file,
         capture,
@@ -216,17 +173,4 @@ pub fn stop(root: &Path) -> Result<PathBuf, RecordError> {
     }
     std::fs::remove_dir_all(&state).map_err(io(&state))?;
     Ok(hooks_file)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sorted_compact_json() {
-        assert_eq!(
-            sorted_compact(&json!({"b": 1, "a": [{"z": true, "y": "x\"y"}]})),
-            r#"{"a":[{"y":"x\"y","z":true}],"b":1}"#
-        );
-    }
 }
