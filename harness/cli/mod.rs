@@ -104,3 +104,24 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
 }
+
+/// The repository of `dir` (default: the current directory): the folder holding
+/// `hooktape.toml`, else the nearest with `.git`, else `dir` itself. `Err(code)`: its
+/// `hooktape.toml` does not load (reported).
+fn repository_root(
+    dir: Option<std::path::PathBuf>,
+) -> anyhow::Result<Result<std::path::PathBuf, ExitCode>> {
+    use anyhow::Context as _;
+    let start = match dir {
+        Some(d) => d,
+        None => std::env::current_dir().context("cannot read the current directory")?,
+    };
+    Ok(match crate::scenario::Repo::discover(&start) {
+        Ok(Some(repo)) => Ok(repo.root),
+        Ok(None) => Ok(crate::scenario::repo::absolute(&start)),
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(ExitCode::from(EXIT_BAD_INPUT))
+        }
+    })
+}

@@ -4,11 +4,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 
 use crate::import::record;
-use crate::scenario::Repo;
 
 use super::out::outln;
 use super::EXIT_BAD_INPUT;
@@ -32,17 +30,9 @@ pub struct RecordArgs {
 }
 
 pub fn run(args: RecordArgs) -> anyhow::Result<ExitCode> {
-    let start = match args.dir {
-        Some(d) => d,
-        None => std::env::current_dir().context("cannot read the current directory")?,
-    };
-    let root = match Repo::discover(&start) {
-        Ok(Some(r)) => r.root,
-        Ok(None) => crate::scenario::repo::absolute(&start),
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(ExitCode::from(EXIT_BAD_INPUT));
-        }
+    let root = match super::repository_root(args.dir)? {
+        Ok(root) => root,
+        Err(code) => return Ok(code),
     };
     if args.stop {
         return Ok(match record::stop(&root) {

@@ -4,12 +4,10 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use clap::Args;
 
 use super::out::outln;
 use super::EXIT_BAD_INPUT;
-use crate::scenario::Repo;
 
 #[derive(Debug, Args)]
 pub struct TrustArgs {
@@ -18,17 +16,9 @@ pub struct TrustArgs {
 }
 
 pub fn run(args: TrustArgs) -> anyhow::Result<ExitCode> {
-    let start = match args.dir {
-        Some(d) => d,
-        None => std::env::current_dir().context("cannot read the current directory")?,
-    };
-    let root = match Repo::discover(&start) {
-        Ok(Some(r)) => r.root,
-        Ok(None) => crate::scenario::repo::absolute(&start),
-        Err(e) => {
-            eprintln!("error: {e}");
-            return Ok(ExitCode::from(EXIT_BAD_INPUT));
-        }
+    let root = match super::repository_root(args.dir)? {
+        Ok(root) => root,
+        Err(code) => return Ok(code),
     };
     match crate::trust::config_text(&root) {
         Ok(text) => {
