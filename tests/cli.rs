@@ -5,8 +5,16 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+#[path = "support/cli.rs"]
+mod cli;
+use cli::repo;
+
+fn snapshot_dir(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    cli::snapshot_dir(dir).expect("the folder reads")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    cli::copy_dir(from, to).expect("the folder copies");
 }
 
 fn hooktape() -> Command {
@@ -15,41 +23,12 @@ fn hooktape() -> Command {
     cmd
 }
 
-/// Every file under `dir` with its bytes (relative paths).
-fn snapshot_dir(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else {
-                let rel = p.strip_prefix(root).unwrap().to_path_buf();
-                out.insert(rel, std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
-}
-
 /// How many scenario files (`*.toml`) a folder holds.
 fn scenario_count(dir: &Path) -> usize {
     snapshot_dir(dir)
         .keys()
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
         .count()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for (rel, bytes) in snapshot_dir(from) {
-        let dest = to.join(rel);
-        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
-        std::fs::write(dest, bytes).unwrap();
-    }
 }
 
 /// (fixture, expected line:col, expected message part)

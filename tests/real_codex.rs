@@ -21,6 +21,15 @@ use hooktape::agent::spec::ModelResponse;
 use hooktape::agent::ScriptedModel;
 use hooktape::import::record;
 
+#[path = "support/cli.rs"]
+mod cli;
+use cli::write;
+
+fn executable(path: &Path, text: &str) -> anyhow::Result<()> {
+    write(path, text)?;
+    cli::make_executable(path)
+}
+
 fn in_ci() -> bool {
     std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "0" && v != "false")
 }
@@ -54,19 +63,6 @@ fn isolate() -> anyhow::Result<String> {
         "the namespace has more than loopback: {interfaces:?}"
     );
     Ok(dev)
-}
-
-fn write(path: &Path, text: &str) -> anyhow::Result<()> {
-    std::fs::create_dir_all(path.parent().context("parent")?)?;
-    std::fs::write(path, text)?;
-    Ok(())
-}
-
-fn executable(path: &Path, text: &str) -> anyhow::Result<()> {
-    write(path, text)?;
-    use std::os::unix::fs::PermissionsExt as _;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))?;
-    Ok(())
 }
 
 fn responses() -> anyhow::Result<Vec<ModelResponse>> {

@@ -1,27 +1,12 @@
 //! `hooktape record` / `record --stop` and `hooktape import` as a user runs them.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use anyhow::{ensure, Context as _};
-use assert_cmd::cargo::CommandCargoExt as _;
 
-fn hooktape(dir: &Path, args: &[&str]) -> anyhow::Result<Output> {
-    Ok(Command::cargo_bin("hooktape")?
-        .current_dir(dir)
-        .env_remove("CI")
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()?)
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{run as hooktape, text};
 
 #[test]
 fn record_then_stop_leaves_the_config_byte_identical() -> anyhow::Result<()> {

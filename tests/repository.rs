@@ -4,43 +4,13 @@
 //! for nondeterministic hook output, `hooktape init`, and every step of the review flow.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 
 use anyhow::{ensure, Context as _};
-use assert_cmd::cargo::CommandCargoExt as _;
 
-fn hooktape(dir: &Path) -> anyhow::Result<Command> {
-    let mut cmd = Command::cargo_bin("hooktape")?;
-    cmd.current_dir(dir)
-        .env_remove("CI")
-        .env_remove("INSTA_UPDATE")
-        .env("NO_COLOR", "1");
-    Ok(cmd)
-}
-
-fn run(dir: &Path, args: &[&str]) -> anyhow::Result<Output> {
-    Ok(hooktape(dir)?.args(args).output()?)
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn write(path: &Path, content: &str) -> anyhow::Result<()> {
-    std::fs::create_dir_all(path.parent().context("parent")?)?;
-    std::fs::write(path, content)?;
-    Ok(())
-}
-
-fn make_executable(path: &Path) -> anyhow::Result<()> {
-    use std::os::unix::fs::PermissionsExt as _;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))?;
-    Ok(())
-}
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{hooktape, make_executable, run, text, write};
 
 const GUARD: &str = r#"#!/usr/bin/env python3
 import json, sys

@@ -2,22 +2,14 @@
 //! not depend on parallelism or on the directory the suite runs from, and golden writes
 //! that survive a `bless` killed with SIGKILL.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use anyhow::{ensure, Context as _};
-use assert_cmd::cargo::CommandCargoExt as _;
+use anyhow::ensure;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn hooktape(dir: &Path) -> anyhow::Result<std::process::Command> {
-    let mut cmd = std::process::Command::cargo_bin("hooktape")?;
-    cmd.current_dir(dir).env_remove("CI").env("NO_COLOR", "1");
-    Ok(cmd)
-}
+#[path = "support/cli.rs"]
+mod cli;
+use cli::{copy_dir, hooktape, repo, snapshot_dir};
 
 /// Runs `hooktape args…` in `dir`; fails unless it exits 0. Returns stdout.
 fn ok(dir: &Path, args: &[&str]) -> anyhow::Result<String> {
@@ -31,35 +23,6 @@ fn ok(dir: &Path, args: &[&str]) -> anyhow::Result<String> {
         String::from_utf8_lossy(&out.stderr)
     );
     Ok(stdout)
-}
-
-/// Every file under `dir` with its bytes, by relative path.
-fn snapshot_dir(dir: &Path) -> anyhow::Result<BTreeMap<PathBuf, Vec<u8>>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) -> anyhow::Result<()> {
-        for e in std::fs::read_dir(dir).with_context(|| dir.display().to_string())? {
-            let p = e?.path();
-            if p.is_dir() {
-                walk(root, &p, out)?;
-            } else {
-                out.insert(p.strip_prefix(root)?.to_path_buf(), std::fs::read(&p)?);
-            }
-        }
-        Ok(())
-    }
-    let mut out = BTreeMap::new();
-    if dir.exists() {
-        walk(dir, dir, &mut out)?;
-    }
-    Ok(out)
-}
-
-fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
-    for (rel, bytes) in snapshot_dir(from)? {
-        let dest = to.join(rel);
-        std::fs::create_dir_all(dest.parent().context("a parent")?)?;
-        std::fs::write(dest, bytes)?;
-    }
-    Ok(())
 }
 
 /// Processes (other than this test) whose command line or cwd mentions `dir`.
