@@ -120,9 +120,10 @@ pub fn lacks_header(file_text: &str) -> bool {
         .is_some_and(|rest| rest.contains("\n---\n"))
 }
 
-/// Whether a replay's text matches a golden file's text (see [`snapshot_contents`]).
+/// Whether a replay's text matches a golden file's text: [`snapshot_contents`] then the one
+/// comparison, [`diff`] (what `check` and `cargo test` use through `replay::compare`).
 pub fn matches(file_text: &str, actual: &str) -> bool {
-    snapshot_contents(file_text) == actual.replace("\r\n", "\n").trim_end()
+    diff("", "", &snapshot_contents(file_text), actual).is_none()
 }
 
 /// Reads a golden's contents; `Ok(None)` if it does not exist yet.
@@ -227,8 +228,11 @@ pub fn remove_pending(golden: &Path) {
 }
 
 /// A unified diff (golden → actual) naming the golden file (`golden_file`, as the user
-/// would open it) and the scenario, or `None` when they match.
+/// would open it) and the scenario, or `None` when they match: the same text once line ends
+/// are `\n` and trailing whitespace is dropped. `golden` is a golden's contents
+/// ([`snapshot_contents`]).
 pub fn diff(golden_file: &str, name: &str, golden: &str, actual: &str) -> Option<String> {
+    let actual = actual.replace("\r\n", "\n");
     let (golden, actual) = (golden.trim_end(), actual.trim_end());
     if golden == actual {
         return None;
