@@ -313,7 +313,7 @@ pub fn run_suite(paths: &[PathBuf], jobs: usize) -> Result<SuiteRun, BenchError>
     }
     let items = loaded
         .into_iter()
-        .map(|s| Case::of_file(&s.path).map(|c| (c, s)))
+        .map(|s| Case::of_scenario(&s).map(|c| (c, s)))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| BenchError::Setup(e.to_string()))?;
     // As `hooktape check` does: each replay is compared as soon as it ends, and only its

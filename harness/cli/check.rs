@@ -142,7 +142,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<(Case, crate::scenario::Scenario)>,
     }
     let mut out = Vec::new();
     for scenario in loaded {
-        let case = Case::of_file(&scenario.path).map_err(|e| bad(&e))?;
+        let case = Case::of_scenario(&scenario).map_err(|e| bad(&e))?;
         out.push((case, scenario));
     }
     out.sort_by(|a, b| a.0.name.cmp(&b.0.name));

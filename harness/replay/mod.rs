@@ -112,8 +112,17 @@ impl Case {
     pub fn of_file(file: &Path) -> Result<Case, ReplayError> {
         let repo = scenario::Repo::for_scenario(file)
             .map_err(|e| ReplayError::Scenario(ScenarioError::from(e)))?;
+        Case::of_file_in(&repo, file)
+    }
+
+    /// The case of a loaded scenario, from the repository it was loaded in.
+    pub fn of_scenario(scenario: &Scenario) -> Result<Case, ReplayError> {
+        Case::of_file_in(&scenario.repo, &scenario.path)
+    }
+
+    fn of_file_in(repo: &scenario::Repo, file: &Path) -> Result<Case, ReplayError> {
         if repo.config.is_some() {
-            return Case::in_repo(&repo, file);
+            return Case::in_repo(repo, file);
         }
         let comps: Vec<Component<'_>> = file.components().collect();
         let Some(pos) = comps.iter().rposition(|c| c.as_os_str() == "scenarios") else {
@@ -361,7 +370,7 @@ pub async fn replay(scenario: &Scenario) -> Result<Replayed, ReplayError> {
 /// the repository's and the scenario's filters.
 fn normaliser(scenario: &Scenario, ws: &Workspace) -> Result<Normaliser, regex::Error> {
     let mut paths = ws.placeholders();
-    paths.push((scenario.repo_root.clone(), "<REPO>"));
+    paths.push((scenario.repo.root.clone(), "<REPO>"));
     if let Some(home) = std::env::var_os("HOME").map(PathBuf::from) {
         let home = home.canonicalize().unwrap_or(home);
         if home.components().count() > 1 {
@@ -506,8 +515,21 @@ pub fn bless(case: &Case, replayed: &Replayed) -> Result<bool, ReplayError> {
 pub fn load_all(files: &[PathBuf]) -> (Vec<Scenario>, Vec<ScenarioError>) {
     let mut ok = Vec::new();
     let mut errors = Vec::new();
+    // One repository per folder, found (and its `hooktape.toml` read) once.
+    let mut repos: std::collections::HashMap<PathBuf, scenario::Repo> =
+        std::collections::HashMap::new();
     for file in files {
-        match scenario::load_file(file) {
+        let folder = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        let repo = match repos.get(&folder) {
+            Some(repo) => Ok(repo.clone()),
+            None => scenario::Repo::for_scenario(file).map_err(ScenarioError::from),
+        };
+        let loaded = repo.and_then(|repo| {
+            let s = scenario::load::load_file_in(&repo, file);
+            repos.insert(folder, repo);
+            s
+        });
+        match loaded {
             Ok(s) => ok.push(s),
             Err(e) => errors.push(e),
         }

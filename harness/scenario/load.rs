@@ -89,11 +89,17 @@ pub(crate) fn plain_relative(s: &str) -> Option<PathBuf> {
 
 /// Reads and validates a scenario file of the repository it lives in ([`Repo::for_scenario`]).
 pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
+    load_file_in(&Repo::for_scenario(path)?, path)
+}
+
+/// Reads and validates a scenario file of `repo` (known already: a suite's scenarios share
+/// one repository, whose `hooktape.toml` is then read once).
+pub fn load_file_in(repo: &Repo, path: &Path) -> Result<Scenario, ScenarioError> {
     let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
         path: path.display().to_string(),
         source,
     })?;
-    load_str(path, &text)
+    load_in(repo, path, &text)
 }
 
 /// Validates scenario text; `path` names it in errors and finds its repository, whose root
@@ -242,7 +248,7 @@ impl Validator<'_> {
             files,
             env,
             steps,
-            repo_root: self.repo.root.clone(),
+            repo: self.repo.clone(),
             filters,
             expect_warnings,
         })

@@ -53,8 +53,8 @@ pub struct Scenario {
     pub env: BTreeMap<String, String>,
     /// The session's steps, as the mock agent plays them.
     pub steps: Vec<Step>,
-    /// The repository root (absolute): `from` files are copied from here.
-    pub repo_root: PathBuf,
+    /// The repository it belongs to (root, scenarios and goldens folders, shared filters).
+    pub repo: Repo,
     /// The repository's filters, then the scenario's.
     pub filters: Vec<Filter>,
     /// Substrings of the discovery warnings the scenario expects.
