@@ -9,6 +9,7 @@ use clap::Args;
 
 use super::out::outln;
 use super::EXIT_BAD_INPUT;
+use crate::scenario::template;
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
@@ -93,21 +94,9 @@ fn config() -> String {
 
 /// The example scenario: the repository's `.codex/` hooks when it has them.
 fn example(dir: &Path) -> String {
-    let codex = dir.join(".codex");
-    let json = codex.join("hooks.json").is_file();
-    let toml = codex.join("config.toml").is_file();
-    let layers = match (json, toml) {
-        (true, _) => "# The repository's own hooks, read exactly as Codex reads them.\n\
-             [[layers]]\n\
-             kind = \"project\"\n\
-             file = \".codex/hooks.json\"\n"
-            .to_owned(),
-        (false, true) => "# The repository's own hooks (`[hooks]` of its config.toml).\n\
-             [[layers]]\n\
-             kind = \"project\"\n\
-             file = \".codex/config.toml\"\n"
-            .to_owned(),
-        (false, false) => "# No .codex/hooks.json or .codex/config.toml was found: this layer is an\n\
+    let layers = match template::repository_hooks_file(dir) {
+        Some(file) => template::repository_hook_layers(dir, file),
+        None => "# No .codex/hooks.json or .codex/config.toml was found: this layer is an\n\
              # example. Point `file` at your hooks file (relative to the repository root).\n\
              [[layers]]\n\
              kind = \"project\"\n\
@@ -115,19 +104,10 @@ fn example(dir: &Path) -> String {
              PreToolUse = [{ matcher = \"Bash\", hooks = [{ type = \"command\", command = \"cat >/dev/null\" }] }]\n"
             .to_owned(),
     };
-    let files = if codex.is_dir() {
-        "# The scripts the hooks run, copied from the repository at every run: a change to them\n\
-         # changes the golden. Add a `[[files]] from = …` for scripts kept elsewhere.\n\
-         [[files]]\n\
-         from = \".codex\"\n"
-    } else {
-        ""
-    };
     format!(
         "description = \"The repository's hooks on a prompt, a shell command and the final answer\"\n\
          \n\
          {layers}\n\
-         {files}\n\
          [[turns]]\n\
          prompt = \"List the files, then stop\"\n\
          [[turns.responses]]\n\

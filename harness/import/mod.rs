@@ -308,10 +308,7 @@ fn hooks_section(
             }
             Some(rel)
         }
-        None => [".codex/hooks.json", ".codex/config.toml"]
-            .into_iter()
-            .map(PathBuf::from)
-            .find(|p| repo.root.join(p).is_file()),
+        None => crate::scenario::template::repository_hooks_file(&repo.root).map(PathBuf::from),
     };
     let Some(file) = chosen else {
         warnings.push(
@@ -320,15 +317,10 @@ fn hooks_section(
         );
         return Ok(String::new());
     };
-    let file = file.to_string_lossy().replace('\\', "/");
-    let mut out = format!(
-        "\n# The repository's own hooks, as Codex reads them.\n[[layers]]\nkind = \"project\"\nfile = {}\n",
-        q(&file)
-    );
-    if repo.root.join(".codex").is_dir() {
-        out += "\n[[files]]\nfrom = \".codex\"\n";
-    }
-    Ok(out)
+    Ok(format!(
+        "\n{}",
+        crate::scenario::template::repository_hook_layers(&repo.root, &file.to_string_lossy())
+    ))
 }
 
 /// The scenario keys of one call.

@@ -17,21 +17,21 @@ pub const HOOKS_FILE: &str = ".codex/hooks.json";
 
 /// Every event a capture handler is installed for: Codex's, current ones included (an older
 /// Codex ignores the names it does not know).
-pub const EVENTS: [(&str, &str); 14] = [
-    ("SessionStart", "session_start"),
-    ("UserPromptSubmit", "user_prompt_submit"),
-    ("PreToolUse", "pre_tool_use"),
-    ("PermissionRequest", "permission_request"),
-    ("PostToolUse", "post_tool_use"),
-    ("Stop", "stop"),
-    ("PreCompact", "pre_compact"),
-    ("PostCompact", "post_compact"),
-    ("SubagentStart", "subagent_start"),
-    ("SubagentStop", "subagent_stop"),
-    ("SessionEnd", "session_end"),
-    ("PreModelRequest", "pre_model_request"),
-    ("PostModelRequest", "post_model_request"),
-    ("Interrupt", "interrupt"),
+pub const EVENTS: [&str; 14] = [
+    "SessionStart",
+    "UserPromptSubmit",
+    "PreToolUse",
+    "PermissionRequest",
+    "PostToolUse",
+    "Stop",
+    "PreCompact",
+    "PostCompact",
+    "SubagentStart",
+    "SubagentStop",
+    "SessionEnd",
+    "PreModelRequest",
+    "PostModelRequest",
+    "Interrupt",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -108,7 +108,7 @@ pub fn start(root: &Path) -> Result<Installed, RecordError> {
         )));
     };
     let command = capture_command(&capture);
-    for (event, _) in EVENTS {
+    for event in EVENTS {
         let groups = hooks.entry(event).or_insert_with(|| json!([]));
         let Some(groups) = groups.as_array_mut() else {
             return Err(RecordError::State(format!(

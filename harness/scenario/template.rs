@@ -116,6 +116,34 @@ cat >&2
     )
 }
 
+/// The repository's own hooks file as Codex reads it, relative to `root`:
+/// `.codex/hooks.json`, else `.codex/config.toml` (its `[hooks]`).
+pub fn repository_hooks_file(root: &std::path::Path) -> Option<&'static str> {
+    [".codex/hooks.json", ".codex/config.toml"]
+        .into_iter()
+        .find(|f| root.join(f).is_file())
+}
+
+/// The scenario entries that run the repository's hooks file `file` (relative to `root`): a
+/// project layer reading it as Codex does, and the scripts of `.codex/` copied at every run.
+pub fn repository_hook_layers(root: &std::path::Path, file: &str) -> String {
+    let file = toml::Value::String(file.replace('\\', "/"));
+    let mut out = format!(
+        "# The repository's own hooks, read exactly as Codex reads them.\n\
+         [[layers]]\n\
+         kind = \"project\"\n\
+         file = {file}\n"
+    );
+    if root.join(".codex").is_dir() {
+        out +=
+            "\n# The scripts the hooks run, copied from the repository at every run: a change to\n\
+                # them changes the golden. Add a `[[files]] from = …` for scripts kept elsewhere.\n\
+                [[files]]\n\
+                from = \".codex\"\n";
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
