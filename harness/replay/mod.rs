@@ -371,15 +371,9 @@ pub async fn replay(scenario: &Scenario) -> Result<Replayed, ReplayError> {
 fn normaliser(scenario: &Scenario, ws: &Workspace) -> Result<Normaliser, regex::Error> {
     let mut paths = ws.placeholders();
     paths.push((scenario.repo.root.clone(), "<REPO>"));
-    if let Some(home) = std::env::var_os("HOME").map(PathBuf::from) {
-        let home = home.canonicalize().unwrap_or(home);
-        if home.components().count() > 1 {
-            paths.push((home, "<HOST_HOME>"));
-        }
-    }
-    let tmp = std::env::temp_dir();
-    paths.push((tmp.canonicalize().unwrap_or(tmp), "<SYSTMP>"));
-    let path_var = std::env::var("PATH").ok().filter(|p| p.contains(':'));
+    let machine = machine_paths();
+    paths.extend(machine.prefixes.iter().cloned());
+    let path_var = machine.path_var.clone();
     Normaliser::new(paths)
         .with_exact(path_var, "<PATH>")
         .with_programs()
@@ -389,6 +383,32 @@ fn normaliser(scenario: &Scenario, ws: &Workspace) -> Result<Normaliser, regex::
                 .iter()
                 .map(|f| (f.regex.as_str(), f.replacement.as_str())),
         )
+}
+
+/// What of this machine a hook may print, read once per process: the user's home, the system
+/// temp folder (both canonical) and the `PATH` hooks inherit.
+struct MachinePaths {
+    prefixes: Vec<(PathBuf, &'static str)>,
+    path_var: Option<String>,
+}
+
+fn machine_paths() -> &'static MachinePaths {
+    static MACHINE: std::sync::OnceLock<MachinePaths> = std::sync::OnceLock::new();
+    MACHINE.get_or_init(|| {
+        let mut prefixes = Vec::new();
+        if let Some(home) = std::env::var_os("HOME").map(PathBuf::from) {
+            let home = home.canonicalize().unwrap_or(home);
+            if home.components().count() > 1 {
+                prefixes.push((home, "<HOST_HOME>"));
+            }
+        }
+        let tmp = std::env::temp_dir();
+        prefixes.push((tmp.canonicalize().unwrap_or(tmp), "<SYSTMP>"));
+        MachinePaths {
+            prefixes,
+            path_var: std::env::var("PATH").ok().filter(|p| p.contains(':')),
+        }
+    })
 }
 
 /// Fails unless every discovery warning is one the scenario expects, and every expected
