@@ -527,7 +527,7 @@ async fn permission_request_without_verdict_falls_back_to_the_user() -> Result<(
         .hook_runs()
         .find(|h| h.run_id.starts_with("permission-request"))
         .context("run")?;
-    assert_eq!(run.status, "completed");
+    assert_eq!(run.status.as_str(), "completed");
     let tool = r.tool_calls().next().context("tool")?;
     assert!(tool.asked_user && !tool.executed);
     assert_eq!(tool.disposition, "denied_by_user");
@@ -983,7 +983,7 @@ async fn analytics_received_equal_completed_runs_in_order() -> Result<()> {
         .map(|h| {
             (
                 h.run_id.split(':').next().unwrap_or("").to_owned(),
-                h.status.clone(),
+                h.status.as_str().to_owned(),
             )
         })
         .collect();
@@ -1032,30 +1032,30 @@ async fn hook_notifications_pair_per_handler_in_declaration_order_not_finishing_
     )]);
     let r = fx.play(&spec).await?;
     let ev = r.hook_events().next().context("event")?;
+    // The notifications as they go on the wire.
+    let started: Vec<Value> = ev.started.iter().map(|n| n.wire()).collect();
+    let completed: Vec<Value> = ev.completed.iter().map(|n| n.wire()).collect();
     let ids = |v: &[Value]| -> Vec<String> {
         v.iter()
             .map(|n| n["params"]["run"]["id"].as_str().unwrap_or("").to_owned())
             .collect()
     };
-    assert!(ev
-        .started
+    assert!(started
         .iter()
         .all(|n| n["method"] == "hook/started" && n["params"]["run"]["status"] == "running"));
-    assert!(ev
-        .completed
+    assert!(completed
         .iter()
         .all(|n| n["method"] == "hook/completed" && n["params"]["run"]["status"] == "completed"));
-    assert_eq!(ids(&ev.started), ids(&ev.completed));
-    let orders: Vec<i64> = ev
-        .started
+    assert_eq!(ids(&started), ids(&completed));
+    let orders: Vec<i64> = started
         .iter()
         .map(|n| n["params"]["run"]["displayOrder"].as_i64().unwrap_or(-1))
         .collect();
     assert_eq!(orders, [0, 1]);
-    assert_eq!(ev.started[0]["params"]["threadId"], "thread-1");
-    assert_eq!(ev.started[0]["params"]["turnId"], "turn-1");
+    assert_eq!(started[0]["params"]["threadId"], "thread-1");
+    assert_eq!(started[0]["params"]["turnId"], "turn-1");
     assert_eq!(
-        ev.completed[0]["params"]["run"]["eventName"],
+        completed[0]["params"]["run"]["eventName"],
         "userPromptSubmit"
     );
     Ok(())
@@ -1178,12 +1178,12 @@ async fn notifications_and_hook_inputs_match_the_published_schemas() -> Result<(
     let completed = "app-server/HookCompletedNotification.json";
     let mut checked = 0;
     for ev in r.hook_events() {
-        for n in &ev.started {
+        for n in ev.started.iter().map(|n| n.wire()) {
             let errors = schema_errors(started, &n["params"])?;
             ensure!(errors.is_empty(), "{}: {errors:?}\n{n:#}", ev.event);
             checked += 1;
         }
-        for n in &ev.completed {
+        for n in ev.completed.iter().map(|n| n.wire()) {
             let errors = schema_errors(completed, &n["params"])?;
             ensure!(errors.is_empty(), "{}: {errors:?}\n{n:#}", ev.event);
             checked += 1;
@@ -1434,7 +1434,7 @@ fn rollout_events<'r>(r: &'r Recording, kind: &str) -> Vec<&'r Value> {
 /// turn from the recording (SessionStart's stdin has no `turn_id`).
 fn session_starts(r: &Recording) -> Result<Vec<(String, String)>> {
     r.hook_events()
-        .filter(|e| e.event == "SessionStart")
+        .filter(|e| e.event.config_name() == "SessionStart")
         .map(|e| {
             let stdin: Value = serde_json::from_str(&e.runs.first().context("a run")?.stdin)?;
             let source = stdin["source"].as_str().context("source")?.to_owned();
@@ -1899,8 +1899,8 @@ async fn session_end_without_a_turn_has_a_null_turn_id() -> Result<()> {
     let spec = fx.spec(vec![]);
     let r = fx.play(&spec).await?;
     let event = r.hook_events().next().context("SessionEnd ran")?;
-    assert_eq!(event.event, "SessionEnd");
-    for n in event.started.iter().chain(&event.completed) {
+    assert_eq!(event.event.config_name(), "SessionEnd");
+    for n in event.started.iter().chain(&event.completed).map(|n| n.wire()) {
         assert_eq!(n["params"]["turnId"], Value::Null, "{n}");
     }
     assert_eq!(r.analytics.len(), 1);
@@ -2655,8 +2655,9 @@ async fn session_approvals_are_per_tool_family_per_thread_and_forgotten_on_resum
             ("make-2", false, "executed"),
             ("make-sc", true, "denied_by_user"),
             ("make-exec", true, "denied_by_user"),
-            ("child-make", true, "denied_by_user"),
+            // A call is recorded when it starts: the spawn before its child's calls.
             ("spawn", false, "subagent"),
+            ("child-make", true, "denied_by_user"),
             ("make-3", true, "denied_by_user"),
         ]
     );

@@ -271,10 +271,10 @@ async fn the_same_deny_everything_hook_blocks_a_tool_under_both_dialects() -> Re
             error: "denied by policy".to_owned()
         }
     );
-    assert_eq!(pre.summary["status"], "blocked");
-    assert_eq!(pre.summary["eventName"], "preToolUse");
+    assert_eq!(pre.summary.status, hooktape::engine::RunStatus::Blocked);
+    assert_eq!(pre.summary.event.v2_name(), "preToolUse");
     assert_eq!(
-        pre.summary["id"],
+        pre.summary.id,
         format!(
             "pre_tool_use:0:{}:call-1",
             fx.path("codex_home/config.toml").display()

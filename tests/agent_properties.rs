@@ -239,9 +239,12 @@ fn check_session(b: &Behaviours) -> Result<(), TestCaseError> {
     let runs: Vec<(String, String)> = recording
         .hook_events()
         .flat_map(|e| {
-            e.runs
-                .iter()
-                .map(move |r| (e.event.clone(), r.status.clone()))
+            e.runs.iter().map(move |r| {
+                (
+                    e.event.config_name().to_owned(),
+                    r.status.as_str().to_owned(),
+                )
+            })
         })
         .collect();
     let analytics: Vec<(String, String)> = recording

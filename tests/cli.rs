@@ -304,8 +304,8 @@ fn a_changed_hook_fails_check_with_a_diff_naming_the_scenario() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("-                      \"text\": \"not done yet (1)\"")
-            && stdout.contains("+                      \"text\": \"tests still fail (1)\""),
+        stdout.contains("-       - feedback: not done yet (1)")
+            && stdout.contains("+       - feedback: tests still fail (1)"),
         "the diff shows the changed entry: {stdout}"
     );
     let total = scenario_count(&dir.path().join("scenarios"));

@@ -107,8 +107,8 @@ fn the_scenario_snippet_fires_its_event() -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("{event}: {e}\n{text}"))?;
         let fired = replayed
             .recording
-            .to_string()
-            .contains(&format!("\"{}\"", event.config_name()));
+            .hook_events()
+            .any(|e| e.event.config_name() == event.config_name());
         assert!(fired, "{event} did not fire:\n{}", replayed.text);
     }
     Ok(())

@@ -17,6 +17,7 @@ use std::sync::OnceLock;
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::Value;
 
+use hooktape::agent::Recording;
 use hooktape::engine::HookEvent;
 use hooktape::replay::{self, Case};
 
@@ -81,28 +82,22 @@ fn widen_for_later_events(event: HookEvent, schema: &mut Value) {
 }
 
 /// Every codex-dialect hook stdin of the recording that breaks its event's schema.
-fn schema_violations(recording: &Value) -> Result<Vec<String>, Failed> {
+fn schema_violations(recording: &Recording) -> Result<Vec<String>, Failed> {
     let validators = input_validators()
         .as_ref()
         .map_err(|e| Failed::from(e.clone()))?;
     let mut violations = Vec::new();
-    let timeline = recording["timeline"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or(&[]);
-    for entry in timeline.iter().filter(|e| e["kind"] == "hooks") {
-        let event = entry["event"].as_str().unwrap_or_default();
-        let Some(validator) = validators.get(event) else {
+    for entry in recording.hook_events() {
+        let Some(validator) = validators.get(entry.event.config_name()) else {
             continue;
         };
-        for run in entry["runs"].as_array().map(Vec::as_slice).unwrap_or(&[]) {
-            let run_id = run["run_id"].as_str().unwrap_or_default();
-            let stdin: Value = serde_json::from_str(run["stdin"].as_str().unwrap_or_default())
-                .map_err(|e| Failed::from(format!("{run_id}: stdin is not JSON: {e}")))?;
+        for run in &entry.runs {
+            let stdin: Value = serde_json::from_str(&run.stdin)
+                .map_err(|e| Failed::from(format!("{}: stdin is not JSON: {e}", run.run_id)))?;
             violations.extend(
                 schemas::errors(validator, &stdin)
                     .into_iter()
-                    .map(|e| format!("{run_id}: {e}")),
+                    .map(|e| format!("{}: {e}", run.run_id)),
             );
         }
     }

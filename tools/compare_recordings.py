@@ -23,6 +23,25 @@ def rec(binary, root, name, new=True):
         return ('error', out.stderr.strip()[:300])
     doc = json.loads(out.stdout)
     return doc[0]['recording'] if new else doc
+def story_order(rec):
+    """A tool call's place in the timeline is a format choice (where it is recorded: when it
+    starts or when it ends); what it holds is not. Tool calls are compared by
+    (thread, call id), the rest of the timeline in order."""
+    if not isinstance(rec, dict) or 'timeline' not in rec:
+        return rec
+    rec = dict(rec)
+    rec_timeline = rec['timeline']
+    calls = {}
+    rest = []
+    for e in rec['timeline']:
+        if e.get('kind') == 'tool_call':
+            calls[f"{e['thread_id']}/{e['call_id']}"] = e
+        else:
+            rest.append(e)
+    rec['timeline'] = rest
+    rec['tool_calls'] = calls
+    rec['tool_call_entries'] = sum(1 for e in rec_timeline if e.get('kind') == 'tool_call')
+    return rec
 def diff(a, b, path=''):
     if type(a) != type(b):
         return [f'{path}: {json.dumps(a)[:80]} != {json.dumps(b)[:80]}']
@@ -45,7 +64,7 @@ def count(v):
     if isinstance(v, list): return sum(count(x) for x in v)
     return 1
 for n in names:
-    a = rec(old_bin, old_root, n, True); b = rec(new_bin, new_root, n, True)
+    a = story_order(rec(old_bin, old_root, n, True)); b = story_order(rec(new_bin, new_root, n, True))
     d = diff(a, b)
     fields += count(b)
     if d: differing.append((n, d[:5]))

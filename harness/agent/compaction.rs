@@ -7,7 +7,7 @@ use super::client::{ModelClient, COMPACTION_PROMPT};
 use super::error::AgentError;
 use super::history::{HistoryItem, Role};
 use super::hook_points::{At, HookPoints};
-use super::recording::TurnEnd;
+use super::recording::{RequestPurpose, TurnEnd};
 use super::state::Agent;
 use super::thread::Thread;
 use crate::engine::request::{CompactTrigger, SessionStartSource};
@@ -64,7 +64,7 @@ impl<H: HookPoints, M: ModelClient> Agent<'_, H, M> {
             parts: vec![COMPACTION_PROMPT.to_owned()],
         };
         let sampled = self
-            .sample(thread, turn_id, "compaction", Some(&prompt))
+            .sample(thread, turn_id, RequestPurpose::Compaction, Some(&prompt))
             .await?;
         if let Some(message) = sampled.failure() {
             return Ok(Some(TurnEnd::Failed { message }));

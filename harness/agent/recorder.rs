@@ -9,7 +9,9 @@ use serde_json::{json, Value};
 
 use super::error::AgentError;
 use super::history::{HistoryItem, Role};
-use super::recording::{ModelRequestRecord, TimelineEntry, TurnEnd, TurnEndRecord};
+use super::recording::{
+    ModelRequestRecord, RequestPurpose, TimelineEntry, ToolCallRecord, TurnEnd, TurnEndRecord,
+};
 use super::thread::Thread;
 use super::transcript::rfc3339;
 use crate::engine::clock::Clock;
@@ -64,7 +66,7 @@ impl Recorder {
         &mut self,
         thread_id: &str,
         turn_id: &str,
-        purpose: &str,
+        purpose: RequestPurpose,
         input: Vec<String>,
     ) -> usize {
         self.requests_sent += 1;
@@ -74,7 +76,7 @@ impl Recorder {
                 index,
                 thread_id: thread_id.to_owned(),
                 turn_id: turn_id.to_owned(),
-                purpose: purpose.to_owned(),
+                purpose,
                 input,
                 output: Vec::new(),
             }));
@@ -89,6 +91,30 @@ impl Recorder {
         });
         if let Some(record) = record {
             record.output = output;
+        }
+    }
+
+    /// A tool call as it starts (undecided): it takes its place in the timeline before the
+    /// hooks it runs.
+    pub(crate) fn tool_call_started(&mut self, record: ToolCallRecord) {
+        self.timeline.push(TimelineEntry::ToolCall(record));
+    }
+
+    /// What became of the call `record.call_id` of its thread: replaces the started entry.
+    pub(crate) fn tool_call_finished(&mut self, record: ToolCallRecord) {
+        let entry = self.timeline.iter_mut().rev().find_map(|e| match e {
+            TimelineEntry::ToolCall(r)
+                if r.call_id == record.call_id && r.thread_id == record.thread_id =>
+            {
+                Some(r)
+            }
+            _ => None,
+        });
+        match entry {
+            Some(started) => *started = record,
+            // Every call is started before it finishes; should one not be, it is still
+            // recorded rather than lost.
+            None => self.timeline.push(TimelineEntry::ToolCall(record)),
         }
     }
 

@@ -5,12 +5,14 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::engine::event::HookEvent;
 use crate::engine::lifecycle::LifecycleResult;
-use crate::engine::outcome::HandlerExit;
-use crate::engine::wire::HookRunAnalyticsEvent;
+use crate::engine::outcome::{HandlerExit, RunStatus};
+use crate::engine::summary::HookRunSummary;
+use crate::engine::wire::{HookNotificationV2, HookRunAnalyticsEvent, NotificationMethod};
 
 /// Everything one session produced.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Recording {
     pub thread_id: String,
     /// The rollout file of the root thread.
@@ -63,7 +65,7 @@ impl Recording {
     /// Every lifecycle-dialect hook run, in order.
     pub fn lifecycle_runs(&self) -> impl Iterator<Item = &LifecycleRunRecord> {
         self.timeline.iter().filter_map(|e| match e {
-            TimelineEntry::LifecycleHook(r) => Some(r),
+            TimelineEntry::LifecycleHook(r) => Some(r.as_ref()),
             _ => None,
         })
     }
@@ -104,10 +106,10 @@ impl Recording {
             TurnEnd::Completed { .. } | TurnEnd::Compacted => return None,
         };
         let culprit = self.timeline[..index].iter().rev().find_map(|e| match e {
-            TimelineEntry::Hooks(r) if r.event == event => r
+            TimelineEntry::Hooks(r) if r.event.config_name() == event => r
                 .runs
                 .iter()
-                .find(|run| matches!(run.status.as_str(), "blocked" | "stopped")),
+                .find(|run| matches!(run.status, RunStatus::Blocked | RunStatus::Stopped)),
             _ => None,
         });
         Some(match culprit {
@@ -131,13 +133,13 @@ impl Recording {
 }
 
 /// One thing that happened.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum TimelineEntry {
     /// One event's hooks ran (possibly none matched: then it is not recorded).
     Hooks(EventRunRecord),
     /// A lifecycle-dialect hook ran (an event whose key is unset is not recorded).
-    LifecycleHook(LifecycleRunRecord),
+    LifecycleHook(Box<LifecycleRunRecord>),
     /// The legacy notify hook ran after a completed turn (either dialect).
     Notify(NotifyRecord),
     ModelRequest(ModelRequestRecord),
@@ -153,24 +155,53 @@ pub enum TimelineEntry {
 
 /// One event's run: `hook/started` for every selected handler (declaration order), the
 /// runs, then `hook/completed` for each.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EventRunRecord {
-    /// PascalCase event name.
-    pub event: String,
+    /// Serialised as its PascalCase name.
+    pub event: HookEvent,
     pub thread_id: String,
     pub turn_id: String,
     /// Set inside a subagent.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub agent_id: Option<String>,
-    /// `{"method":"hook/started","params":{threadId,turnId,run}}`, one per handler.
-    pub started: Vec<Value>,
+    /// `hook/started`, one per selected handler.
+    pub started: Vec<HookNotice>,
     pub runs: Vec<HookRunRecord>,
-    /// `{"method":"hook/completed","params":{…}}`, one per handler.
-    pub completed: Vec<Value>,
+    /// `hook/completed`, one per run.
+    pub completed: Vec<HookNotice>,
+}
+
+/// One `hook/started` or `hook/completed` notification. Serialised in its app-server v2
+/// wire form: `{"method":"hook/started","params":{"threadId","turnId","run":{…}}}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HookNotice {
+    pub method: NotificationMethod,
+    pub thread_id: String,
+    /// `None` outside a turn (SessionEnd of a session that never had one).
+    pub turn_id: Option<String>,
+    pub run: HookRunSummary,
+}
+
+impl HookNotice {
+    /// The notification as it goes on the wire.
+    pub fn wire(&self) -> Value {
+        let params = HookNotificationV2 {
+            thread_id: self.thread_id.clone(),
+            turn_id: self.turn_id.clone(),
+            run: (&self.run).into(),
+        };
+        serde_json::json!({"method": self.method.as_str(), "params": params})
+    }
+}
+
+impl Serialize for HookNotice {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.wire().serialize(serializer)
+    }
 }
 
 /// One handler's run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HookRunRecord {
     pub run_id: String,
     pub command: String,
@@ -181,8 +212,8 @@ pub struct HookRunRecord {
     pub stderr: String,
     pub stdout_dropped: u64,
     pub stderr_dropped: u64,
-    /// The completed status (`completed`, `failed`, `blocked`, `stopped`).
-    pub status: String,
+    /// The completed status.
+    pub status: RunStatus,
     /// The hook process's real wall time. Not serialised: it is never the same twice, so it
     /// must not reach a golden; benchmarks read it from the raw recording.
     #[serde(skip)]
@@ -191,8 +222,8 @@ pub struct HookRunRecord {
 
 /// One lifecycle-dialect hook run. The dialect has no app-server notifications and no
 /// analytics event, so none are recorded or sent; the summary is the run's
-/// [`crate::engine::summary::HookRunSummary`] in its v2 wire shape.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// [`crate::engine::summary::HookRunSummary`], serialised in its v2 wire shape.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LifecycleRunRecord {
     /// The payload's `hook_event_name` (PascalCase).
     pub event: String,
@@ -218,8 +249,9 @@ pub struct LifecycleRunRecord {
     /// `lifecycle hook failed with abort; continuing`).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub log: Option<String>,
-    /// The completed run summary (v2 shape: `id`, `eventName`, `status`, `entries`, ...).
-    pub summary: Value,
+    /// The completed run summary (serialised in its v2 shape: `id`, `eventName`, `status`, …).
+    #[serde(serialize_with = "v2_summary")]
+    pub summary: HookRunSummary,
 }
 
 /// One legacy notify run: the configured argv plus the `agent-turn-complete` JSON as the
@@ -246,13 +278,38 @@ pub struct ModelRequestRecord {
     pub index: usize,
     pub thread_id: String,
     pub turn_id: String,
-    /// `sampling` or `compaction`.
-    pub purpose: String,
+    pub purpose: RequestPurpose,
     /// One line per input item, e.g. `user: hello`, `function_call shell(call-1): {...}`.
     pub input: Vec<String>,
     /// What the model answered, one line per output item (same form), then
     /// `failed: <message>` if the stream failed. Empty if no answer came.
     pub output: Vec<String>,
+}
+
+/// Why a model request was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequestPurpose {
+    /// A turn's sampling request.
+    Sampling,
+    /// A compaction's summary request.
+    Compaction,
+}
+
+impl RequestPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestPurpose::Sampling => "sampling",
+            RequestPurpose::Compaction => "compaction",
+        }
+    }
+}
+
+fn v2_summary<S: serde::Serializer>(
+    summary: &HookRunSummary,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    crate::engine::wire::HookRunSummaryV2::from(summary).serialize(serializer)
 }
 
 /// A tool call and what became of it.

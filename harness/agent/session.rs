@@ -15,7 +15,7 @@ use super::error::{indent, AgentError};
 use super::history::{compact_input, compact_line, HistoryItem, Role};
 use super::hook_points::{At, CallReport, HookPoints, StopVerdict};
 use super::recorder::Recorder;
-use super::recording::{Disposition, Recording, TimelineEntry, ToolCallRecord, TurnEnd};
+use super::recording::{Disposition, Recording, RequestPurpose, ToolCallRecord, TurnEnd};
 use super::spec::{ChildSpec, Step, ToolSpec, TurnSpec};
 use super::sse::{parse_sse, Sampled};
 use super::state::Agent;
@@ -223,7 +223,9 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
             }
             // The lifecycle's Stop `prompt`: the last input message of the final request.
             let last_input = last_user_message(&thread.history);
-            let sampled = self.sample(thread, turn_id, "sampling", None).await?;
+            let sampled = self
+                .sample(thread, turn_id, RequestPurpose::Sampling, None)
+                .await?;
             queue.answered();
             let mut calls = Vec::new();
             let mut last_message = None;
@@ -402,7 +404,7 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
         &mut self,
         thread: &Thread,
         turn_id: &str,
-        purpose: &str,
+        purpose: RequestPurpose,
         extra: Option<&HistoryItem>,
     ) -> Result<Sampled, AgentError> {
         let body = request_body(
@@ -478,6 +480,7 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
             disposition: Disposition::Undecided,
             output_to_model: String::new(),
         };
+        self.rec.tool_call_started(record.clone());
         let dialect_name = self.hooks.call_hook_name(turn_id, call, &kind);
         let dispatched = !matches!(kind, ToolKind::Unsupported);
         let hooked_exit = match &kind {
@@ -553,7 +556,7 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
         }
         record.output_to_model = output.clone();
         self.rec.item(thread, call.output_item(output))?;
-        self.rec.push(TimelineEntry::ToolCall(record));
+        self.rec.tool_call_finished(record);
         Ok(())
     }
 

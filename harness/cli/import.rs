@@ -173,24 +173,16 @@ pub fn check_payloads(scenario: &Path, capture_path: &Path) -> anyhow::Result<Ex
             }));
         }
     };
-    let payloads: Vec<serde_json::Value> = replayed.recording["timeline"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|e| e["kind"] == "hooks")
-        .flat_map(|e| e["runs"].as_array().cloned().unwrap_or_default())
+    let payloads: Vec<serde_json::Value> = replayed
+        .recording
+        .hook_runs()
         // The added capture handlers' runs only: the scenario's own hooks saw the same
         // payloads, and the real session's capture had one handler per event too.
         .filter(|r| {
-            r["run_id"]
-                .as_str()
-                .is_some_and(|id| id.contains(crate::scenario::workspace::SESSION_FLAGS_PATH))
+            r.run_id
+                .contains(crate::scenario::workspace::SESSION_FLAGS_PATH)
         })
-        .filter_map(|r| {
-            r["stdin"]
-                .as_str()
-                .and_then(|s| serde_json::from_str(s).ok())
-        })
+        .filter_map(|r| serde_json::from_str(&r.stdin).ok())
         .collect();
     let check = capture::compare(captured, payloads, "<PROJECT>");
     for d in &check.differences {

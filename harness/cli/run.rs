@@ -5,8 +5,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
-use serde_json::{json, Value};
+use serde_json::json;
 
+use crate::agent::recording::{Recording, TimelineEntry};
+use crate::engine::lifecycle::LifecycleResult;
+use crate::engine::outcome::{EntryKind, HandlerExit, RunStatus};
 use crate::replay;
 
 use super::out::{out, outln};
@@ -68,7 +71,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         match result {
             Ok(replayed) => match args.format {
                 Format::Json | Format::Jsonl => documents.push(json!({
-                    "scenario": name, "ok": true, "recording": replayed.recording,
+                    "scenario": name, "ok": true,
+                    "recording": replay::typed::to_json(&replayed.recording),
                 })),
                 Format::Timeline => out!(
                     "{}",
@@ -89,7 +93,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
                         let mut doc =
                             json!({"scenario": name, "ok": false, "error": e.to_string()});
                         if let Some(partial) = e.partial_recording() {
-                            doc["recording"] = partial.clone();
+                            doc["recording"] = replay::typed::to_json(partial);
                         }
                         documents.push(doc);
                     }
@@ -130,39 +134,26 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
-    v.get(key).and_then(Value::as_str).unwrap_or_default()
-}
-
 /// One line per thing that happened, grouped by turn.
-pub fn timeline(name: &str, description: &str, rec: &Value, st: Style, wide: bool) -> String {
+pub fn timeline(name: &str, description: &str, rec: &Recording, st: Style, wide: bool) -> String {
     let mut out = format!(
         "{} {}\n",
         st.bold(name),
         st.dim(&format!("— {description}"))
     );
-    for w in rec
-        .get("discovery_warnings")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for w in &rec.discovery_warnings {
         out += &format!(
             "  {} {}\n",
             st.yellow("⚠ discovery warning (Codex skips what it names):"),
-            w.as_str().unwrap_or_default()
+            w
         );
     }
     let mut turn = String::new();
-    for e in rec
-        .get("timeline")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let t = format!("{} {}", str_of(e, "thread_id"), str_of(e, "turn_id"));
+    for e in &rec.timeline {
+        let (thread_id, turn_id) = place(e);
+        let t = format!("{thread_id} {turn_id}");
         if t != turn {
-            let header = match str_of(e, "turn_id") {
+            let header = match turn_id {
                 // Lifecycle SessionStart fires before any turn.
                 "" => "session".to_owned(),
                 id => format!("turn {id}"),
@@ -170,156 +161,176 @@ pub fn timeline(name: &str, description: &str, rec: &Value, st: Style, wide: boo
             out += &format!("{}\n", st.bold(&header));
             turn = t;
         }
-        let line = match str_of(e, "kind") {
-            "hooks" => {
-                let completed = e.get("completed").and_then(Value::as_array);
-                let runs: Vec<String> = e
-                    .get("runs")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .enumerate()
-                    .map(|(i, r)| {
-                        let status = str_of(r, "status");
-                        let painted = match status {
-                            "completed" => st.green(status),
-                            "blocked" | "stopped" => st.yellow(status),
+        let line = match e {
+            TimelineEntry::Hooks(r) => {
+                let runs: Vec<String> = r
+                    .runs
+                    .iter()
+                    .map(|run| {
+                        let status = run.status.as_str();
+                        let painted = match run.status {
+                            RunStatus::Completed => st.green(status),
+                            RunStatus::Blocked | RunStatus::Stopped => st.yellow(status),
                             _ => st.red(status),
                         };
                         // The completed summary's entries: what the hook said.
-                        let entries: Vec<String> = completed
-                            .and_then(|c| c.get(i))
-                            .and_then(|c| c.pointer("/params/run/entries"))
-                            .and_then(Value::as_array)
-                            .into_iter()
-                            .flatten()
-                            .map(|en| format!("{}: {:?}", str_of(en, "kind"), str_of(en, "text")))
-                            .collect();
+                        let entries: Vec<String> = r
+                            .completed
+                            .iter()
+                            .find(|c| c.run.id == run.run_id)
+                            .map(|c| {
+                                c.run
+                                    .entries
+                                    .iter()
+                                    .map(|en| format!("{}: {:?}", entry_kind(en.kind), en.text))
+                                    .collect()
+                            })
+                            .unwrap_or_default();
                         let said = if entries.is_empty() {
                             String::new()
                         } else {
                             format!(" {}", st.dim(&entries.join(", ")))
                         };
-                        let quiet = status == "completed";
-                        let command = str_of(r, "command");
+                        let quiet = run.status == RunStatus::Completed;
                         let command = if wide || !quiet {
-                            command.to_owned()
+                            run.command.clone()
                         } else {
-                            shorten(command, 60)
+                            shorten(&run.command, 60)
                         };
                         let mut line = format!("{command} {painted}{said}");
                         if !quiet {
-                            line += &failure_details(r, st);
+                            line += &failure_details(&run.exit, &run.stderr, st);
                         }
                         line
                     })
                     .collect();
                 format!(
                     "{}\n      {}",
-                    st.magenta(&format!("⚑ {}", str_of(e, "event"))),
+                    st.magenta(&format!("⚑ {}", r.event.config_name())),
                     runs.join("\n      ")
                 )
             }
-            "model_request" => {
-                let last = e
-                    .get("input")
-                    .and_then(Value::as_array)
-                    .and_then(|i| i.last())
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                format!(
+            TimelineEntry::ModelRequest(r) => {
+                let last = r.input.last().map(String::as_str).unwrap_or_default();
+                let mut line = format!(
                     "{} {}",
-                    st.blue(&format!(
-                        "→ model #{}",
-                        e.get("index").map(Value::to_string).unwrap_or_default()
-                    )),
+                    st.blue(&format!("→ model #{}", r.index)),
                     st.dim(&format!("…{}", last.replace('\n', "\\n")))
-                )
+                );
+                for answer in &r.output {
+                    line += &format!(
+                        "\n      {} {}",
+                        st.blue("←"),
+                        st.dim(&shorten(&answer.replace('\n', "\\n"), 100))
+                    );
+                }
+                line
             }
-            "tool_call" => format!(
+            TimelineEntry::ToolCall(r) => format!(
                 "{} {} {}",
-                st.cyan(&format!("⚙ {} {}", str_of(e, "name"), str_of(e, "call_id"))),
-                str_of(e, "disposition"),
-                st.dim(&format!("→ {:?}", str_of(e, "output_to_model")))
+                st.cyan(&format!("⚙ {} {}", r.name, r.call_id)),
+                r.disposition,
+                st.dim(&format!("→ {:?}", r.output_to_model))
             ),
-            "lifecycle_hook" | "notify" => {
-                let result = e.get("result").cloned().unwrap_or(Value::Null);
-                let verdict = str_of(&result, "result");
-                let painted = match verdict {
-                    "success" => st.green(verdict),
-                    "failed_abort" => st.yellow(verdict),
-                    _ => st.red(verdict),
-                };
-                let mut said: Vec<String> = Vec::new();
-                if let Some(error) = result.get("error").and_then(Value::as_str) {
-                    said.push(format!("error: {error:?}"));
-                }
-                if let Some(log) = e.get("log").and_then(Value::as_str) {
-                    said.push(format!("logged: {log:?}"));
-                }
-                let said = if said.is_empty() {
-                    String::new()
-                } else {
-                    format!(" {}", st.dim(&said.join(", ")))
-                };
-                let argv = e
-                    .get("argv")
-                    .and_then(Value::as_array)
-                    .map(|a| {
-                        // Notify's last argument is the JSON: shown as `<json>`.
-                        let n = if str_of(e, "kind") == "notify" {
-                            a.len().saturating_sub(1)
-                        } else {
-                            a.len()
-                        };
-                        let mut words: Vec<String> = a[..n]
-                            .iter()
-                            .map(|w| w.as_str().unwrap_or_default().to_owned())
-                            .collect();
-                        if n < a.len() {
-                            words.push("<json>".to_owned());
-                        }
-                        words.join(" ")
-                    })
-                    .unwrap_or_default();
-                let title = if str_of(e, "kind") == "notify" {
-                    "✉ notify".to_owned()
-                } else {
-                    format!("⚑ {} ({})", str_of(e, "event"), str_of(e, "name"))
-                };
+            TimelineEntry::LifecycleHook(r) => {
+                let argv = r.argv.join(" ");
                 format!(
-                    "{}
-      {} {painted}{said}",
-                    st.magenta(&title),
+                    "{}\n      {} {}",
+                    st.magenta(&format!("⚑ {} ({})", r.event, r.name)),
                     if wide {
                         argv.clone()
                     } else {
                         shorten(&argv, 60)
-                    }
+                    },
+                    verdict(&r.result, r.log.as_deref(), st)
                 )
             }
-            "warning" => format!("{} {}", st.yellow("warning"), str_of(e, "text")),
-            "turn_end" => {
-                let end = e.get("end").cloned().unwrap_or(Value::Null);
-                st.bold(&format!("■ turn ended: {}", str_of(&end, "how")))
+            TimelineEntry::Notify(r) => {
+                // Notify's last argument is the JSON: shown as `<json>`.
+                let mut words: Vec<String> = r.argv[..r.argv.len().saturating_sub(1)].to_vec();
+                words.push("<json>".to_owned());
+                let argv = words.join(" ");
+                format!(
+                    "{}\n      {} {}",
+                    st.magenta("✉ notify"),
+                    if wide {
+                        argv.clone()
+                    } else {
+                        shorten(&argv, 60)
+                    },
+                    verdict(&r.result, None, st)
+                )
             }
-            other => other.to_owned(),
+            TimelineEntry::Warning { text, .. } => format!("{} {}", st.yellow("warning"), text),
+            TimelineEntry::TurnEnd(r) => {
+                let end = serde_json::to_value(&r.end).unwrap_or_default();
+                let how = end.get("how").and_then(|h| h.as_str()).unwrap_or_default();
+                st.bold(&format!("■ turn ended: {how}"))
+            }
         };
         out += &format!("  {line}\n");
     }
     out
 }
 
+/// The thread and turn an entry belongs to (`""`: before any turn).
+fn place(e: &TimelineEntry) -> (&str, &str) {
+    match e {
+        TimelineEntry::Hooks(r) => (&r.thread_id, &r.turn_id),
+        TimelineEntry::LifecycleHook(r) => (&r.thread_id, r.turn_id.as_deref().unwrap_or("")),
+        TimelineEntry::Notify(r) => (&r.thread_id, &r.turn_id),
+        TimelineEntry::ModelRequest(r) => (&r.thread_id, &r.turn_id),
+        TimelineEntry::ToolCall(r) => (&r.thread_id, &r.turn_id),
+        TimelineEntry::Warning {
+            thread_id, turn_id, ..
+        } => (thread_id, turn_id),
+        TimelineEntry::TurnEnd(r) => (&r.thread_id, &r.turn_id),
+    }
+}
+
+fn entry_kind(kind: EntryKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// A lifecycle or notify run's result, painted, with its error and what the agent logged.
+fn verdict(result: &LifecycleResult, log: Option<&str>, st: Style) -> String {
+    let (name, error) = match result {
+        LifecycleResult::Success => ("success", None),
+        LifecycleResult::FailedContinue { error } => ("failed_continue", Some(error)),
+        LifecycleResult::FailedAbort { error } => ("failed_abort", Some(error)),
+    };
+    let painted = match result {
+        LifecycleResult::Success => st.green(name),
+        LifecycleResult::FailedAbort { .. } => st.yellow(name),
+        LifecycleResult::FailedContinue { .. } => st.red(name),
+    };
+    let mut said: Vec<String> = Vec::new();
+    if let Some(error) = error {
+        said.push(format!("error: {error:?}"));
+    }
+    if let Some(log) = log {
+        said.push(format!("logged: {log:?}"));
+    }
+    if said.is_empty() {
+        painted
+    } else {
+        format!("{painted} {}", st.dim(&said.join(", ")))
+    }
+}
+
 /// Under a failed or blocking hook: how it exited and the tail of its stderr.
-fn failure_details(run: &Value, st: Style) -> String {
-    let exit = match run.get("exit") {
-        Some(e) if e["kind"] == "code" => format!("exit code {}", e["code"]),
-        Some(e) if e["kind"] == "signal" => format!("killed by signal {}", e["signal"]),
-        Some(e) if e["kind"] == "runner_error" => format!("not run: {}", str_of(e, "message")),
-        _ => "no exit status".to_owned(),
+fn failure_details(exit: &HandlerExit, stderr: &str, st: Style) -> String {
+    let exit = match exit {
+        HandlerExit::Code { code } => format!("exit code {code}"),
+        HandlerExit::Signal { signal: Some(s) } => format!("killed by signal {s}"),
+        HandlerExit::Signal { signal: None } => "killed by a signal".to_owned(),
+        HandlerExit::RunnerError { message } => format!("not run: {message}"),
     };
     let mut out = format!("\n        {}", st.dim(&exit));
-    let stderr = str_of(run, "stderr").trim_end();
+    let stderr = stderr.trim_end();
     if !stderr.is_empty() {
         let lines: Vec<&str> = stderr.lines().collect();
         let tail = &lines[lines.len().saturating_sub(STDERR_TAIL)..];

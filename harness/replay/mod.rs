@@ -5,12 +5,11 @@
 pub mod golden;
 pub mod normalise;
 pub mod render;
+pub mod typed;
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-use serde_json::Value;
 
 use crate::agent::{self, AgentEnv, Hooks, Recording};
 use crate::engine::clock::FixedClock;
@@ -46,7 +45,7 @@ pub enum ReplayError {
         scenario: String,
         message: String,
         /// The session as played up to the failure, normalised, when the agent kept it.
-        partial: Option<Box<Value>>,
+        partial: Option<Box<Recording>>,
     },
     /// Discovery warnings differ from the scenario's `expect_warnings`.
     #[error("{scenario}: {message}")]
@@ -62,7 +61,7 @@ pub enum ReplayError {
 
 impl ReplayError {
     /// The normalised recording of a session that failed after it was played.
-    pub fn partial_recording(&self) -> Option<&Value> {
+    pub fn partial_recording(&self) -> Option<&Recording> {
         match self {
             ReplayError::Agent {
                 partial: Some(p), ..
@@ -224,8 +223,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 #[derive(Debug, Clone)]
 pub struct Replayed {
     pub scenario: Scenario,
-    /// The recording, normalised (no absolute path, time or duration).
-    pub recording: Value,
+    /// The recording, normalised (no absolute path; times and durations 0).
+    pub recording: Recording,
     /// The golden text (the session's story).
     pub text: String,
     /// The sum of the hook runs' real wall times, from the raw recording (before
@@ -463,12 +462,9 @@ pub fn check_warnings(scenario: &Scenario, warnings: &[String]) -> Result<(), Re
     })
 }
 
-/// The recording as data, normalised.
-pub fn normalised(recording: &Recording, normaliser: &Normaliser) -> Value {
-    // `Recording` is plain data (strings, numbers, maps): serialising it cannot fail.
-    let mut value = serde_json::to_value(recording).unwrap_or(Value::Null);
-    normaliser.value(&mut value);
-    value
+/// The recording, normalised.
+pub fn normalised(recording: &Recording, normaliser: &Normaliser) -> Recording {
+    typed::normalised(recording, normaliser)
 }
 
 /// Blocking wrapper: plays one file on a fresh current-thread runtime.

@@ -170,6 +170,29 @@ impl Normaliser {
     }
 
     /// Normalises a whole value tree in place.
+    /// Only the time and duration keys of `v`, set ones shown as `<TIME>` / `<DURATION>`
+    /// (texts untouched: they are normalised already).
+    pub fn times(v: &mut Value) {
+        match v {
+            Value::Array(items) => items.iter_mut().for_each(Self::times),
+            Value::Object(map) => {
+                for (k, v) in map.iter_mut() {
+                    if v.is_null() {
+                        continue;
+                    }
+                    if TIME_KEYS.contains(&k.as_str()) {
+                        *v = Value::String("<TIME>".to_owned());
+                    } else if DURATION_KEYS.contains(&k.as_str()) {
+                        *v = Value::String("<DURATION>".to_owned());
+                    } else {
+                        Self::times(v);
+                    }
+                }
+            }
+            Value::String(_) | Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+
     pub fn value(&self, v: &mut Value) {
         match v {
             Value::String(s) => *s = self.text(s),

@@ -1,93 +1,92 @@
 //! Renders a normalised recording as the golden text: the story of the session, turn by
-//! turn, with the full data in reading order. Hook stdin and notifications are pretty JSON
-//! (stdin keeps its wire key order); analytics are shown with sorted keys.
+//! turn, in reading order. A model request shows what the model was sent and what it
+//! answered; a tool call comes before the hooks it ran, with what became of it; each hook
+//! run shows its command, stdin (pretty JSON in wire key order), exit, output and its
+//! completed summary once (the `hook/started` preview only where it says something else).
+//! Times and durations are never shown, only whether they are set. Analytics are shown
+//! with sorted keys.
 
 use std::fmt::Write as _;
 
 use serde_json::Value;
 
-/// Renders the normalised recording (`Recording` serialised, then normalised).
-pub fn render(description: &str, rec: &Value) -> String {
+use crate::agent::recording::{
+    EventRunRecord, HookNotice, HookRunRecord, LifecycleRunRecord, NotifyRecord, Recording,
+    TimelineEntry,
+};
+use crate::engine::lifecycle::LifecycleResult;
+use crate::engine::outcome::{HandlerExit, RunStatus};
+use crate::engine::summary::HookRunSummary;
+use crate::engine::wire::HookRunSummaryV2;
+
+/// Renders the normalised recording.
+pub fn render(description: &str, rec: &Recording) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {description}");
-    let _ = writeln!(out, "thread: {}", s(rec, "thread_id"));
-    let _ = writeln!(out, "transcript: {}", s(rec, "transcript_path"));
-    let warnings = arr(rec, "discovery_warnings");
-    if warnings.is_empty() {
+    let _ = writeln!(out, "thread: {}", rec.thread_id);
+    let _ = writeln!(out, "transcript: {}", rec.transcript_path);
+    if rec.discovery_warnings.is_empty() {
         let _ = writeln!(out, "discovery warnings: none");
     } else {
         let _ = writeln!(out, "discovery warnings:");
-        for w in warnings {
-            let _ = writeln!(out, "  - {}", w.as_str().unwrap_or_default());
+        for w in &rec.discovery_warnings {
+            let _ = writeln!(out, "  - {w}");
         }
     }
 
     let mut current_turn: Option<String> = None;
-    for entry in arr(rec, "timeline") {
-        let turn = s(entry, "turn_id");
-        let thread = s(entry, "thread_id");
-        let label = if s(entry, "event") == "SessionEnd" {
-            // Thread-scoped: it belongs to no turn.
-            "session end".to_owned()
-        } else if turn.is_empty()
-            && entry.get("kind").and_then(Value::as_str) == Some("lifecycle_hook")
-        {
-            // Lifecycle SessionStart fires when the session is configured, before any turn.
-            "session start".to_owned()
-        } else if thread == s(rec, "thread_id") || thread.is_empty() {
-            format!("turn {turn}")
-        } else {
-            format!("turn {turn} (thread {thread})")
-        };
+    for entry in &rec.timeline {
+        let label = section(rec, entry);
         if current_turn.as_deref() != Some(label.as_str()) {
             let _ = writeln!(out, "\n== {label} ==");
             current_turn = Some(label);
         }
-        match s(entry, "kind").as_str() {
-            "hooks" => hooks(&mut out, entry),
-            "lifecycle_hook" => lifecycle_hook(&mut out, entry),
-            "notify" => notify(&mut out, entry),
-            "model_request" => {
+        match entry {
+            TimelineEntry::Hooks(r) => hooks(&mut out, r),
+            TimelineEntry::LifecycleHook(r) => lifecycle_hook(&mut out, r),
+            TimelineEntry::Notify(r) => notify(&mut out, r),
+            TimelineEntry::ModelRequest(r) => {
                 let _ = writeln!(
                     out,
                     "\n-> model request #{} ({})",
-                    entry.get("index").map(Value::to_string).unwrap_or_default(),
-                    s(entry, "purpose")
+                    r.index,
+                    r.purpose.as_str()
                 );
-                for line in arr(entry, "input") {
-                    // One item per line: newlines and other control characters are shown
-                    // escaped (a golden stays plain text whatever a hook printed).
-                    let text = line.as_str().unwrap_or_default();
-                    let _ = writeln!(out, "   | {}", escape_controls(text));
+                // One item per line: newlines and other control characters are shown
+                // escaped (a golden stays plain text whatever a hook printed).
+                for line in &r.input {
+                    let _ = writeln!(out, "   | {}", escape_controls(line));
+                }
+                if r.output.is_empty() {
+                    let _ = writeln!(out, "   <- (no answer)");
+                }
+                for line in &r.output {
+                    let _ = writeln!(out, "   <- {}", escape_controls(line));
                 }
             }
-            "tool_call" => {
-                let hook_name = entry
-                    .get("hook_tool_name")
-                    .and_then(Value::as_str)
+            TimelineEntry::ToolCall(r) => {
+                let hook_name = r
+                    .hook_tool_name
+                    .as_ref()
                     .map(|n| format!(" (hooks see {n})"))
                     .unwrap_or_else(|| " (no hooks)".to_owned());
                 let _ = writeln!(
                     out,
                     "\n-> tool call {} {}{}: {}{}",
-                    s(entry, "call_id"),
-                    s(entry, "name"),
+                    r.call_id,
+                    r.name,
                     hook_name,
-                    s(entry, "disposition"),
-                    if entry.get("asked_user").and_then(Value::as_bool) == Some(true) {
-                        ", user was asked"
-                    } else {
-                        ""
-                    }
+                    r.disposition,
+                    if r.asked_user { ", user was asked" } else { "" }
                 );
-                block(&mut out, "   output to model", &s(entry, "output_to_model"));
+                block(&mut out, "   output to model", &r.output_to_model);
             }
-            "warning" => {
-                let _ = writeln!(out, "\n-> warning: {}", s(entry, "text"));
+            TimelineEntry::Warning { text, .. } => {
+                let _ = writeln!(out, "\n-> warning: {text}");
             }
-            "turn_end" => {
-                let end = entry.get("end").cloned().unwrap_or(Value::Null);
-                let how = s(&end, "how");
+            TimelineEntry::TurnEnd(r) => {
+                let end = serde_json::to_value(&r.end).unwrap_or(Value::Null);
+                let how = end.get("how").and_then(Value::as_str).unwrap_or_default();
                 let rest: Vec<String> = end
                     .as_object()
                     .map(|m| {
@@ -107,146 +106,301 @@ pub fn render(description: &str, rec: &Value) -> String {
                     }
                 );
             }
-            other => {
-                let _ = writeln!(out, "\n-> {other}: {}", compact(entry));
-            }
         }
     }
 
     let _ = writeln!(out, "\n== transcript ==");
-    for line in arr(rec, "transcript") {
+    for line in &rec.transcript {
         let _ = writeln!(out, "{}", compact(line));
     }
     let _ = writeln!(out, "\n== analytics ==");
-    let events = arr(rec, "analytics");
-    if events.is_empty() {
+    if rec.analytics.is_empty() {
         let _ = writeln!(out, "none");
     }
-    for e in events {
-        let _ = writeln!(out, "{}", compact(&sorted(e)));
+    for e in &rec.analytics {
+        let v = serde_json::to_value(e).unwrap_or(Value::Null);
+        let _ = writeln!(out, "{}", compact(&sorted(&v)));
     }
     out
 }
 
-fn hooks(out: &mut String, entry: &Value) {
+/// The section an entry belongs to: its turn (and thread, in a subagent), the session's
+/// start before any turn, or its end.
+fn section(rec: &Recording, entry: &TimelineEntry) -> String {
+    let (thread, turn) = match entry {
+        TimelineEntry::Hooks(r) => {
+            if r.event == crate::engine::event::HookEvent::SessionEnd {
+                // Thread-scoped: it belongs to no turn.
+                return "session end".to_owned();
+            }
+            (r.thread_id.as_str(), r.turn_id.as_str())
+        }
+        TimelineEntry::LifecycleHook(r) => {
+            if r.event == "SessionEnd" {
+                return "session end".to_owned();
+            }
+            match &r.turn_id {
+                Some(turn) => (r.thread_id.as_str(), turn.as_str()),
+                // Lifecycle SessionStart fires when the session is configured, before any turn.
+                None => return "session start".to_owned(),
+            }
+        }
+        TimelineEntry::Notify(r) => (r.thread_id.as_str(), r.turn_id.as_str()),
+        TimelineEntry::ModelRequest(r) => (r.thread_id.as_str(), r.turn_id.as_str()),
+        TimelineEntry::ToolCall(r) => (r.thread_id.as_str(), r.turn_id.as_str()),
+        TimelineEntry::Warning {
+            thread_id, turn_id, ..
+        } => (thread_id.as_str(), turn_id.as_str()),
+        TimelineEntry::TurnEnd(r) => (r.thread_id.as_str(), r.turn_id.as_str()),
+    };
+    if thread == rec.thread_id || thread.is_empty() {
+        format!("turn {turn}")
+    } else {
+        format!("turn {turn} (thread {thread})")
+    }
+}
+
+fn hooks(out: &mut String, entry: &EventRunRecord) {
     let agent = entry
-        .get("agent_id")
-        .and_then(Value::as_str)
+        .agent_id
+        .as_ref()
         .map(|a| format!(" in subagent {a}"))
         .unwrap_or_default();
-    let runs = arr(entry, "runs");
     let _ = writeln!(
         out,
         "\n-> hooks {}{agent}: {} run(s)",
-        s(entry, "event"),
-        runs.len()
+        entry.event.config_name(),
+        entry.runs.len()
     );
-    // `hook/started` comes first (all handlers), as the agent emits it.
-    for started in arr(entry, "started") {
-        let _ = writeln!(out, "   started: {}", compact(started));
+    for run in &entry.runs {
+        let completed = entry.completed.iter().find(|c| c.run.id == run.run_id);
+        let started = entry.started.iter().find(|c| c.run.id == run.run_id);
+        hook_run(out, run, started, completed);
     }
-    let completed = arr(entry, "completed");
-    for (i, run) in runs.iter().enumerate() {
-        let _ = writeln!(out, "   * {} [{}]", s(run, "run_id"), s(run, "status"));
-        let _ = writeln!(out, "     command: {}", s(run, "command"));
-        let stdin = s(run, "stdin");
-        match serde_json::from_str::<Value>(&stdin) {
-            Ok(v) => indent(out, "     stdin: ", &pretty(&v)),
-            Err(_) => block(out, "     stdin", &stdin),
+    // A handler previewed as started that never completed: its notification in full.
+    for started in &entry.started {
+        if !entry.runs.iter().any(|r| r.run_id == started.run.id) {
+            let _ = writeln!(out, "   started, never run: {}", compact(&started.wire()));
         }
-        let _ = writeln!(
-            out,
-            "     exit: {}",
-            run.get("exit").map(compact).unwrap_or_default()
-        );
-        block(out, "     stdout", &s(run, "stdout"));
-        block(out, "     stderr", &s(run, "stderr"));
-        for key in ["stdout_dropped", "stderr_dropped"] {
-            if let Some(n) = run.get(key).and_then(Value::as_u64).filter(|n| *n > 0) {
-                let _ = writeln!(out, "     {key}: {n} bytes");
+    }
+}
+
+fn hook_run(
+    out: &mut String,
+    run: &HookRunRecord,
+    started: Option<&HookNotice>,
+    completed: Option<&HookNotice>,
+) {
+    let _ = writeln!(out, "   * {} [{}]", run.run_id, run.status.as_str());
+    let _ = writeln!(out, "     command: {}", run.command);
+    stdin(out, "     stdin", &run.stdin);
+    let _ = writeln!(out, "     exit: {}", exit(&run.exit));
+    block(out, "     stdout", &run.stdout);
+    block(out, "     stderr", &run.stderr);
+    for (key, n) in [
+        ("stdout_dropped", run.stdout_dropped),
+        ("stderr_dropped", run.stderr_dropped),
+    ] {
+        if n > 0 {
+            let _ = writeln!(out, "     {key}: {n} bytes");
+        }
+    }
+    match completed {
+        Some(done) => {
+            if done.run.status != run.status {
+                let _ = writeln!(
+                    out,
+                    "     completed status: {} (the run says {})",
+                    done.run.status.as_str(),
+                    run.status.as_str()
+                );
+            }
+            summary(out, "     ", &done.run);
+            if let Some(started) = started {
+                started_differences(out, &started.run, &done.run);
+            } else {
+                let _ = writeln!(out, "     started: (no hook/started)");
             }
         }
-        if let Some(done) = completed.get(i) {
-            let run_summary = done.pointer("/params/run").unwrap_or(done);
-            indent(out, "     completed: ", &pretty(run_summary));
+        None => {
+            let _ = writeln!(out, "     completed: (no hook/completed)");
+        }
+    }
+}
+
+/// The completed summary, once: what the run's header and exit do not already say. Times
+/// and durations only when one is missing.
+fn summary(out: &mut String, pad: &str, s: &HookRunSummary) {
+    let wire = serde_json::to_value(HookRunSummaryV2::from(s)).unwrap_or(Value::Null);
+    let field = |k: &str| match wire.get(k) {
+        Some(Value::String(v)) => v.clone(),
+        Some(v) => v.to_string(),
+        None => String::new(),
+    };
+    let _ = writeln!(
+        out,
+        "{pad}summary: {} {} {}, scope {}, {} {} #{}",
+        field("eventName"),
+        field("handlerType"),
+        field("executionMode"),
+        field("scope"),
+        field("source"),
+        field("sourcePath"),
+        field("displayOrder"),
+    );
+    if let Some(message) = &s.status_message {
+        let _ = writeln!(out, "{pad}statusMessage: {message:?}");
+    }
+    if s.status != RunStatus::Running && (s.completed_at.is_none() || s.duration_ms.is_none()) {
+        let _ = writeln!(
+            out,
+            "{pad}completedAt: {}, durationMs: {}",
+            if s.completed_at.is_some() {
+                "<TIME>"
+            } else {
+                "null"
+            },
+            if s.duration_ms.is_some() {
+                "<DURATION>"
+            } else {
+                "null"
+            }
+        );
+    }
+    if s.entries.is_empty() {
+        let _ = writeln!(out, "{pad}entries: none");
+    } else {
+        let _ = writeln!(out, "{pad}entries:");
+        for e in &s.entries {
+            let kind = serde_json::to_value(e.kind).unwrap_or(Value::Null);
+            let _ = writeln!(
+                out,
+                "{pad}  - {}: {}",
+                kind.as_str().unwrap_or_default(),
+                escape_controls(&e.text)
+            );
+        }
+    }
+}
+
+/// What `hook/started` said that a preview does not: a preview is the completed summary
+/// `running`, with no completion time, duration or entries.
+fn started_differences(out: &mut String, started: &HookRunSummary, done: &HookRunSummary) {
+    let expected = HookRunSummary {
+        status: RunStatus::Running,
+        completed_at: None,
+        duration_ms: None,
+        entries: Vec::new(),
+        ..done.clone()
+    };
+    if *started == expected {
+        return;
+    }
+    let a = serde_json::to_value(HookRunSummaryV2::from(started)).unwrap_or(Value::Null);
+    let b = serde_json::to_value(HookRunSummaryV2::from(&expected)).unwrap_or(Value::Null);
+    let mut differing = Vec::new();
+    if let (Some(a), Some(b)) = (a.as_object(), b.as_object()) {
+        for (k, v) in a {
+            if b.get(k) != Some(v) {
+                differing.push(format!("{k}: {}", compact(v)));
+            }
+        }
+    }
+    let _ = writeln!(out, "     started said: {}", differing.join(", "));
+}
+
+fn stdin(out: &mut String, label: &str, text: &str) {
+    match serde_json::from_str::<Value>(text) {
+        Ok(v) => indent(out, &format!("{label}: "), &pretty(&v)),
+        Err(_) => block(out, label, text),
+    }
+}
+
+/// `0`, `signal 9`, `no exit status: <why>`.
+fn exit(e: &HandlerExit) -> String {
+    match e {
+        HandlerExit::Code { code } => code.to_string(),
+        HandlerExit::Signal { signal: Some(s) } => format!("signal {s}"),
+        HandlerExit::Signal { signal: None } => "signal (unknown)".to_owned(),
+        HandlerExit::RunnerError { message } => format!("not run: {message}"),
+    }
+}
+
+fn result(r: &LifecycleResult) -> &'static str {
+    match r {
+        LifecycleResult::Success => "success",
+        LifecycleResult::FailedContinue { .. } => "failed_continue",
+        LifecycleResult::FailedAbort { .. } => "failed_abort",
+    }
+}
+
+fn result_error(r: &LifecycleResult) -> Option<&str> {
+    match r {
+        LifecycleResult::Success => None,
+        LifecycleResult::FailedContinue { error } | LifecycleResult::FailedAbort { error } => {
+            Some(error)
         }
     }
 }
 
 /// One lifecycle-dialect run: argv (no shell), the flat stdin payload, exit, stderr (stdout is
 /// discarded by the dialect), the result, what the agent logged, the completed summary.
-fn lifecycle_hook(out: &mut String, entry: &Value) {
+fn lifecycle_hook(out: &mut String, entry: &LifecycleRunRecord) {
     let agent = entry
-        .get("agent_id")
-        .and_then(Value::as_str)
+        .agent_id
+        .as_ref()
         .map(|a| format!(" in subagent {a}"))
         .unwrap_or_default();
-    let result = entry.get("result").cloned().unwrap_or(Value::Null);
     let _ = writeln!(
         out,
         "\n-> lifecycle hook {} ({}){agent}: {}",
-        s(entry, "event"),
-        s(entry, "name"),
-        s(&result, "result")
+        entry.event,
+        entry.name,
+        result(&entry.result)
     );
     let _ = writeln!(
         out,
         "   argv: {}",
-        entry.get("argv").map(compact).unwrap_or_default()
+        serde_json::to_string(&entry.argv).unwrap_or_default()
     );
-    let stdin = s(entry, "stdin");
-    match serde_json::from_str::<Value>(&stdin) {
-        Ok(v) => indent(out, "   stdin: ", &pretty(&v)),
-        Err(_) => block(out, "   stdin", &stdin),
+    stdin(out, "   stdin", &entry.stdin);
+    let _ = writeln!(out, "   exit: {}", exit(&entry.exit));
+    block(out, "   stderr", &entry.stderr);
+    if entry.stderr_dropped > 0 {
+        let _ = writeln!(out, "   stderr_dropped: {} bytes", entry.stderr_dropped);
+    }
+    if let Some(error) = result_error(&entry.result) {
+        let _ = writeln!(out, "   error: {error:?}");
+    }
+    if let Some(log) = &entry.log {
+        let _ = writeln!(out, "   agent logged: {log}");
     }
     let _ = writeln!(
         out,
-        "   exit: {}",
-        entry.get("exit").map(compact).unwrap_or_default()
+        "   run: {} [{}]",
+        entry.summary.id,
+        entry.summary.status.as_str()
     );
-    block(out, "   stderr", &s(entry, "stderr"));
-    if let Some(n) = entry
-        .get("stderr_dropped")
-        .and_then(Value::as_u64)
-        .filter(|n| *n > 0)
-    {
-        let _ = writeln!(out, "   stderr_dropped: {n} bytes");
-    }
-    if let Some(error) = result.get("error").and_then(Value::as_str) {
-        let _ = writeln!(out, "   error: {error:?}");
-    }
-    if let Some(log) = entry.get("log").and_then(Value::as_str) {
-        let _ = writeln!(out, "   agent logged: {log}");
-    }
-    if let Some(summary) = entry.get("summary") {
-        indent(out, "   summary: ", &pretty(summary));
-    }
+    summary(out, "   ", &entry.summary);
 }
 
 /// One legacy notify run: the configured argv, then the JSON it got as its last argument.
-fn notify(out: &mut String, entry: &Value) {
-    let result = entry.get("result").cloned().unwrap_or(Value::Null);
-    let _ = writeln!(out, "\n-> notify: {}", s(&result, "result"));
-    let argv = arr(entry, "argv");
-    let configured = &argv[..argv.len().saturating_sub(1)];
+fn notify(out: &mut String, entry: &NotifyRecord) {
+    let _ = writeln!(out, "\n-> notify: {}", result(&entry.result));
+    let configured = &entry.argv[..entry.argv.len().saturating_sub(1)];
     let _ = writeln!(
         out,
         "   argv: {} + the JSON",
-        compact(&Value::Array(configured.to_vec()))
+        serde_json::to_string(configured).unwrap_or_default()
     );
-    let json = s(entry, "json");
-    match serde_json::from_str::<Value>(&json) {
+    match serde_json::from_str::<Value>(&entry.json) {
         Ok(v) => indent(out, "   last argument: ", &pretty(&v)),
-        Err(_) => block(out, "   last argument", &json),
+        Err(_) => block(out, "   last argument", &entry.json),
     }
-    let _ = writeln!(out, "   source: {}", s(entry, "source_path"));
-    let _ = writeln!(
-        out,
-        "   exit: {}",
-        entry.get("exit").map(compact).unwrap_or_default()
-    );
-    block(out, "   stderr", &s(entry, "stderr"));
-    if let Some(error) = result.get("error").and_then(Value::as_str) {
+    let _ = writeln!(out, "   source: {}", entry.source_path);
+    let _ = writeln!(out, "   exit: {}", exit(&entry.exit));
+    block(out, "   stderr", &entry.stderr);
+    if let Some(error) = result_error(&entry.result) {
         let _ = writeln!(out, "   error: {error:?}");
     }
 }
@@ -296,20 +450,6 @@ fn indent(out: &mut String, first: &str, text: &str) {
     for (i, line) in text.lines().enumerate() {
         let _ = writeln!(out, "{}{line}", if i == 0 { first } else { &pad });
     }
-}
-
-fn s(v: &Value, key: &str) -> String {
-    match v.get(key) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Null) | None => String::new(),
-        Some(other) => other.to_string(),
-    }
-}
-
-fn arr<'a>(v: &'a Value, key: &str) -> &'a [Value] {
-    v.get(key)
-        .and_then(Value::as_array)
-        .map_or(&[], Vec::as_slice)
 }
 
 fn compact(v: &Value) -> String {

@@ -4,7 +4,7 @@
 //! run recorded with its `hook/started` and `hook/completed` notifications and posted as a
 //! `codex_hook_run` analytics batch; the legacy `notify` after a completed turn.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::{
     At, CallReport, HookPoints, PostVerdict, PromptVerdict, Refusal, StartVerdict, StopVerdict,
@@ -12,7 +12,7 @@ use super::{
 use crate::agent::error::AgentError;
 use crate::agent::model_server::ANALYTICS_PATH;
 use crate::agent::recorder::Recorder;
-use crate::agent::recording::{EventRunRecord, HookRunRecord, TimelineEntry};
+use crate::agent::recording::{EventRunRecord, HookNotice, HookRunRecord, TimelineEntry};
 use crate::agent::spec::{ChildSpec, SessionSpec};
 use crate::agent::tools::{blocked_text, HookedCall, ParsedCall, ToolKind};
 use crate::engine::config::DEFAULT_TIMEOUT_SECS;
@@ -21,9 +21,8 @@ use crate::engine::outcome::{EventOutcome, PermissionDecision};
 use crate::engine::request::{
     CompactTrigger, EventPayload, HookContext, HookRequest, PermissionMode, SessionStartSource,
 };
-use crate::engine::wire::{
-    AnalyticsBatch, HookNotificationV2, HookRunAnalyticsEvent, HookRunSummaryV2,
-};
+use crate::engine::summary::HookRunSummary;
+use crate::engine::wire::{AnalyticsBatch, HookRunAnalyticsEvent, NotificationMethod};
 use crate::engine::Engine;
 
 pub(crate) struct CodexHooks<'a> {
@@ -34,18 +33,18 @@ pub(crate) struct CodexHooks<'a> {
     pub analytics: Option<(reqwest::Client, String)>,
 }
 
-fn notification(
-    method: &str,
+fn notice(
+    method: NotificationMethod,
     thread_id: &str,
     turn_id: Option<&str>,
-    run: HookRunSummaryV2,
-) -> Value {
-    let params = HookNotificationV2 {
+    run: &HookRunSummary,
+) -> HookNotice {
+    HookNotice {
+        method,
         thread_id: thread_id.to_owned(),
         turn_id: turn_id.map(str::to_owned),
-        run,
-    };
-    json!({"method": method, "params": params})
+        run: run.clone(),
+    }
 }
 
 impl CodexHooks<'_> {
@@ -86,25 +85,25 @@ impl CodexHooks<'_> {
         };
         // No turn yet (SessionEnd of a session that never had one): `turnId` is null.
         let wire_turn = Some(at.turn_id).filter(|t| !t.is_empty());
-        let started: Vec<Value> = self
+        let started: Vec<HookNotice> = self
             .engine
             .preview(&request)
             .iter()
-            .map(|s| notification("hook/started", &thread.thread_id, wire_turn, s.into()))
+            .map(|s| notice(NotificationMethod::Started, &thread.thread_id, wire_turn, s))
             .collect();
         let run = self.engine.run(&request).await;
         if run.runs.is_empty() {
             return Ok(run.outcome);
         }
-        let completed: Vec<Value> = run
+        let completed: Vec<HookNotice> = run
             .runs
             .iter()
             .map(|r| {
-                notification(
-                    "hook/completed",
+                notice(
+                    NotificationMethod::Completed,
                     &thread.thread_id,
                     wire_turn,
-                    (&r.summary).into(),
+                    &r.summary,
                 )
             })
             .collect();
@@ -134,12 +133,12 @@ impl CodexHooks<'_> {
                 stderr: String::from_utf8_lossy(&r.stderr).into_owned(),
                 stdout_dropped: r.stdout_dropped,
                 stderr_dropped: r.stderr_dropped,
-                status: r.summary.status.as_str().to_owned(),
+                status: r.summary.status,
                 duration: r.duration,
             })
             .collect();
         rec.push(TimelineEntry::Hooks(EventRunRecord {
-            event: run.event.config_name().to_owned(),
+            event: run.event,
             thread_id: thread.thread_id.clone(),
             turn_id: at.turn_id.to_owned(),
             agent_id: thread.child.as_ref().map(|c| c.identity.agent_id.clone()),

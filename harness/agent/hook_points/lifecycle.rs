@@ -26,7 +26,6 @@ use crate::engine::lifecycle::{
 use crate::engine::outcome::PermissionDecision;
 use crate::engine::request::{CompactTrigger, SessionStartSource};
 use crate::engine::runner::RunnerConfig;
-use crate::engine::wire::HookRunSummaryV2;
 
 pub(crate) struct LifecycleHooks<'a> {
     pub engine: &'a LifecycleEngine,
@@ -60,7 +59,7 @@ impl LifecycleHooks<'_> {
         );
         let log = (run.result.is_abort() && !tool_event).then(|| ABORT_CONTINUING_LOG.to_owned());
         let turn_id = (turn && !at.turn_id.is_empty()).then(|| at.turn_id.to_owned());
-        rec.push(TimelineEntry::LifecycleHook(LifecycleRunRecord {
+        rec.push(TimelineEntry::LifecycleHook(Box::new(LifecycleRunRecord {
             event: payload.name().as_str().to_owned(),
             name: run.name().to_owned(),
             thread_id: thread.thread_id.clone(),
@@ -73,9 +72,8 @@ impl LifecycleHooks<'_> {
             stderr_dropped: run.stderr_dropped,
             result: run.result.clone(),
             log,
-            summary: serde_json::to_value(HookRunSummaryV2::from(&run.summary))
-                .unwrap_or(Value::Null),
-        }));
+            summary: run.summary.clone(),
+        })));
         Some(run)
     }
 
