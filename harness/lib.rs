@@ -9,6 +9,7 @@ pub mod agent;
 pub mod bench;
 pub mod cli;
 pub mod conformance;
+pub mod crosscheck;
 pub mod engine;
 pub mod fuzz;
 pub mod import;

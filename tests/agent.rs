@@ -1900,7 +1900,12 @@ async fn session_end_without_a_turn_has_a_null_turn_id() -> Result<()> {
     let r = fx.play(&spec).await?;
     let event = r.hook_events().next().context("SessionEnd ran")?;
     assert_eq!(event.event.config_name(), "SessionEnd");
-    for n in event.started.iter().chain(&event.completed).map(|n| n.wire()) {
+    for n in event
+        .started
+        .iter()
+        .chain(&event.completed)
+        .map(|n| n.wire())
+    {
         assert_eq!(n["params"]["turnId"], Value::Null, "{n}");
     }
     assert_eq!(r.analytics.len(), 1);

@@ -5,6 +5,7 @@ mod bench;
 mod bless;
 mod check;
 mod conformance;
+mod crosscheck;
 mod fuzz;
 mod import;
 mod init;
@@ -42,6 +43,7 @@ enum Command {
     /// Conformance vectors recorded from the real Codex engine.
     #[command(subcommand)]
     Conformance(conformance::ConformanceCommand),
+    Crosscheck(crosscheck::CrosscheckArgs),
     /// Fuzz the hook-output parsers against their properties, in-process, with shrinking.
     Fuzz(fuzz::FuzzArgs),
     /// Run one command as the single hook of an event through the real engine, no agent.
@@ -73,6 +75,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Conformance(cmd) => conformance::run(cmd),
+        Command::Crosscheck(args) => crosscheck::run(args),
         Command::Fuzz(args) => fuzz::run(args),
         Command::Probe(args) => probe::run(*args),
         Command::Bench(args) => bench::run(args),

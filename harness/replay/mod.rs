@@ -367,7 +367,7 @@ pub async fn replay(scenario: &Scenario) -> Result<Replayed, ReplayError> {
 /// The normaliser of one replay: the workspace's paths, then the machine's (the repository
 /// root, the user's home, the system temp dir, the harness's `PATH`, program paths), then
 /// the repository's and the scenario's filters.
-fn normaliser(scenario: &Scenario, ws: &Workspace) -> Result<Normaliser, regex::Error> {
+pub(crate) fn normaliser(scenario: &Scenario, ws: &Workspace) -> Result<Normaliser, regex::Error> {
     let mut paths = ws.placeholders();
     paths.push((scenario.repo.root.clone(), "<REPO>"));
     let machine = machine_paths();

@@ -1,0 +1,177 @@
+//! `hooktape crosscheck [SCENARIO…]`: plays each scenario through the mock and through the
+//! real Codex CLI, and prints per scenario the aspects that differ; the last line is
+//! `crosscheck: N scenarios, A agree, D differ, S skipped`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use futures::StreamExt as _;
+
+use super::out::outln;
+use super::style::Style;
+use super::{EXIT_BAD_INPUT, EXIT_FAILED};
+use crate::crosscheck::{self, aspects::Difference, isolation, Checked, Verdict};
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "The real CLI runs in a network namespace that has only loopback \
+(entered with unshare(CLONE_NEWNET): root or user namespaces). Where that is not possible \
+crosscheck refuses, unless --allow-network is given. The real CLI gets a temporary HOME and \
+CODEX_HOME, a dummy key and the scenario's environment; nothing of the user's.\n\n\
+Exit status: 0 when every played scenario agrees; 1 when one differs or a backend could not \
+play it; 2 on bad input."
+)]
+pub struct CrosscheckArgs {
+    /// Scenario files or folders (default: the repository's scenarios folder).
+    pub files: Vec<PathBuf>,
+    /// The real Codex CLI (default: $CODEX_BIN, else the pinned one under agents/codex/,
+    /// else `codex` on PATH).
+    #[arg(long, value_name = "BIN")]
+    pub codex: Option<PathBuf>,
+    /// Scenarios played at once (each real run is one `codex app-server`, ~150 MB).
+    #[arg(long, short = 'j', default_value_t = 2)]
+    pub jobs: usize,
+    /// Run the real CLI even where no loopback-only network namespace can be made. It may
+    /// then reach the network.
+    #[arg(long)]
+    pub allow_network: bool,
+}
+
+/// The real CLI to run: `--codex`, `$CODEX_BIN`, the pinned native binary (or its npm
+/// wrapper) under the repository's `agents/codex/`, else `codex`.
+fn codex_bin(flag: Option<PathBuf>) -> PathBuf {
+    if let Some(bin) = flag.or_else(|| std::env::var_os("CODEX_BIN").map(PathBuf::from)) {
+        return bin;
+    }
+    let root = std::env::current_dir()
+        .ok()
+        .and_then(|d| crate::scenario::Repo::discover(&d).ok().flatten())
+        .map(|r| r.root);
+    if let Some(root) = root {
+        let modules = root.join("agents/codex/node_modules");
+        let native =
+            modules.join("@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex");
+        if native.is_file() {
+            return native;
+        }
+        let wrapper = modules.join(".bin/codex");
+        if wrapper.exists() {
+            return wrapper;
+        }
+    }
+    PathBuf::from("codex")
+}
+
+pub fn run(args: CrosscheckArgs) -> anyhow::Result<ExitCode> {
+    let scenarios: Vec<(String, crate::scenario::Scenario)> =
+        match super::check::load(&super::check::default_paths(args.files)) {
+            Ok(loaded) => loaded.into_iter().map(|(case, s)| (case.name, s)).collect(),
+            Err(code) => return Ok(code),
+        };
+    // Before any thread exists: every thread and child after this inherits the namespace.
+    match isolation::enter() {
+        Ok(seen) => outln!("isolation: a network namespace with {}", seen.join(", ")),
+        Err(e) if args.allow_network => {
+            eprintln!(
+                "warning: not isolated ({e}); --allow-network: the real CLI may reach the network"
+            );
+        }
+        Err(e) => {
+            eprintln!(
+                "error: cannot isolate the real CLI from the network: {e}\n\
+                 (run as root or with user namespaces, or pass --allow-network)"
+            );
+            return Ok(ExitCode::from(EXIT_BAD_INPUT));
+        }
+    }
+    let bin = codex_bin(args.codex);
+    let version = crosscheck::real::version(&bin).unwrap_or_else(|e| format!("unknown ({e})"));
+    outln!("real CLI: {version} ({})", bin.display());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let st = Style::stdout();
+    let jobs = args.jobs.max(1);
+    let (mut agree, mut differ, mut skipped) = (0usize, 0usize, Vec::new());
+    let total = scenarios.len();
+    runtime.block_on(async {
+        let bin = &bin;
+        let mut results =
+            futures::stream::iter(scenarios.iter().map(|(name, scenario)| async move {
+                (name.clone(), crosscheck::check(bin, scenario).await)
+            }))
+            .buffered(jobs);
+        while let Some((name, checked)) = results.next().await {
+            match &checked.verdict {
+                Verdict::Agree => {
+                    agree += 1;
+                    outln!("{} {name} {}", st.green("AGREE "), costs(&checked));
+                }
+                Verdict::Differ(differences) => {
+                    differ += 1;
+                    outln!("{} {name} {}", st.red("DIFFER"), costs(&checked));
+                    for d in differences {
+                        outln!("{}", difference(d));
+                    }
+                }
+                Verdict::Failed(e) => {
+                    differ += 1;
+                    outln!("{} {name}: {e}", st.red("FAILED"));
+                }
+                Verdict::Skipped(reason) => {
+                    outln!("{} {name}: {reason}", st.yellow("SKIP  "));
+                    skipped.push((name, reason.clone()));
+                }
+            }
+        }
+    });
+    if !skipped.is_empty() {
+        outln!("\nskipped ({}):", skipped.len());
+        for (name, reason) in &skipped {
+            outln!("  {name}: {reason}");
+        }
+    }
+    outln!(
+        "crosscheck: {total} scenarios, {agree} agree, {differ} differ, {} skipped",
+        skipped.len()
+    );
+    Ok(if differ > 0 {
+        ExitCode::from(EXIT_FAILED)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `(mock 0.04 s · real 1.21 s, 152 MB)`.
+fn costs(c: &Checked) -> String {
+    let memory = c
+        .real_peak_kb
+        .map(|kb| format!(", {} MB", kb / 1024))
+        .unwrap_or_default();
+    format!(
+        "({}; mock {:.2} s · real {:.2} s{memory})",
+        c.compared,
+        c.mock_wall.as_secs_f64(),
+        c.real_wall.as_secs_f64()
+    )
+}
+
+/// One differing aspect: its name, then a unified diff mock → real.
+fn difference(d: &Difference) -> String {
+    let mut out = format!("  {}:", d.aspect);
+    if !d.mock.contains('\n') && !d.real.contains('\n') {
+        out += &format!("\n    - mock: {}\n    + real: {}", d.mock, d.real);
+        return out;
+    }
+    let diff = similar::TextDiff::from_lines(&d.mock, &d.real);
+    for change in diff.iter_all_changes() {
+        let sign = match change.tag() {
+            similar::ChangeTag::Delete => "-",
+            similar::ChangeTag::Insert => "+",
+            similar::ChangeTag::Equal => " ",
+        };
+        out += &format!("\n    {sign} {}", change.value().trim_end_matches('\n'));
+    }
+    out
+}

@@ -1,0 +1,191 @@
+//! What crosscheck compares, taken from either backend's run and made comparable (pure):
+//! hook stdin payloads per handler, run statuses and entries per run id, what each model
+//! request carried (hook contexts, `<hook_prompt>` fragments, tool outputs and rejection
+//! texts), and warnings. Ids, paths and times are normalised; runs are grouped by run id,
+//! so hooks that ran concurrently compare equal whatever order they finished in.
+
+use std::collections::BTreeMap;
+
+use regex::Regex;
+use serde_json::Value;
+
+/// One backend's side of the comparison.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Aspects {
+    /// `Event `command``, then each payload (pretty JSON, wire key order) in run order.
+    pub payloads: BTreeMap<String, Vec<String>>,
+    /// Run id → `status` and entries of each of its completed runs, in order.
+    pub runs: BTreeMap<String, Vec<String>>,
+    /// Each model request's items, framework items (base instructions, environment and
+    /// permission blocks) left out.
+    pub requests: Vec<Vec<String>>,
+    /// Warnings the agent surfaced.
+    pub warnings: Vec<String>,
+}
+
+/// One aspect that differs: its name and both sides as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    pub aspect: String,
+    pub mock: String,
+    pub real: String,
+}
+
+/// Texts that differ from run to run on the real CLI (tool-output wrapper fields).
+pub fn volatile(text: &str) -> String {
+    static PATTERNS: std::sync::OnceLock<Vec<(Regex, &'static str)>> = std::sync::OnceLock::new();
+    let patterns = PATTERNS.get_or_init(|| {
+        [
+            (r"Chunk ID: [0-9a-f]+", "Chunk ID: <ID>"),
+            (r"Wall time: [0-9.]+ seconds", "Wall time: <DURATION>"),
+            (r"Original token count: [0-9]+", "Original token count: <N>"),
+        ]
+        .into_iter()
+        // Constant, valid patterns.
+        .filter_map(|(p, r)| Regex::new(p).ok().map(|re| (re, r)))
+        .collect()
+    });
+    let mut out = text.to_owned();
+    for (re, replacement) in patterns {
+        out = re.replace_all(&out, *replacement).into_owned();
+    }
+    out
+}
+
+/// Whether a request line is the agent's own framing rather than something a hook or the
+/// script put there: base instructions, environment context, permission and skills blocks.
+pub fn is_framework(line: &str) -> bool {
+    let Some((role, text)) = line.split_once(": ") else {
+        return false;
+    };
+    match role {
+        "developer" => text.starts_with("You are ") || text.starts_with('<'),
+        "user" => text.starts_with('<') && !text.starts_with("<hook_prompt"),
+        _ => false,
+    }
+}
+
+/// Pretty JSON of a payload, keys in wire order.
+pub fn payload_text(v: &Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
+/// One completed run summary (v2 wire form) as `status` plus its entries.
+pub fn run_text(run: &Value) -> String {
+    let status = run.get("status").and_then(Value::as_str).unwrap_or("?");
+    let entries: Vec<String> = run
+        .get("entries")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|e| {
+            format!(
+                "{}: {}",
+                e.get("kind").and_then(Value::as_str).unwrap_or("?"),
+                e.get("text").and_then(Value::as_str).unwrap_or("")
+            )
+        })
+        .collect();
+    if entries.is_empty() {
+        status.to_owned()
+    } else {
+        format!("{status} ({})", entries.join("; "))
+    }
+}
+
+/// Every aspect where `mock` and `real` differ.
+pub fn compare(mock: &Aspects, real: &Aspects) -> Vec<Difference> {
+    let mut out = Vec::new();
+    keyed(&mut out, "payloads", &mock.payloads, &real.payloads);
+    keyed(&mut out, "run", &mock.runs, &real.runs);
+    let n = mock.requests.len().max(real.requests.len());
+    for i in 0..n {
+        let a = mock.requests.get(i).map(|r| r.join("\n"));
+        let b = real.requests.get(i).map(|r| r.join("\n"));
+        if a != b {
+            out.push(Difference {
+                aspect: format!("model request #{}", i + 1),
+                mock: a.unwrap_or_else(|| "(not sent)".to_owned()),
+                real: b.unwrap_or_else(|| "(not sent)".to_owned()),
+            });
+        }
+    }
+    if mock.warnings != real.warnings {
+        out.push(Difference {
+            aspect: "warnings".to_owned(),
+            mock: mock.warnings.join("\n"),
+            real: real.warnings.join("\n"),
+        });
+    }
+    out
+}
+
+fn keyed(
+    out: &mut Vec<Difference>,
+    what: &str,
+    mock: &BTreeMap<String, Vec<String>>,
+    real: &BTreeMap<String, Vec<String>>,
+) {
+    let keys: std::collections::BTreeSet<&String> = mock.keys().chain(real.keys()).collect();
+    for key in keys {
+        let a = mock.get(key);
+        let b = real.get(key);
+        if a != b {
+            let show = |v: Option<&Vec<String>>| match v {
+                None => "(never ran)".to_owned(),
+                Some(items) => items.join("\n"),
+            };
+            out.push(Difference {
+                aspect: format!("{what} {key}"),
+                mock: show(a),
+                real: show(b),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn framework_lines_are_told_from_hook_lines() {
+        assert!(is_framework("developer: You are Codex, a coding agent"));
+        assert!(is_framework("developer: <permissions instructions>x"));
+        assert!(is_framework("user: <environment_context>\n  <cwd>/x</cwd>"));
+        assert!(!is_framework("developer: ctx from ups"));
+        assert!(!is_framework(
+            "user: <hook_prompt hook_run_id=\"stop:0:x\">keep going</hook_prompt>"
+        ));
+        assert!(!is_framework("function_call_output(call-1): ok"));
+    }
+
+    #[test]
+    fn a_status_difference_names_the_run_and_both_texts() {
+        let mut mock = Aspects::default();
+        let mut real = Aspects::default();
+        mock.runs
+            .insert("post-tool-use:0:x".into(), vec!["completed".into()]);
+        real.runs.insert(
+            "post-tool-use:0:x".into(),
+            vec!["blocked (feedback: no)".into()],
+        );
+        let d = compare(&mock, &real);
+        assert_eq!(
+            d,
+            [Difference {
+                aspect: "run post-tool-use:0:x".into(),
+                mock: "completed".into(),
+                real: "blocked (feedback: no)".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn volatile_wrapper_fields_are_normalised() {
+        assert_eq!(
+            volatile("Chunk ID: 55af77\nWall time: 0.0012 seconds\nOriginal token count: 2\n"),
+            "Chunk ID: <ID>\nWall time: <DURATION>\nOriginal token count: <N>\n"
+        );
+    }
+}

@@ -1,0 +1,89 @@
+//! Which scenarios the real Codex CLI can play, and why not the others: a scenario is
+//! skipped when it needs something only the mock can script (a made-up tool result, a
+//! sandbox, a subagent's private script, a layer outside the workspace), with the reason a
+//! user reads.
+
+use crate::agent::spec::{OutputItem, SessionSpec, Step, ToolSpec};
+use crate::engine::request::ApprovalPolicy;
+use crate::engine::Dialect;
+use crate::scenario::{LayerKind, Scenario};
+
+/// Why a scenario cannot be played through the real CLI, or `None`: it can.
+pub fn skip_reason(scenario: &Scenario, spec: &SessionSpec) -> Option<String> {
+    if scenario.session.dialect == Dialect::Lifecycle {
+        return Some("the `lifecycle` dialect is not a Codex release".to_owned());
+    }
+    if spec.approval_policy == ApprovalPolicy::OnFailure {
+        return Some("approval policy `on-failure`: Codex 0.171 refuses it".to_owned());
+    }
+    for layer in &scenario.layers {
+        match layer.kind {
+            LayerKind::System | LayerKind::Managed => {
+                return Some(format!(
+                    "a {:?} layer: the real CLI reads it from /etc/codex, outside the workspace",
+                    layer.kind
+                ))
+            }
+            LayerKind::SessionFlags => {
+                return Some(
+                    "a session-flags layer (`-c`): not passed to the real CLI yet".to_owned(),
+                )
+            }
+            LayerKind::User | LayerKind::Project => {}
+        }
+    }
+    for step in &spec.steps {
+        let Step::Turn(turn) = step else { continue };
+        if !turn.queued.is_empty() {
+            return Some(
+                "a queued prompt: its place between requests cannot be timed on the real CLI"
+                    .to_owned(),
+            );
+        }
+        for response in &turn.responses {
+            for item in &response.output {
+                let OutputItem::Call(call) = item else {
+                    continue;
+                };
+                let r = &call.result;
+                match &call.tool {
+                    ToolSpec::SpawnAgent(_) => {
+                        return Some(
+                            "a subagent: its scripted answers cannot be routed to the real child thread"
+                                .to_owned(),
+                        )
+                    }
+                    ToolSpec::Mcp { .. } => {
+                        return Some("an MCP tool call: no scripted MCP server yet".to_owned())
+                    }
+                    ToolSpec::WriteStdin { .. } => {
+                        return Some(
+                            "write_stdin to a scripted session id: the real ids are not scripted"
+                                .to_owned(),
+                        )
+                    }
+                    _ => {}
+                }
+                if r.sandbox_denied {
+                    return Some(format!(
+                        "call {}: a scripted sandbox denial (the real sandbox decides)",
+                        call.call_id
+                    ));
+                }
+                if !r.run_approvals.is_empty() || r.when_denied.is_some() {
+                    return Some(format!(
+                        "call {}: scripted network/execve approvals (only a real proxy raises them)",
+                        call.call_id
+                    ));
+                }
+                if r.running {
+                    return Some(format!(
+                        "call {}: a process scripted to keep running",
+                        call.call_id
+                    ));
+                }
+            }
+        }
+    }
+    None
+}

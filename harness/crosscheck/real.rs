@@ -1,0 +1,476 @@
+//! The real Codex CLI as a backend: the scenario's workspace, with a `config.toml` that
+//! points the model provider at the scenario's scripted model and trusts the scenario's
+//! hooks as Codex 0.171 expects (`[hooks.state]` hashes, project trust), played through
+//! `codex app-server`. Every hook command is wrapped so its stdin is kept (`tee`), which is
+//! how the payloads are observed; run summaries come from `hook/started` / `hook/completed`,
+//! model requests from the scripted model server, the transcript from the rollout file.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use super::app_server::AppServer;
+use super::CrosscheckError;
+use crate::agent::history::compact_input;
+use crate::agent::recording::{ModelRequestRecord, RequestPurpose, TimelineEntry};
+use crate::agent::spec::{OutputItem, SessionSpec, Step, UserDecision};
+use crate::agent::{Recording, ScriptedModel};
+use crate::engine::request::ApprovalPolicy;
+use crate::scenario::{LayerKind, Scenario, Workspace};
+
+/// One handler as the real CLI runs it: where its stdin is kept.
+#[derive(Debug, Clone)]
+pub struct Handler {
+    /// PascalCase event name as configured.
+    pub event: String,
+    /// The command as the scenario wrote it.
+    pub command: String,
+    /// The file `tee` appends each run's stdin to.
+    pub capture: PathBuf,
+}
+
+/// What the real CLI did with one scenario.
+pub struct RealRun {
+    /// Model requests (from the scripted model server) and the rollout lines; the hook runs
+    /// are in `notifications`.
+    pub recording: Recording,
+    /// Every app-server notification, in order (server requests marked `"request": true`).
+    pub notifications: Vec<Value>,
+    /// Each handler's stdin payloads, in the order it ran.
+    pub payloads: Vec<(Handler, Vec<Value>)>,
+    /// The real thread id and turn ids, in order (to map onto the scenario's).
+    pub thread_id: String,
+    pub turn_ids: Vec<String>,
+    /// Path replacements that make the real run's texts comparable with the mock's.
+    pub workspace: Workspace,
+    /// Scripted responses the real CLI never asked for.
+    pub unused: Vec<String>,
+    pub wall: Duration,
+    /// The app-server's peak resident memory (kB), the highest of its processes.
+    pub peak_kb: Option<u64>,
+}
+
+/// `codex --version`'s first line.
+pub fn version(bin: &Path) -> Result<String, CrosscheckError> {
+    let out = std::process::Command::new(bin)
+        .arg("--version")
+        .output()
+        .map_err(|e| CrosscheckError::Real(format!("{} --version: {e}", bin.display())))?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// Plays `scenario` through `BIN app-server`.
+pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, CrosscheckError> {
+    let started = Instant::now();
+    let ws = Workspace::materialise(scenario)
+        .map_err(|e| CrosscheckError::Input(format!("{}: {e}", scenario.path.display())))?;
+    let spec = scenario.session_spec(&ws);
+    let capture = ws.root.join("hooktape-capture");
+    std::fs::create_dir_all(&capture).map_err(|e| io(&capture, e))?;
+    let mut handlers = Vec::new();
+    let mut sources = Vec::new();
+    let project_trusted = scenario
+        .layers
+        .iter()
+        .filter(|l| l.kind == LayerKind::Project)
+        .all(|l| l.trusted);
+    for (dir, trusted) in [
+        (ws.codex_home.clone(), true),
+        (ws.project.join(".codex"), project_trusted),
+    ] {
+        let file = dir.join("hooks.json");
+        if file.is_file() {
+            let hooks = wrap_hooks_json(&file, &capture, &mut handlers)?;
+            // An untrusted project's hooks are not trusted either: nobody who has not
+            // trusted the project would have trusted them.
+            if trusted {
+                sources.push((file, hooks));
+            }
+        }
+        let file = dir.join("config.toml");
+        if file.is_file() {
+            if let Some(hooks) = wrap_config_toml(&file, &capture, &mut handlers)? {
+                if trusted {
+                    sources.push((file, hooks));
+                }
+            }
+        }
+    }
+    let model = ScriptedModel::start(&spec.model_script()).await;
+    write_config(&ws, &model.base_url(), &sources, project_trusted)?;
+
+    let mut env: Vec<(String, String)> = match ws.hook_env() {
+        crate::engine::runner::HookEnv::Exactly(vars) => vars
+            .into_iter()
+            .map(|(k, v)| {
+                (
+                    k.to_string_lossy().into_owned(),
+                    v.to_string_lossy().into_owned(),
+                )
+            })
+            .collect(),
+        crate::engine::runner::HookEnv::Inherit => Vec::new(),
+    };
+    env.retain(|(k, _)| k != "OPENAI_API_KEY");
+    // No key of any kind: the scripted provider needs none, and hooks see Codex's
+    // environment, which is then the scenario's.
+
+    let decisions = decisions(&spec);
+    let mut answer = move |method: &str, params: &Value| -> Value {
+        if !method.ends_with("/requestApproval") {
+            return Value::Null;
+        }
+        let item = params
+            .get("itemId")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let decision = match decisions.get(item) {
+            Some(UserDecision::Approve) => "accept",
+            Some(UserDecision::ApproveForSession) => "acceptForSession",
+            Some(UserDecision::Deny) | None => "decline",
+        };
+        json!({"decision": decision})
+    };
+
+    let mut server = AppServer::start(bin, &ws.cwd, &env)?;
+    let mut notifications = Vec::new();
+    let mut peak_kb = None;
+    handshake(&mut server, &mut answer).await?;
+    let policy = match spec.approval_policy {
+        ApprovalPolicy::Untrusted => "untrusted",
+        ApprovalPolicy::OnRequest | ApprovalPolicy::OnFailure => "on-request",
+        ApprovalPolicy::Never => "never",
+    };
+    let thread = server
+        .request(
+            "thread/start",
+            json!({
+                "cwd": ws.cwd.display().to_string(),
+                "approvalPolicy": policy,
+                "sandbox": "danger-full-access",
+                "model": spec.model,
+            }),
+            &mut answer,
+        )
+        .await?;
+    let thread_id = thread
+        .pointer("/thread/id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| CrosscheckError::Real(format!("thread/start answered {thread}")))?
+        .to_owned();
+    let rollout = thread
+        .pointer("/thread/path")
+        .and_then(Value::as_str)
+        .map(PathBuf::from);
+    let mut turn_ids = Vec::new();
+    for step in &spec.steps {
+        match step {
+            Step::Turn(turn) => {
+                let started = server
+                    .request(
+                        "turn/start",
+                        json!({"threadId": thread_id, "input": [{"type": "text", "text": turn.prompt}]}),
+                        &mut answer,
+                    )
+                    .await?;
+                let id = started
+                    .pointer("/turn/id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                turn_ids.push(id.clone());
+                wait_turn(&mut server, &id, &mut answer).await?;
+            }
+            Step::Compact { .. } => {
+                server
+                    .request(
+                        "thread/compact/start",
+                        json!({"threadId": thread_id}),
+                        &mut answer,
+                    )
+                    .await?;
+                let done = server
+                    .wait_for("turn/completed", &|_| true, &mut answer)
+                    .await?;
+                if let Some(id) = done.pointer("/params/turn/id").and_then(Value::as_str) {
+                    turn_ids.push(id.to_owned());
+                }
+            }
+            Step::Resume => {
+                peak_kb = peak_kb.max(server.peak_kb());
+                notifications.extend(server.shutdown().await);
+                server = AppServer::start(bin, &ws.cwd, &env)?;
+                handshake(&mut server, &mut answer).await?;
+                server
+                    .request("thread/resume", json!({"threadId": thread_id}), &mut answer)
+                    .await?;
+            }
+        }
+    }
+    peak_kb = peak_kb.max(server.peak_kb());
+    notifications.extend(server.shutdown().await);
+
+    let mut payloads = Vec::new();
+    for handler in handlers {
+        let text = std::fs::read_to_string(&handler.capture).unwrap_or_default();
+        let values: Vec<Value> = serde_json::Deserializer::from_str(&text)
+            .into_iter::<Value>()
+            .map_while(Result::ok)
+            .collect();
+        payloads.push((handler, values));
+    }
+    let mut recording = Recording {
+        thread_id: thread_id.clone(),
+        transcript_path: rollout
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        discovery_warnings: Vec::new(),
+        timeline: Vec::new(),
+        transcript: Vec::new(),
+        analytics: Vec::new(),
+        raw_requests: model.requests(),
+    };
+    for (i, body) in recording.raw_requests.iter().enumerate() {
+        let compaction = body
+            .get("tools")
+            .and_then(Value::as_array)
+            .is_some_and(Vec::is_empty);
+        recording
+            .timeline
+            .push(TimelineEntry::ModelRequest(ModelRequestRecord {
+                index: i + 1,
+                thread_id: thread_id.clone(),
+                turn_id: String::new(),
+                purpose: if compaction {
+                    RequestPurpose::Compaction
+                } else {
+                    RequestPurpose::Sampling
+                },
+                input: compact_input(body),
+                output: Vec::new(),
+            }));
+    }
+    if let Some(path) = &rollout {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        recording.transcript = text
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+    }
+    Ok(RealRun {
+        recording,
+        notifications,
+        payloads,
+        thread_id,
+        turn_ids,
+        workspace: ws,
+        unused: model.unused(),
+        wall: started.elapsed(),
+        peak_kb,
+    })
+}
+
+async fn handshake(
+    server: &mut AppServer,
+    answer: &mut dyn FnMut(&str, &Value) -> Value,
+) -> Result<(), CrosscheckError> {
+    server
+        .request(
+            "initialize",
+            json!({"clientInfo": {"name": "hooktape", "version": env!("CARGO_PKG_VERSION")},
+                   "capabilities": {"experimentalApi": true}}),
+            answer,
+        )
+        .await?;
+    server.notify("initialized").await
+}
+
+async fn wait_turn(
+    server: &mut AppServer,
+    turn_id: &str,
+    answer: &mut dyn FnMut(&str, &Value) -> Value,
+) -> Result<(), CrosscheckError> {
+    let id = turn_id.to_owned();
+    server
+        .wait_for(
+            "turn/completed",
+            &move |p| p.pointer("/turn/id").and_then(Value::as_str) == Some(id.as_str()),
+            answer,
+        )
+        .await
+        .map(|_| ())
+}
+
+/// The user's scripted answer to each call that asks for approval, by call id.
+fn decisions(spec: &SessionSpec) -> BTreeMap<String, UserDecision> {
+    let mut out = BTreeMap::new();
+    for step in &spec.steps {
+        let Step::Turn(turn) = step else { continue };
+        for response in &turn.responses {
+            for item in &response.output {
+                if let OutputItem::Call(call) = item {
+                    out.insert(call.call_id.clone(), call.result.user_decision);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Wraps every command handler of `file` so that its stdin is appended to a capture file
+/// (`tee -p -a FILE | eval 'COMMAND'`: the hook reads what tee passes on, its exit status
+/// is the pipeline's); returns the file's `hooks` object as written.
+fn wrap_hooks_json(
+    file: &Path,
+    capture: &Path,
+    handlers: &mut Vec<Handler>,
+) -> Result<Value, CrosscheckError> {
+    let text = std::fs::read_to_string(file).map_err(|e| io(file, e))?;
+    let Ok(mut doc) = serde_json::from_str::<Value>(&text) else {
+        // Left as it is: the real CLI reports it as the mock does.
+        return Ok(Value::Null);
+    };
+    if let Some(hooks) = doc.get_mut("hooks") {
+        wrap(hooks, capture, handlers);
+    }
+    let out = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    std::fs::write(file, out).map_err(|e| io(file, e))?;
+    Ok(doc.get("hooks").cloned().unwrap_or(Value::Null))
+}
+
+/// The same for the `[hooks]` table of a `config.toml`; `None`: it has none (or is not
+/// TOML, which the real CLI then reports).
+fn wrap_config_toml(
+    file: &Path,
+    capture: &Path,
+    handlers: &mut Vec<Handler>,
+) -> Result<Option<Value>, CrosscheckError> {
+    let text = std::fs::read_to_string(file).map_err(|e| io(file, e))?;
+    let Ok(mut table) = text.parse::<toml::Table>() else {
+        return Ok(None);
+    };
+    let Some(hooks) = table.get("hooks") else {
+        return Ok(None);
+    };
+    let mut hooks = serde_json::to_value(hooks).unwrap_or(Value::Null);
+    wrap(&mut hooks, capture, handlers);
+    let Ok(back) = toml::Value::try_from(&hooks) else {
+        return Ok(None);
+    };
+    table.insert("hooks".into(), back);
+    let out = toml::to_string(&table)
+        .map_err(|e| CrosscheckError::Real(format!("writing {}: {e}", file.display())))?;
+    std::fs::write(file, out).map_err(|e| io(file, e))?;
+    Ok(Some(hooks))
+}
+
+/// Wraps the command handlers of one `hooks` object in place.
+fn wrap(hooks: &mut Value, capture: &Path, handlers: &mut Vec<Handler>) {
+    if let Some(events) = hooks.as_object_mut() {
+        for (event, groups) in events.iter_mut() {
+            for group in groups.as_array_mut().into_iter().flatten() {
+                for handler in group
+                    .get_mut("hooks")
+                    .and_then(Value::as_array_mut)
+                    .into_iter()
+                    .flatten()
+                {
+                    if handler.get("type").and_then(Value::as_str) != Some("command") {
+                        continue;
+                    }
+                    let Some(command) = handler.get("command").and_then(Value::as_str) else {
+                        continue;
+                    };
+                    let path = capture.join(format!("{}.json", handlers.len()));
+                    // `eval` of the command, single-quoted: whatever it is (empty, a
+                    // comment, unbalanced), the shell parses it exactly as it would alone.
+                    let wrapped = format!(
+                        "tee -p -a '{}' | eval '{}'",
+                        path.display(),
+                        command.replace('\'', "'\\''")
+                    );
+                    handlers.push(Handler {
+                        event: event.clone(),
+                        command: command.to_owned(),
+                        capture: path,
+                    });
+                    handler["command"] = Value::String(wrapped);
+                }
+            }
+        }
+    }
+}
+
+/// The user `config.toml`: the scenario's own, plus the scripted model provider, plugins,
+/// update checks and analytics off, and the trust Codex 0.171 needs for each handler (and
+/// for the project, when the scenario's project layer is trusted).
+fn write_config(
+    ws: &Workspace,
+    base_url: &str,
+    sources: &[(PathBuf, Value)],
+    project_trusted: bool,
+) -> Result<(), CrosscheckError> {
+    let path = ws.codex_home.join("config.toml");
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let mut table: toml::Table = text
+        .parse()
+        .map_err(|e| CrosscheckError::Input(format!("{}: not valid TOML: {e}", path.display())))?;
+    let provider: toml::Table = toml::toml! {
+        name = "scripted"
+        wire_api = "responses"
+        requires_openai_auth = false
+        supports_websockets = false
+        request_max_retries = 0
+        stream_max_retries = 0
+    };
+    let mut provider = provider;
+    provider.insert("base_url".into(), base_url.into());
+    table.insert("model_provider".into(), "mock".into());
+    table.insert("check_for_update_on_startup".into(), false.into());
+    let mut providers = toml::Table::new();
+    providers.insert("mock".into(), provider.into());
+    table.insert("model_providers".into(), providers.into());
+    table.insert("analytics".into(), toml::toml! { enabled = false }.into());
+    let features = table
+        .entry("features")
+        .or_insert_with(|| toml::Table::new().into());
+    if let Some(f) = features.as_table_mut() {
+        f.insert("plugins".into(), false.into());
+    }
+    let mut state = toml::Table::new();
+    for (source, hooks) in sources {
+        for entry in crate::trust::entries(source, hooks) {
+            if let crate::trust::Entry::Trusted { key, hash } = entry {
+                let mut e = toml::Table::new();
+                e.insert("trusted_hash".into(), hash.into());
+                state.insert(key, e.into());
+            }
+        }
+    }
+    let hooks = table
+        .entry("hooks")
+        .or_insert_with(|| toml::Table::new().into());
+    if let Some(h) = hooks.as_table_mut() {
+        h.insert("state".into(), state.into());
+    }
+    if project_trusted {
+        let mut project = toml::Table::new();
+        project.insert("trust_level".into(), "trusted".into());
+        let projects = table
+            .entry("projects")
+            .or_insert_with(|| toml::Table::new().into());
+        if let Some(p) = projects.as_table_mut() {
+            p.insert(ws.project.display().to_string(), project.into());
+        }
+    }
+    let out = toml::to_string(&table)
+        .map_err(|e| CrosscheckError::Real(format!("writing {}: {e}", path.display())))?;
+    std::fs::write(&path, out).map_err(|e| io(&path, e))
+}
+
+fn io(path: &Path, e: std::io::Error) -> CrosscheckError {
+    CrosscheckError::Real(format!("{}: {e}", path.display()))
+}
