@@ -36,6 +36,10 @@ pub struct CrosscheckArgs {
     /// then reach the network.
     #[arg(long)]
     pub allow_network: bool,
+    /// Write both sides of each played scenario, as compared, to DIR/<name>.mock.txt and
+    /// DIR/<name>.real.txt.
+    #[arg(long, value_name = "DIR")]
+    pub keep: Option<PathBuf>,
 }
 
 /// The real CLI to run: `--codex`, `$CODEX_BIN`, the pinned native binary (or its npm
@@ -103,6 +107,17 @@ pub fn run(args: CrosscheckArgs) -> anyhow::Result<ExitCode> {
             }))
             .buffered(jobs);
         while let Some((name, checked)) = results.next().await {
+            if let (Some(dir), Some((mock, real))) = (&args.keep, &checked.sides) {
+                let base = dir.join(&name);
+                let written = base
+                    .parent()
+                    .map_or(Ok(()), std::fs::create_dir_all)
+                    .and_then(|()| std::fs::write(base.with_extension("mock.txt"), mock.render()))
+                    .and_then(|()| std::fs::write(base.with_extension("real.txt"), real.render()));
+                if let Err(e) = written {
+                    eprintln!("warning: cannot write {}: {e}", base.display());
+                }
+            }
             match &checked.verdict {
                 Verdict::Agree => {
                     agree += 1;

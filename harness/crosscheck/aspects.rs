@@ -23,6 +23,36 @@ pub struct Aspects {
     pub warnings: Vec<String>,
 }
 
+impl Aspects {
+    /// Every aspect as text, for a reader (`crosscheck --keep`).
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for (key, payloads) in &self.payloads {
+            out += &format!("== payloads {key}\n");
+            for p in payloads {
+                out += p;
+                out.push('\n');
+            }
+        }
+        for (id, runs) in &self.runs {
+            for run in runs {
+                out += &format!("== run {id}: {run}\n");
+            }
+        }
+        for (i, request) in self.requests.iter().enumerate() {
+            out += &format!("== model request #{}\n", i + 1);
+            for line in request {
+                out += line;
+                out.push('\n');
+            }
+        }
+        for w in &self.warnings {
+            out += &format!("== warning: {w}\n");
+        }
+        out
+    }
+}
+
 /// One aspect that differs: its name and both sides as text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Difference {

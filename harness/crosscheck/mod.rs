@@ -54,6 +54,8 @@ pub struct Checked {
     pub real_peak_kb: Option<u64>,
     /// What was compared: `N payloads, N runs, N requests` (the real side's counts).
     pub compared: String,
+    /// Both sides, when both played.
+    pub sides: Option<(Aspects, Aspects)>,
 }
 
 /// Plays `scenario` through the mock and the real CLI at `bin`, and compares.
@@ -64,6 +66,7 @@ pub async fn check(bin: &Path, scenario: &Scenario) -> Checked {
         real_wall: Duration::ZERO,
         real_peak_kb: None,
         compared: String::new(),
+        sides: None,
     };
     let probe = match crate::scenario::Workspace::materialise(scenario) {
         Ok(ws) => scenario.session_spec(&ws),
@@ -110,7 +113,9 @@ pub async fn check(bin: &Path, scenario: &Scenario) -> Checked {
         real_side.runs.values().map(Vec::len).sum::<usize>(),
         real_side.requests.len()
     );
-    let differences = aspects::compare(&mock_aspects(&mock.recording), &real_side);
+    let mock_side = mock_aspects(&mock.recording);
+    let differences = aspects::compare(&mock_side, &real_side);
+    checked.sides = Some((mock_side, real_side));
     let mut differences = differences;
     if !real.unused.is_empty() {
         differences.push(Difference {
