@@ -178,7 +178,7 @@ const BAD: &[(&str, &str, &str)] = &[
     (
         "unknown_dialect",
         "4:11",
-        "unknown variant `claude`, expected `codex`",
+        "unknown variant `claude`, expected one of `codex`, `codex-4e30281`, `lifecycle`",
     ),
     ("unknown_tool_kind", "6:23", "unknown field `bash`"),
     (

@@ -60,7 +60,7 @@ impl<'a> Hooks<'a> {
 /// Checks that `hooks` has the engine of the spec's dialect.
 pub fn validate_hooks(spec: &SessionSpec, hooks: &Hooks<'_>) -> Result<(), AgentError> {
     let present = match spec.dialect {
-        Dialect::Codex => hooks.codex.is_some(),
+        Dialect::Codex | Dialect::Codex4e30281 => hooks.codex.is_some(),
         Dialect::Lifecycle => hooks.lifecycle.is_some(),
     };
     if present {
@@ -192,7 +192,7 @@ pub async fn play_with(
     let analytics = endpoints.analytics_base_url.map(|url| (http, url));
     // The one place the dialect is decided: its hook points drive the whole session.
     let mut recording = match (spec.dialect, hooks.codex, hooks.lifecycle) {
-        (Dialect::Codex, Some(engine), _) => {
+        (Dialect::Codex | Dialect::Codex4e30281, Some(engine), _) => {
             let points = CodexHooks {
                 engine,
                 notify: hooks.notify,

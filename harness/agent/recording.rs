@@ -14,6 +14,8 @@ use crate::engine::wire::{HookNotificationV2, HookRunAnalyticsEvent, Notificatio
 /// Everything one session produced.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Recording {
+    /// The dialect the session was played in.
+    pub dialect: crate::engine::Dialect,
     pub thread_id: String,
     /// The rollout file of the root thread.
     pub transcript_path: String,

@@ -143,6 +143,7 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
         };
         self.hooks.session_end(&mut self.rec, at).await?;
         Ok(Recording {
+            dialect: self.spec.dialect,
             thread_id: spec.thread_id.clone(),
             transcript_path: thread.transcript(),
             discovery_warnings: self.hooks.discovery_warnings(),

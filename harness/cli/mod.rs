@@ -23,6 +23,13 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 /// Exit code for bad input (unreadable or malformed files, bad arguments).
+/// `hooktape --version`: the harness and the dialects it plays.
+const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "\ndialects: codex = Codex 0.171.0 (the default), codex-4e30281 = Codex at upstream commit \
+     4e30281, lifecycle = Codex's lifecycle branch"
+);
+
 pub const EXIT_BAD_INPUT: u8 = 2;
 /// Exit code for a mismatch or a failing check.
 pub const EXIT_FAILED: u8 = 1;
@@ -31,6 +38,7 @@ pub const EXIT_FAILED: u8 = 1;
 #[command(
     name = "hooktape",
     version,
+    long_version = LONG_VERSION,
     about = "Record-and-replay test harness for coding-agent lifecycle hooks"
 )]
 struct Cli {

@@ -19,6 +19,9 @@ pub struct Aspects {
     /// Each model request's items, framework items (base instructions, environment and
     /// permission blocks) left out.
     pub requests: Vec<Vec<String>>,
+    /// The conversation as the rollout persisted it: each `response_item` in order, framework
+    /// items left out as for requests.
+    pub rollout: Vec<String>,
     /// Warnings the agent surfaced.
     pub warnings: Vec<String>,
 }
@@ -45,6 +48,11 @@ impl Aspects {
                 out += line;
                 out.push('\n');
             }
+        }
+        out += "== rollout items\n";
+        for line in &self.rollout {
+            out += line;
+            out.push('\n');
         }
         for w in &self.warnings {
             out += &format!("== warning: {w}\n");
@@ -95,6 +103,18 @@ pub fn is_framework(line: &str) -> bool {
     }
 }
 
+/// The rollout's `response_item`s as compact lines (framework items left out), each line
+/// through `text` first.
+pub fn rollout_items(lines: &[Value], text: &dyn Fn(&str) -> String) -> Vec<String> {
+    lines
+        .iter()
+        .filter(|l| l.get("type").and_then(Value::as_str) == Some("response_item"))
+        .filter_map(|l| l.get("payload"))
+        .map(|item| volatile(&text(&crate::agent::history::compact_line(item))))
+        .filter(|l| !is_framework(l))
+        .collect()
+}
+
 /// Pretty JSON of a payload, keys in wire order.
 pub fn payload_text(v: &Value) -> String {
     serde_json::to_string_pretty(v).unwrap_or_default()
@@ -139,6 +159,13 @@ pub fn compare(mock: &Aspects, real: &Aspects) -> Vec<Difference> {
                 real: b.unwrap_or_else(|| "(not sent)".to_owned()),
             });
         }
+    }
+    if mock.rollout != real.rollout {
+        out.push(Difference {
+            aspect: "rollout items".to_owned(),
+            mock: mock.rollout.join("\n"),
+            real: real.rollout.join("\n"),
+        });
     }
     if mock.warnings != real.warnings {
         out.push(Difference {

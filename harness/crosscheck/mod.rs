@@ -164,6 +164,7 @@ pub fn mock_aspects(rec: &crate::agent::Recording) -> Aspects {
             _ => {}
         }
     }
+    out.rollout = aspects::rollout_items(&rec.transcript, &|s| s.to_owned());
     out
 }
 
@@ -243,6 +244,7 @@ fn real_aspects(
             _ => {}
         }
     }
+    out.rollout = aspects::rollout_items(&real.recording.transcript, &text);
     for r in real.recording.model_requests() {
         out.requests.push(
             r.input

@@ -222,6 +222,7 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
         payloads.push((handler, values));
     }
     let mut recording = Recording {
+        dialect: spec.dialect,
         thread_id: thread_id.clone(),
         transcript_path: rollout
             .as_ref()

@@ -7,25 +7,51 @@ use serde::{Deserialize, Serialize};
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, schemars::JsonSchema,
 )]
-#[serde(rename_all = "snake_case")]
 pub enum Dialect {
-    /// Codex's `hooks.json` / `[hooks]` event-table engine (`spec/codex-hooks.md`), the reference.
+    /// Codex as released: npm `@openai/codex` 0.171.0 (`spec/codex-current.md`, the delta
+    /// from 4e30281). The default.
     #[default]
+    #[serde(rename = "codex")]
     Codex,
+    /// Codex at upstream commit 4e30281 (`spec/codex-hooks.md`, `codex-extra-events.md`):
+    /// the engine the public conformance vectors were recorded from.
+    #[serde(rename = "codex-4e30281")]
+    Codex4e30281,
     /// Codex's earlier lifecycle branch (`spec/lifecycle-branch.md`): one argv command per event
     /// in `[hooks]` of `config.toml`, a flat JSON payload on stdin, exit code 2 as the only abort.
+    #[serde(rename = "lifecycle")]
     Lifecycle,
 }
 
 impl Dialect {
-    pub const ALL: [Dialect; 2] = [Dialect::Codex, Dialect::Lifecycle];
+    pub const ALL: [Dialect; 3] = [Dialect::Codex, Dialect::Codex4e30281, Dialect::Lifecycle];
 
-    /// The serde spelling (`codex`, `lifecycle`).
+    /// The serde spelling (`codex`, `codex-4e30281`, `lifecycle`).
     pub fn as_str(self) -> &'static str {
         match self {
             Dialect::Codex => "codex",
+            Dialect::Codex4e30281 => "codex-4e30281",
             Dialect::Lifecycle => "lifecycle",
         }
+    }
+
+    /// What the dialect reproduces, as a golden header and `--version` name it.
+    pub fn version(self) -> &'static str {
+        match self {
+            Dialect::Codex => "Codex 0.171.0",
+            Dialect::Codex4e30281 => "Codex at upstream commit 4e30281",
+            Dialect::Lifecycle => "Codex's lifecycle branch",
+        }
+    }
+
+    /// A dialect of the `hooks.json` / `[hooks]` event-table engine (either Codex).
+    pub fn is_codex(self) -> bool {
+        matches!(self, Dialect::Codex | Dialect::Codex4e30281)
+    }
+
+    /// Codex 0.171 rules (trust, the exec_command tool set, the 14 events, …).
+    pub fn is_current(self) -> bool {
+        self == Dialect::Codex
     }
 }
 

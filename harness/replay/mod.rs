@@ -304,7 +304,7 @@ pub async fn replay(scenario: &Scenario) -> Result<Replayed, ReplayError> {
     // Only the scenario's dialect is discovered and run; `notify` runs in both.
     let (codex, lifecycle, notify);
     let hooks = match scenario.session.dialect {
-        Dialect::Codex => {
+        Dialect::Codex | Dialect::Codex4e30281 => {
             codex = Engine::discover(ws.discovery_input(), runner, clock.clone());
             let warnings: Vec<String> = codex
                 .warnings()

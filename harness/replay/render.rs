@@ -23,6 +23,7 @@ use crate::engine::wire::HookRunSummaryV2;
 pub fn render(description: &str, rec: &Recording) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {description}");
+    let _ = writeln!(out, "dialect: {} ({})", rec.dialect, rec.dialect.version());
     let _ = writeln!(out, "thread: {}", rec.thread_id);
     let _ = writeln!(out, "transcript: {}", rec.transcript_path);
     if rec.discovery_warnings.is_empty() {

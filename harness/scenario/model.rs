@@ -52,7 +52,7 @@ pub struct ScenarioFile {
     pub turns: Spanned<Vec<Spanned<TurnFile>>>,
 }
 
-/// The hook dialect: the engine's own value (`codex`, `lifecycle`).
+/// The hook dialect: the engine's own value (`codex`, `codex-4e30281`, `lifecycle`).
 pub use crate::engine::Dialect;
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -68,9 +68,11 @@ pub struct SessionFile {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub cwd: Option<Spanned<String>>,
-    /// Hook dialect: `codex` (default; `hooks.json` and `[hooks]` event tables) or
-    /// `lifecycle` (the lifecycle branch: `[hooks]` argv table in a layer's `config_toml`).
-    /// The other dialect's hooks never run. `notify` in `config_toml` runs in both.
+    /// Hook dialect: `codex` (default: Codex 0.171.0; `hooks.json` and `[hooks]` event
+    /// tables), `codex-4e30281` (Codex at upstream commit 4e30281, what the conformance
+    /// vectors pin) or `lifecycle` (the lifecycle branch: `[hooks]` argv table in a layer's
+    /// `config_toml`). The other dialects' hooks never run. `notify` in `config_toml` runs in
+    /// all.
     #[serde(default)]
     pub dialect: Dialect,
     /// Thread (session) id. Default `00000000-0000-4000-8000-000000000001`.

@@ -174,7 +174,7 @@ impl Validator<'_> {
             Dialect::Lifecycle => {
                 LifecycleConfig::from_toml_str(&name, text, HookSource::User).map(|_| ())
             }
-            Dialect::Codex => {
+            Dialect::Codex | Dialect::Codex4e30281 => {
                 if toml::from_str::<toml::Table>(text).is_err() {
                     return Ok(());
                 }
@@ -198,7 +198,7 @@ impl Validator<'_> {
         };
         let what = match dialect {
             Dialect::Lifecycle => "lifecycle `config.toml`",
-            Dialect::Codex => "`notify` of `config.toml`",
+            Dialect::Codex | Dialect::Codex4e30281 => "`notify` of `config.toml`",
         };
         match (&at, &err) {
             (
