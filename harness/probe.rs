@@ -389,6 +389,7 @@ pub fn report_text(report: &ProbeReport, version: SummaryVersion) -> String {
             HandlerExit::Signal { signal: Some(s) } => format!("killed by signal {s}"),
             HandlerExit::Signal { signal: None } => "ended without an exit code".to_owned(),
             HandlerExit::RunnerError { message } => format!("runner error: {message}"),
+            HandlerExit::OutputHeldOpen { .. } => r.exit.held_open_text().unwrap_or_default(),
         };
         out.push_str(&format!("process: {exit}\n"));
         out.push_str(&format!(

@@ -76,7 +76,7 @@ impl Fixture {
             start_source: hooktape::engine::request::SessionStartSource::Startup,
             auto_compact_token_limit: None,
             end_reason: "exit".to_owned(),
-            dialect: hooktape::engine::Dialect::Codex,
+            dialect: hooktape::engine::Dialect::Codex4e30281,
             steps,
         }
     }

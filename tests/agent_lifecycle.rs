@@ -223,7 +223,7 @@ async fn the_same_deny_everything_hook_blocks_a_tool_under_both_dialects() -> Re
     )?;
     let expected = [
         (
-            Dialect::Codex,
+            Dialect::Codex4e30281,
             "Command blocked by PreToolUse hook: denied by policy. Command: rm -rf build",
             "blocked_by_pre_tool_use",
         ),
@@ -247,7 +247,9 @@ async fn the_same_deny_everything_hook_blocks_a_tool_under_both_dialects() -> Re
     }
     // Each dialect ran its own engine only: codex recorded hooks.json runs and no
     // lifecycle runs; lifecycle the reverse.
-    let codex = fx.play(&fx.spec(Dialect::Codex, vec![rm_turn()])).await?;
+    let codex = fx
+        .play(&fx.spec(Dialect::Codex4e30281, vec![rm_turn()]))
+        .await?;
     assert_eq!(codex.hook_runs().count(), 1);
     assert_eq!(codex.lifecycle_runs().count(), 0);
     let life = fx
@@ -293,7 +295,7 @@ async fn user_prompt_submit_exit_2_blocks_under_codex_and_only_logs_under_lifecy
         &[("deny.sh", DENY)],
     )?;
     let codex = fx
-        .play(&fx.spec(Dialect::Codex, vec![turn("turn-1", "hello", vec![])]))
+        .play(&fx.spec(Dialect::Codex4e30281, vec![turn("turn-1", "hello", vec![])]))
         .await?;
     assert_eq!(requests(&codex).len(), 0, "codex: the prompt is never sent");
     let end = &codex.turn_ends().next().context("turn end")?.end;
@@ -395,7 +397,7 @@ async fn codex_notify_is_skipped_when_stop_ends_the_turn() -> Result<()> {
     )?;
     let r = fx
         .play(&fx.spec(
-            Dialect::Codex,
+            Dialect::Codex4e30281,
             vec![turn("turn-1", "hi", vec![ModelResponse::message("one")])],
         ))
         .await?;

@@ -167,7 +167,7 @@ fn check_session(b: &Behaviours) -> Result<(), TestCaseError> {
         start_source: SessionStartSource::Startup,
         auto_compact_token_limit: None,
         end_reason: "exit".to_owned(),
-        dialect: Default::default(),
+        dialect: hooktape::engine::Dialect::Codex4e30281,
         steps: turns,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

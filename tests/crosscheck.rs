@@ -147,6 +147,9 @@ fn a_scenario_that_uses_a_tool_the_real_cli_lacks_differs_with_both_texts() -> R
     // `shell` is the 4e30281 tool; Codex 0.171 offers exec_command instead.
     let shell = r#"description = "A shell call"
 
+[session]
+dialect = "codex-4e30281"
+
 [[turns]]
 prompt = "List"
 [[turns.responses]]

@@ -289,8 +289,9 @@ fn stdin_closed_at_once() {
     assert_eq!(run.outcome.block_reason.as_deref(), Some("stdin closed"));
 }
 
-/// The hook exits 0 but leaves a child holding stdout open: the run waits for the pipe
-/// only until the deadline, is judged by the exit status, and the child is killed.
+/// The hook exits 0 but leaves a child holding stdout open: as in Codex, which waits for the
+/// end of output, the run times out at the deadline (its output unparsed, the exit code kept
+/// to say why), and the child is killed.
 #[test]
 fn child_holds_stdout_after_exit() {
     setup();
@@ -319,17 +320,23 @@ fn child_holds_stdout_after_exit() {
         let (left, what) = processes_left(&m, &read_pids(&dir.file("pids")));
         report(
             case,
-            "completed (+ warning)",
+            "failed: hook timed out after 1s (exit code 0, output held open)",
             elapsed,
             left,
             "child_holds_stdout_after_exit",
         );
         let handler = only(&run).unwrap();
-        assert_eq!(handler.exit, HandlerExit::Code { code: 0 });
+        assert_eq!(
+            handler.exit,
+            HandlerExit::OutputHeldOpen {
+                code: Some(0),
+                message: "hook timed out after 1s".to_owned()
+            }
+        );
         assert_summary(
             handler,
-            RunStatus::Completed,
-            &[Entry::new(EntryKind::Warning, "bye")],
+            RunStatus::Failed,
+            &[Entry::new(EntryKind::Error, "hook timed out after 1s")],
         );
         assert!(
             elapsed < Duration::from_secs(1) + SLACK,
@@ -373,12 +380,16 @@ fn setpgid_escapee_holding_stdout_needs_python3() {
     let (left, what) = processes_left(&m, &read_pids(&dir.file("pids")));
     report(
         "setpgid escapee holds stdout, shell exits 0 (python3)",
-        "completed",
+        "failed: hook timed out after 1s (output held open)",
         elapsed,
         left,
         "setpgid_escapee_holding_stdout_needs_python3",
     );
-    assert_summary(only(&run).unwrap(), RunStatus::Completed, &[]);
+    assert_summary(
+        only(&run).unwrap(),
+        RunStatus::Failed,
+        &[Entry::new(EntryKind::Error, "hook timed out after 1s")],
+    );
     assert!(elapsed < Duration::from_secs(1) + SLACK, "{elapsed:?}");
     assert_eq!(left, 0, "processes left: {what:?}");
 }

@@ -36,7 +36,7 @@ path = ".codex/hooks"
 [[turns]]
 prompt = "Clean the build folder"
 [[turns.responses]]
-calls = [{ shell = ["bash", "-lc", "rm -rf build"] }]
+calls = [{ exec = "rm -rf build" }]
 [[turns.responses]]
 message = "The guard refused."
 "#;

@@ -89,7 +89,7 @@ fn generated(name: &str, t: usize) -> String {
         ),
         1 => (
             format!("SessionStart = {}\nPreToolUse = {}", hook("first"), hook("again")),
-            "[[turns.responses]]\ncalls = [{ shell = [\"ls\"] }]\n[[turns.responses]]\nmessage = \"listed\"\n"
+            "[[turns.responses]]\ncalls = [{ exec = \"ls\" }]\n[[turns.responses]]\nmessage = \"listed\"\n"
                 .to_owned(),
         ),
         _ => (

@@ -2,6 +2,7 @@
 //! every point it is asked about, and a canned [`ModelClient`] serving scripted SSE bodies.
 //! No process is spawned and nothing goes over HTTP; only the rollout is a real file.
 
+use super::toolset::ToolSet;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -244,7 +245,7 @@ fn play(hooks: FakeHooks, steps: Value) -> Played {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime");
-    let mut agent = Agent::new(&spec, hooks, model, &env);
+    let mut agent = Agent::new(&spec, hooks, ToolSet::Codex4e30281, model, &env);
     let result = runtime.block_on(agent.play());
     Played {
         result,

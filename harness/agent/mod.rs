@@ -34,6 +34,7 @@ pub mod sse;
 mod state;
 pub(crate) mod thread;
 pub mod tools;
+mod toolset;
 pub mod transcript;
 
 pub use error::AgentError;

@@ -2,7 +2,7 @@
 //! then the user) → sandbox retry → approvals the running command asks for → execution →
 //! PostToolUse; and `write_stdin` to an open unified exec session.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::client::ModelClient;
 use super::error::AgentError;
@@ -11,14 +11,10 @@ use super::recording::{DeniedBy, Disposition, ToolCallRecord};
 use super::spec::{RunAccess, RunApproval, ToolResult, UserDecision};
 use super::state::Agent;
 use super::thread::Thread;
-use super::tools::{mcp_result, shell_join, HookedCall, HookedKind, ParsedCall};
+use super::tools::{shell_join, HookedCall, HookedKind, ParsedCall};
+use super::toolset::Rejection;
 use crate::engine::outcome::PermissionDecision;
 use crate::engine::request::ApprovalPolicy;
-
-/// What the model gets from an exec call whose process is still running.
-fn running_text(session_id: i64, output: &str) -> String {
-    format!("Process running with session ID {session_id}\nOutput:\n{output}")
-}
 
 impl<H: HookPoints, M: ModelClient> Agent<'_, H, M> {
     /// Approval → sandbox retry → run approvals → execution → PostToolUse, for a call its
@@ -109,8 +105,9 @@ impl<H: HookPoints, M: ModelClient> Agent<'_, H, M> {
                 } else {
                     Disposition::SessionRunning
                 };
+                let call_id = tool.call_id.clone();
                 let id = thread.exec.open(tool);
-                return Ok(running_text(id, &result.output));
+                return Ok(self.tools.running(&call_id, id, &result.output));
             }
             None => {
                 record.disposition = if retried {
@@ -136,20 +133,7 @@ impl<H: HookPoints, M: ModelClient> Agent<'_, H, M> {
         raw_output: String,
     ) -> Result<String, AgentError> {
         let success = exit_code == 0;
-        let (tool_response, mut output) = match session.kind {
-            HookedKind::Mcp => {
-                let v = mcp_result(&raw_output, !success);
-                let text = v.to_string();
-                (v, text)
-            }
-            HookedKind::Bash if !success => (
-                Value::String(raw_output.clone()),
-                format!("Exit code: {exit_code}\nOutput:\n{raw_output}"),
-            ),
-            HookedKind::Bash | HookedKind::ApplyPatch => {
-                (Value::String(raw_output.clone()), raw_output)
-            }
-        };
+        let (tool_response, mut output) = self.tools.finished(session, exit_code, &raw_output);
         if success {
             let at = At { thread, turn_id };
             let verdict = self
@@ -185,7 +169,13 @@ impl<H: HookPoints, M: ModelClient> Agent<'_, H, M> {
         record.executed = true;
         if result.running {
             record.disposition = Disposition::SessionRunning;
-            return Ok(running_text(session_id, &result.output));
+            let call_id = thread
+                .exec
+                .open
+                .get(&session_id)
+                .map(|s| s.call_id.clone())
+                .unwrap_or_default();
+            return Ok(self.tools.running(&call_id, session_id, &result.output));
         }
         let Some(session) = thread.exec.open.remove(&session_id) else {
             unreachable!("session {session_id} was found open just above");
@@ -270,7 +260,7 @@ impl<H: HookPoints, M: ModelClient> Agent<'_, H, M> {
             Some(PermissionDecision::Allow) => Ok(None),
             Some(PermissionDecision::Deny { message }) => {
                 record.disposition = Disposition::DeniedByPermissionRequest;
-                Ok(Some(message))
+                Ok(Some(self.tools.rejected(tool, Rejection::Hook(message))))
             }
             None if remembered => Ok(None),
             None => {
@@ -278,7 +268,7 @@ impl<H: HookPoints, M: ModelClient> Agent<'_, H, M> {
                 match result.user_decision {
                     UserDecision::Deny => {
                         record.disposition = Disposition::DeniedByUser;
-                        Ok(Some(format!("{} rejected by user", tool.tool_name)))
+                        Ok(Some(self.tools.rejected(tool, Rejection::User)))
                     }
                     UserDecision::ApproveForSession => {
                         thread.remembered.extend(tool.approval_keys.iter().cloned());

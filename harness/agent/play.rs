@@ -2,6 +2,7 @@
 //! choosing the dialect's hook points (the one place the dialect is decided), running the
 //! turn loop, and checking that the script was used up and the protocol kept.
 
+use super::toolset::ToolSet;
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -199,7 +200,9 @@ pub async fn play_with(
                 spec,
                 analytics,
             };
-            Agent::new(spec, points, client, env).run().await?
+            Agent::new(spec, points, ToolSet::of(spec.dialect), client, env)
+                .run()
+                .await?
         }
         (Dialect::Lifecycle, _, Some(engine)) => {
             let points = LifecycleHooks {
@@ -207,7 +210,9 @@ pub async fn play_with(
                 notify: hooks.notify,
                 spec,
             };
-            Agent::new(spec, points, client, env).run().await?
+            Agent::new(spec, points, ToolSet::Codex4e30281, client, env)
+                .run()
+                .await?
         }
         // `validate_hooks` above checked that the dialect's engine is there.
         _ => {

@@ -20,7 +20,7 @@ use super::spec::{ChildSpec, Step, ToolSpec, TurnSpec};
 use super::sse::{parse_sse, Sampled};
 use super::state::Agent;
 use super::thread::{ChildInfo, ExecSessions, PromptQueue, QueuedRound, Thread};
-use super::tools::{classify, ParsedCall, ToolKind};
+use super::tools::{ParsedCall, ToolKind};
 use super::transcript::Rollout;
 use crate::engine::request::{AgentIdentity, SessionStartSource};
 
@@ -469,7 +469,7 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
         let scripted = self.calls.get(&call.call_id).cloned().ok_or_else(|| {
             tool_err("the model made a call the script does not define".to_owned())
         })?;
-        let kind = classify(call).map_err(tool_err)?;
+        let kind = self.tools.classify(call).map_err(tool_err)?;
         let mut record = ToolCallRecord {
             thread_id: thread.thread_id.clone(),
             turn_id: turn_id.to_owned(),

@@ -9,6 +9,7 @@ use super::recorder::Recorder;
 use super::spec::{SessionSpec, ToolCallSpec, ToolSpec};
 use super::thread::{ChildInfo, ExecSessions, Thread};
 use super::tools::model_name;
+use super::toolset::ToolSet;
 use super::transcript::Rollout;
 use crate::engine::clock::Clock;
 
@@ -34,6 +35,8 @@ pub struct Endpoints {
 pub(crate) struct Agent<'a, H, M> {
     pub(super) spec: &'a SessionSpec,
     pub(super) hooks: H,
+    /// The release's tools and the texts they give the model (chosen with the hooks).
+    pub(super) tools: ToolSet,
     pub(super) model: M,
     pub(super) env: &'a AgentEnv,
     pub(super) rec: Recorder,
@@ -44,7 +47,13 @@ pub(crate) struct Agent<'a, H, M> {
 }
 
 impl<'a, H, M> Agent<'a, H, M> {
-    pub(crate) fn new(spec: &'a SessionSpec, hooks: H, model: M, env: &'a AgentEnv) -> Self {
+    pub(crate) fn new(
+        spec: &'a SessionSpec,
+        hooks: H,
+        tools: ToolSet,
+        model: M,
+        env: &'a AgentEnv,
+    ) -> Self {
         let calls = spec.calls_by_id();
         let mut mcp_tools: Vec<String> = calls
             .values()
@@ -56,6 +65,7 @@ impl<'a, H, M> Agent<'a, H, M> {
         Agent {
             spec,
             hooks,
+            tools,
             model,
             env,
             rec: Recorder::new(env.clock.clone()),

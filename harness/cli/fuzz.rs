@@ -72,6 +72,7 @@ fn show_exit(exit: &HandlerExit) -> String {
         HandlerExit::Signal { signal: Some(s) } => format!("killed by signal {s}"),
         HandlerExit::Signal { signal: None } => "ended without an exit code".to_owned(),
         HandlerExit::RunnerError { message } => format!("runner error {message:?}"),
+        HandlerExit::OutputHeldOpen { .. } => exit.held_open_text().unwrap_or_default(),
     }
 }
 

@@ -111,7 +111,7 @@ fn example(dir: &Path) -> String {
          [[turns]]\n\
          prompt = \"List the files, then stop\"\n\
          [[turns.responses]]\n\
-         calls = [{{ shell = [\"ls\"] }}]          # the model runs `ls` (hooks see Bash)\n\
+         calls = [{{ exec = \"ls\" }}]             # the model runs `ls` with exec_command (hooks see Bash)\n\
          [turns.results.call-1]\n\
          output = \"README.md\\n\"                   # what the tool prints (scripted)\n\
          [[turns.responses]]\n\

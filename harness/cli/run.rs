@@ -327,7 +327,8 @@ fn failure_details(exit: &HandlerExit, stderr: &str, st: Style) -> String {
         HandlerExit::Code { code } => format!("exit code {code}"),
         HandlerExit::Signal { signal: Some(s) } => format!("killed by signal {s}"),
         HandlerExit::Signal { signal: None } => "killed by a signal".to_owned(),
-        HandlerExit::RunnerError { message } => format!("not run: {message}"),
+        HandlerExit::RunnerError { message } => format!("no exit status: {message}"),
+        HandlerExit::OutputHeldOpen { .. } => exit.held_open_text().unwrap_or_default(),
     };
     let mut out = format!("\n        {}", st.dim(&exit));
     let stderr = stderr.trim_end();

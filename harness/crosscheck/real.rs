@@ -99,7 +99,24 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
         }
     }
     let model = ScriptedModel::start(&spec.model_script()).await;
-    write_config(&ws, &model.base_url(), &sources, project_trusted)?;
+    let catalog = match model_entry(bin) {
+        Some(entry) => {
+            let mut entry = entry.clone();
+            entry["slug"] = Value::String(spec.model.clone());
+            let path = ws.root.join("model_catalog.json");
+            std::fs::write(&path, json!({"models": [entry]}).to_string())
+                .map_err(|e| io(&path, e))?;
+            Some(path)
+        }
+        None => None,
+    };
+    write_config(
+        &ws,
+        &model.base_url(),
+        &sources,
+        project_trusted,
+        catalog.as_deref(),
+    )?;
 
     let mut env: Vec<(String, String)> = match ws.hook_env() {
         crate::engine::runner::HookEnv::Exactly(vars) => vars
@@ -209,6 +226,21 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
             }
         }
     }
+    // The rollout is read before the thread is archived (archiving moves the file); SessionEnd
+    // adds no rollout item.
+    let rollout_text = rollout
+        .as_ref()
+        .map(|path| std::fs::read_to_string(path).unwrap_or_default())
+        .unwrap_or_default();
+    // The session ends: archiving the thread runs SessionEnd with its notifications (at a
+    // plain shutdown the hooks run but their notifications are never delivered).
+    server
+        .request(
+            "thread/archive",
+            json!({"threadId": thread_id}),
+            &mut answer,
+        )
+        .await?;
     peak_kb = peak_kb.max(server.peak_kb());
     notifications.extend(server.shutdown().await);
 
@@ -254,13 +286,10 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
                 output: Vec::new(),
             }));
     }
-    if let Some(path) = &rollout {
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        recording.transcript = text
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect();
-    }
+    recording.transcript = rollout_text
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
     Ok(RealRun {
         recording,
         notifications,
@@ -413,6 +442,7 @@ fn write_config(
     base_url: &str,
     sources: &[(PathBuf, Value)],
     project_trusted: bool,
+    catalog: Option<&Path>,
 ) -> Result<(), CrosscheckError> {
     let path = ws.codex_home.join("config.toml");
     let text = std::fs::read_to_string(&path).unwrap_or_default();
@@ -430,6 +460,12 @@ fn write_config(
     let mut provider = provider;
     provider.insert("base_url".into(), base_url.into());
     table.insert("model_provider".into(), "mock".into());
+    if let Some(catalog) = catalog {
+        table.insert(
+            "model_catalog_json".into(),
+            catalog.display().to_string().into(),
+        );
+    }
     table.insert("check_for_update_on_startup".into(), false.into());
     let mut providers = toml::Table::new();
     providers.insert("mock".into(), provider.into());
@@ -470,6 +506,44 @@ fn write_config(
     let out = toml::to_string(&table)
         .map_err(|e| CrosscheckError::Real(format!("writing {}: {e}", path.display())))?;
     std::fs::write(&path, out).map_err(|e| io(&path, e))
+}
+
+/// A model entry of the catalog the CLI carries in its binary (`{"models": [...]}`), the one
+/// for `gpt-5.5` else the first: given to the scenario's model slug, it makes the real CLI
+/// offer the tools it offers a real model (`apply_patch` among them) and stops the "model
+/// metadata not found" warning. Read once per binary.
+fn model_entry(bin: &Path) -> Option<&'static Value> {
+    static ENTRY: std::sync::OnceLock<Option<Value>> = std::sync::OnceLock::new();
+    ENTRY
+        .get_or_init(|| {
+            let bytes = std::fs::read(bin).ok()?;
+            let marker = b"{\n  \"models\": [";
+            let mut from = 0;
+            while let Some(at) = bytes[from..]
+                .windows(marker.len())
+                .position(|w| w == marker)
+                .map(|i| from + i)
+            {
+                let mut values =
+                    serde_json::Deserializer::from_slice(&bytes[at..]).into_iter::<Value>();
+                if let Some(Ok(doc)) = values.next() {
+                    let models = doc.get("models").and_then(Value::as_array)?;
+                    let entry = models
+                        .iter()
+                        .find(|m| m.get("slug").and_then(Value::as_str) == Some("gpt-5.5"))
+                        .or_else(|| models.first())?;
+                    let mut entry = entry.clone();
+                    // The scripted model speaks the plain Responses wire.
+                    if entry.get("use_responses_lite").is_some() {
+                        entry["use_responses_lite"] = Value::Bool(false);
+                    }
+                    return Some(entry);
+                }
+                from = at + 1;
+            }
+            None
+        })
+        .as_ref()
 }
 
 fn io(path: &Path, e: std::io::Error) -> CrosscheckError {

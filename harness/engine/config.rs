@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::dialect::Dialect;
 use super::event::{HookEvent, MatcherInput};
 use super::matcher::Matcher;
 use super::summary::HookSource;
@@ -16,6 +17,18 @@ pub const DEFAULT_TIMEOUT_SECS: u64 = 600;
 
 #[derive(Debug, Default, Deserialize)]
 struct HooksFile {
+    #[serde(default)]
+    hooks: HookEventsToml,
+}
+
+/// `hooks.json` as Codex 0.171 reads it: `description` and `hooks` only; any other top-level
+/// key drops the file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HooksFile0171 {
+    #[serde(default)]
+    #[allow(dead_code)] // read to be allowed, never used
+    description: Option<String>,
     #[serde(default)]
     hooks: HookEventsToml,
 }
@@ -194,9 +207,41 @@ pub struct Discovered {
     pub warnings: Vec<String>,
 }
 
-/// Runs discovery. Never fails: every problem becomes a warning, as in the reference engine.
+/// Runs discovery as Codex at 4e30281 does (the conformance vectors' engine).
 pub fn discover(input: &DiscoveryInput) -> Discovered {
-    let mut d = Discovery::default();
+    discover_as(input, Dialect::Codex4e30281)
+}
+
+/// The order events are discovered in, which gives the display order: 4e30281's, or
+/// 0.171's (`hooks/list` order, spec/codex-current.md §5).
+pub fn event_order(dialect: Dialect) -> &'static [HookEvent] {
+    const CURRENT: [HookEvent; 11] = [
+        HookEvent::PreToolUse,
+        HookEvent::PermissionRequest,
+        HookEvent::PostToolUse,
+        HookEvent::PreCompact,
+        HookEvent::PostCompact,
+        HookEvent::SessionStart,
+        HookEvent::SessionEnd,
+        HookEvent::UserPromptSubmit,
+        HookEvent::SubagentStart,
+        HookEvent::SubagentStop,
+        HookEvent::Stop,
+    ];
+    if dialect.is_current() {
+        &CURRENT
+    } else {
+        &HookEvent::ALL
+    }
+}
+
+/// Runs discovery as `dialect`'s Codex does. Never fails: every problem becomes a warning,
+/// as in the reference engine.
+pub fn discover_as(input: &DiscoveryInput, dialect: Dialect) -> Discovered {
+    let mut d = Discovery {
+        dialect,
+        ..Discovery::default()
+    };
     if !hooks_feature_enabled(input) {
         return Discovered::default();
     }
@@ -242,6 +287,7 @@ fn read_toml_text(source: &TomlSource) -> Option<String> {
 
 #[derive(Default)]
 struct Discovery {
+    dialect: Dialect,
     handlers: Vec<ConfiguredHandler>,
     warnings: Vec<String>,
     next_order: i64,
@@ -342,8 +388,16 @@ impl Discovery {
                 return None;
             }
         };
-        match serde_json::from_str::<HooksFile>(&text) {
-            Ok(file) => Some(file.hooks),
+        // Only a `hooks.json` has 0.171's strict top level (a Claude Code `settings.json`
+        // layer keeps its other keys).
+        let strict = path.file_name().is_some_and(|n| n == "hooks.json");
+        let parsed = if self.dialect.is_current() && strict {
+            serde_json::from_str::<HooksFile0171>(&text).map(|f| f.hooks)
+        } else {
+            serde_json::from_str::<HooksFile>(&text).map(|f| f.hooks)
+        };
+        match parsed {
+            Ok(hooks) => Some(hooks),
             Err(err) => {
                 self.warnings.push(format!(
                     "failed to parse hooks config {}: {err}",
@@ -376,6 +430,23 @@ impl Discovery {
         }
     }
 
+    /// A handler's effective timeout: its own or the default, at least 1 s. In Codex 0.171
+    /// SessionEnd defaults to 1 s and is clamped to 3 s, with a warning.
+    fn timeout(&mut self, event: HookEvent, configured: Option<u64>, path: &str) -> u64 {
+        if self.dialect.is_current() && event == HookEvent::SessionEnd {
+            let t = configured.unwrap_or(1).max(1);
+            if t > 3 {
+                self.warnings.push(format!(
+                    "clamping {} hook timeout to 3s in {path}",
+                    event.config_name()
+                ));
+                return 3;
+            }
+            return t;
+        }
+        configured.unwrap_or(DEFAULT_TIMEOUT_SECS).max(1)
+    }
+
     fn events(
         &mut self,
         events: &HookEventsToml,
@@ -383,7 +454,7 @@ impl Discovery {
         source: HookSource,
         is_managed: bool,
     ) {
-        for event in HookEvent::ALL {
+        for &event in event_order(self.dialect) {
             for group in events.groups(event) {
                 let matcher = if event.matcher_input() == MatcherInput::Ignored {
                     Matcher::All
@@ -415,12 +486,13 @@ impl Discovery {
                             status_message,
                             ..
                         } => {
+                            let timeout_secs = self.timeout(event, *timeout_sec, path);
                             self.handlers.push(ConfiguredHandler {
                                 event,
                                 matcher: matcher.clone(),
                                 matcher_text: group.matcher.clone(),
                                 command: command.clone(),
-                                timeout_secs: timeout_sec.unwrap_or(DEFAULT_TIMEOUT_SECS).max(1),
+                                timeout_secs,
                                 status_message: status_message.clone(),
                                 source_path: path.to_owned(),
                                 source,

@@ -7,14 +7,15 @@ use std::time::Duration;
 
 use super::aggregate::{aggregate, Contribution};
 use super::clock::Clock;
-use super::config::{discover, ConfiguredHandler, Discovered, DiscoveryInput};
+use super::config::{discover_as, ConfiguredHandler, Discovered, DiscoveryInput};
+use super::dialect::Dialect;
 use super::event::HookEvent;
 use super::outcome::{EventOutcome, HandlerExit, RawOutput, RunStatus};
-use super::parse::parse_output;
+use super::parse::parse_output_as;
 use super::request::HookRequest;
 use super::runner::{run_command, CommandRun, Invocation, RunnerConfig};
 use super::summary::{ExecutionMode, HandlerType, HookRunSummary};
-use super::wire::input::stdin_text;
+use super::wire::input::stdin_text_as;
 
 /// One handler's completed run, with everything a recording needs.
 #[derive(Debug, Clone)]
@@ -43,6 +44,7 @@ pub struct EventRun {
 
 #[derive(Debug, Clone)]
 pub struct Engine {
+    dialect: Dialect,
     handlers: Vec<ConfiguredHandler>,
     warnings: Vec<String>,
     runner: RunnerConfig,
@@ -52,6 +54,7 @@ pub struct Engine {
 impl Engine {
     pub fn new(discovered: Discovered, runner: RunnerConfig, clock: Arc<dyn Clock>) -> Self {
         Engine {
+            dialect: Dialect::Codex4e30281,
             handlers: discovered.handlers,
             warnings: discovered.warnings,
             runner,
@@ -59,9 +62,29 @@ impl Engine {
         }
     }
 
-    /// Discovers the handlers of `input` and builds an engine over them.
+    /// Discovers the handlers of `input` as Codex at 4e30281 does (the conformance vectors'
+    /// engine) and builds an engine over them.
     pub fn discover(input: &DiscoveryInput, runner: RunnerConfig, clock: Arc<dyn Clock>) -> Self {
-        Engine::new(discover(input), runner, clock)
+        Engine::discover_as(Dialect::Codex4e30281, input, runner, clock)
+    }
+
+    /// Discovers the handlers of `input` as `dialect`'s Codex does; the engine then runs and
+    /// parses them by that Codex's rules.
+    pub fn discover_as(
+        dialect: Dialect,
+        input: &DiscoveryInput,
+        runner: RunnerConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Engine {
+            dialect,
+            ..Engine::new(discover_as(input, dialect), runner, clock)
+        }
+    }
+
+    /// The Codex whose rules this engine follows.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
     }
 
     /// Discovery warnings, in order.
@@ -143,7 +166,7 @@ impl Engine {
     /// Runs every selected handler concurrently, then parses and aggregates in declaration order.
     pub async fn run(&self, request: &HookRequest) -> EventRun {
         let event = request.event();
-        let stdin = stdin_text(request);
+        let stdin = stdin_text_as(self.dialect, request);
         let cwd = PathBuf::from(&request.context.cwd);
         let selected = self.select(request);
         let futures = selected.iter().map(|h| {
@@ -172,7 +195,7 @@ impl Engine {
                 stdout: run.stdout,
                 stderr: run.stderr,
             };
-            let outcome = parse_output(event, &raw);
+            let outcome = parse_output_as(self.dialect, event, &raw);
             let mut summary = self.summary(handler, request, started_at);
             summary.status = outcome.status;
             summary.entries = outcome.entries.clone();

@@ -65,6 +65,39 @@ pub enum HandlerExit {
     /// The runner failed before a status was known: spawn error, stdin write error,
     /// wait error or timeout. The text is the exact error entry.
     RunnerError { message: String },
+    /// The process exited (with `code`; `None` when killed by a signal), but something it
+    /// left behind kept its stdout or stderr open until the timeout. Codex waits for the end
+    /// of output, so the run timed out: `message` is the exact error entry
+    /// (`hook timed out after Ns`). Kept apart from `RunnerError` so that a report can say
+    /// why a hook that exited still timed out.
+    OutputHeldOpen { code: Option<i32>, message: String },
+}
+
+impl HandlerExit {
+    /// The runner's error entry, when the run failed for a reason other than its status.
+    pub fn runner_message(&self) -> Option<&str> {
+        match self {
+            HandlerExit::RunnerError { message } | HandlerExit::OutputHeldOpen { message, .. } => {
+                Some(message)
+            }
+            HandlerExit::Code { .. } | HandlerExit::Signal { .. } => None,
+        }
+    }
+
+    /// For a hook that exited while something it left behind kept its output open: how it
+    /// exited and why it still timed out.
+    pub fn held_open_text(&self) -> Option<String> {
+        let HandlerExit::OutputHeldOpen { code, message } = self else {
+            return None;
+        };
+        let status = code.map_or_else(
+            || "killed by a signal".to_owned(),
+            |c| format!("exit code {c}"),
+        );
+        Some(format!(
+            "{status}, but a process it left behind held its stdout/stderr open: {message}"
+        ))
+    }
 }
 
 /// Everything the pure parser needs: how the process ended and what it printed.

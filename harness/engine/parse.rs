@@ -9,6 +9,7 @@
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::dialect::Dialect;
 use super::event::HookEvent;
 use super::outcome::{
     Effect, Entry, EntryKind, HandlerExit, HandlerOutcome, PermissionDecision, RawOutput, RunStatus,
@@ -25,10 +26,46 @@ pub const POST_COMPACT_STOPPED: &str = "PostCompact hook stopped execution";
 pub const POST_TOOL_USE_STOPPED: &str = "PostToolUse hook stopped execution";
 pub const PERMISSION_DENIED_DEFAULT: &str = "PermissionRequest hook denied approval";
 
-/// Parses one handler's result. Pure and total: never panics, whatever the bytes.
+/// Parses one handler's result by `dialect`'s rules: Codex 0.171 differs from 4e30281 in
+/// PostToolUse exit 2 (`blocked`) and SessionEnd (output ignored; spec/codex-current.md
+/// §2.5, §2.9). Pure and total.
+pub fn parse_output_as(dialect: Dialect, event: HookEvent, raw: &RawOutput) -> HandlerOutcome {
+    if !dialect.is_current() {
+        return parse_output(event, raw);
+    }
+    match (event, &raw.exit) {
+        (HookEvent::SessionEnd, HandlerExit::Code { code: 0 }) => HandlerOutcome {
+            status: RunStatus::Completed,
+            entries: Vec::new(),
+            effect: Effect::default(),
+        },
+        (HookEvent::SessionEnd, HandlerExit::Code { code }) => {
+            let stderr = String::from_utf8_lossy(&raw.stderr);
+            let trimmed = stderr.trim();
+            HandlerOutcome::failed(if trimmed.is_empty() {
+                format!("hook exited with code {code}")
+            } else {
+                trimmed.to_owned()
+            })
+        }
+        (HookEvent::PostToolUse, HandlerExit::Code { code: 2 }) => {
+            let mut outcome = parse_output(event, raw);
+            if outcome.effect.feedback.is_some() {
+                outcome.status = RunStatus::Blocked;
+            }
+            outcome
+        }
+        _ => parse_output(event, raw),
+    }
+}
+
+/// Parses one handler's result by Codex 4e30281's rules. Pure and total: never panics,
+/// whatever the bytes.
 pub fn parse_output(event: HookEvent, raw: &RawOutput) -> HandlerOutcome {
     match &raw.exit {
-        HandlerExit::RunnerError { message } => HandlerOutcome::failed(message.clone()),
+        HandlerExit::RunnerError { message } | HandlerExit::OutputHeldOpen { message, .. } => {
+            HandlerOutcome::failed(message.clone())
+        }
         HandlerExit::Signal { .. } => HandlerOutcome::failed(no_status_text(event)),
         HandlerExit::Code { code: 0 } => parse_stdout(event, &String::from_utf8_lossy(&raw.stdout)),
         HandlerExit::Code { code: 2 } => exit_two(event, &String::from_utf8_lossy(&raw.stderr)),

@@ -59,6 +59,11 @@ pub struct RunnerConfig {
     pub shell: Vec<String>,
     pub env: HookEnv,
     pub output_cap: usize,
+    /// A run completes at its exit status AND the end of its output, as in Codex (both
+    /// releases): a descendant that keeps the hook's stdout or stderr open past the timeout
+    /// makes the run `hook timed out after Ns`. Off (the lifecycle branch, whose rule is not
+    /// known): the exit status decides, and the stragglers are killed at the timeout.
+    pub output_eof_completes: bool,
 }
 
 impl Default for RunnerConfig {
@@ -67,6 +72,7 @@ impl Default for RunnerConfig {
             shell: vec!["/bin/sh".to_owned(), "-c".to_owned()],
             env: HookEnv::Inherit,
             output_cap: DEFAULT_OUTPUT_CAP,
+            output_eof_completes: true,
         }
     }
 }
@@ -176,6 +182,7 @@ pub async fn run_command(
 
     let deadline = tokio::time::Instant::now() + timeout;
     let mut timed_out = false;
+    let mut held_open = false;
     let status = tokio::select! {
         status = child.wait() => status.ok(),
         _ = tokio::time::sleep_until(deadline) => {
@@ -203,6 +210,9 @@ pub async fn run_command(
         biased;
         s = &mut streams => s,
         _ = tokio::time::sleep_until(streams_deadline) => {
+            // The hook exited, but something it left behind still holds its output open:
+            // in Codex the run is not complete until end of output, so it timed out.
+            held_open = config.output_eof_completes;
             processes = kill_all(processes, Sweep::PipesOpen).await;
             tokio::select! {
                 biased;
@@ -227,6 +237,11 @@ pub async fn run_command(
     };
     let exit = if timed_out {
         HandlerExit::RunnerError {
+            message: format!("hook timed out after {timeout_secs_shown}s"),
+        }
+    } else if held_open {
+        HandlerExit::OutputHeldOpen {
+            code: status.and_then(|s| s.code()),
             message: format!("hook timed out after {timeout_secs_shown}s"),
         }
     } else if let Some(err) = stdin_error {

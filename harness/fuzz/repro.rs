@@ -74,7 +74,7 @@ pub fn reproduction(case: &ParserCase) -> Option<Reproduction> {
         HandlerExit::Signal { signal } => {
             parts.push(format!("kill -{} $$", signal.unwrap_or(9)));
         }
-        HandlerExit::RunnerError { message } => {
+        HandlerExit::RunnerError { message } | HandlerExit::OutputHeldOpen { message, .. } => {
             let secs = timed_out_secs(message)?;
             timeout_secs = Some(secs);
             parts.push(format!("sleep {}", secs + 2));
@@ -123,10 +123,11 @@ pub fn scenario_snippet(event: HookEvent, repro: &Reproduction) -> String {
         .timeout_secs
         .map(|s| format!(", timeout = {s}"))
         .unwrap_or_default();
+    // The fuzzed rules are Codex 4e30281's (the conformance vectors' engine).
     let session = if event == HookEvent::PermissionRequest {
-        "[session]\napproval_policy = \"on-request\"\n\n"
+        "[session]\ndialect = \"codex-4e30281\"\napproval_policy = \"on-request\"\n\n"
     } else {
-        ""
+        "[session]\ndialect = \"codex-4e30281\"\n\n"
     };
     let mut out = format!(
         "description = \"hooktape fuzz: {event} reproduction\"\n\n{session}[[layers]]\nkind = \"user\"\n[layers.hooks]\n{event} = [{{ hooks = [{{ type = \"command\", command = {command}{timeout} }}] }}]\n\n[[turns]]\nprompt = \"hello\"\n[[turns.responses]]\n"

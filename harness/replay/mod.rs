@@ -305,7 +305,12 @@ pub async fn replay(scenario: &Scenario) -> Result<Replayed, ReplayError> {
     let (codex, lifecycle, notify);
     let hooks = match scenario.session.dialect {
         Dialect::Codex | Dialect::Codex4e30281 => {
-            codex = Engine::discover(ws.discovery_input(), runner, clock.clone());
+            codex = Engine::discover_as(
+                scenario.session.dialect,
+                ws.discovery_input(),
+                runner,
+                clock.clone(),
+            );
             let warnings: Vec<String> = codex
                 .warnings()
                 .iter()

@@ -323,7 +323,8 @@ fn exit(e: &HandlerExit) -> String {
         HandlerExit::Code { code } => code.to_string(),
         HandlerExit::Signal { signal: Some(s) } => format!("signal {s}"),
         HandlerExit::Signal { signal: None } => "signal (unknown)".to_owned(),
-        HandlerExit::RunnerError { message } => format!("not run: {message}"),
+        HandlerExit::RunnerError { message } => format!("no exit status: {message}"),
+        HandlerExit::OutputHeldOpen { .. } => e.held_open_text().unwrap_or_default(),
     }
 }
 

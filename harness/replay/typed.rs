@@ -138,7 +138,7 @@ fn summary(s: &mut HookRunSummary, n: &Normaliser) {
 }
 
 fn exit(e: &mut HandlerExit, n: &Normaliser) {
-    if let HandlerExit::RunnerError { message } = e {
+    if let HandlerExit::RunnerError { message } | HandlerExit::OutputHeldOpen { message, .. } = e {
         *message = n.text(message);
     }
 }

@@ -113,13 +113,22 @@ pub fn load_str(path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
 pub fn load_in(repo: &Repo, path: &Path, text: &str) -> Result<Scenario, ScenarioError> {
     let file: ScenarioFile = toml::from_str(text)
         .map_err(|err| ScenarioError::at(path, text, err.span(), err.message().trim()))?;
-    Validator { path, text, repo }.scenario(file)
+    let dialect = file.session.dialect;
+    Validator {
+        path,
+        text,
+        repo,
+        dialect,
+    }
+    .scenario(file)
 }
 
 struct Validator<'a> {
     path: &'a Path,
     text: &'a str,
     repo: &'a Repo,
+    /// The scenario's dialect (which tools a call may name).
+    dialect: Dialect,
 }
 
 impl Validator<'_> {
@@ -478,7 +487,7 @@ mod tests {
     fn call_ids_are_generated_and_results_checked() {
         let s = load(
             "description = \"d\"\n[[turns]]\nprompt = \"p\"\n[[turns.responses]]\n\
-             calls = [{ shell = [\"ls\"] }, { exec = \"ls\", id = \"x\" }]\n\
+             calls = [{ exec = \"ls -a\" }, { exec = \"ls\", id = \"x\" }]\n\
              [turns.results.call-1]\noutput = \"o\"\n",
         )
         .unwrap();
@@ -499,7 +508,7 @@ mod tests {
 
         let err = load(
             "description = \"d\"\n[[turns]]\nprompt = \"p\"\n[[turns.responses]]\n\
-             calls = [{ shell = [\"ls\"] }]\n[turns.results.call-9]\noutput = \"o\"\n",
+             calls = [{ exec = \"ls\" }]\n[turns.results.call-9]\noutput = \"o\"\n",
         )
         .unwrap_err();
         assert!(err.to_string().starts_with("s.toml:6:"), "{err}");
@@ -507,6 +516,28 @@ mod tests {
             err.to_string().contains("unknown call id `call-9`"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_tool_the_dialect_does_not_offer_is_a_load_error_naming_what_it_offers() {
+        let text = "description = \"d\"\n[[turns]]\nprompt = \"p\"\n[[turns.responses]]\n\
+             calls = [{ shell = [\"ls\"] }]\n";
+        let err = load(text).unwrap_err().to_string();
+        assert!(
+            err.starts_with(
+                "s.toml:5:10: call `call-1`: `shell` is not a tool Codex 0.171.0 offers"
+            ),
+            "{err}"
+        );
+        assert!(
+            err.contains("it offers `exec` (exec_command), `write_stdin`, `apply_patch`"),
+            "{err}"
+        );
+        let pinned = text.replace(
+            "[[turns]]",
+            "[session]\ndialect = \"codex-4e30281\"\n[[turns]]",
+        );
+        assert!(load(&pinned).is_ok(), "Codex 4e30281 offers `shell`");
     }
 
     #[test]

@@ -37,10 +37,10 @@ pub fn starter(name: &str, event: HookEvent) -> String {
                 r#"[[turns]]
 prompt = "List the files"
 
-# One entry per sampling request, in order. This one calls the shell tool
-# (hooks see it as `Bash`); its id defaults to `call-1`.
+# One entry per sampling request, in order. This one runs a command with the
+# exec_command tool (hooks see it as `Bash`); its id defaults to `call-1`.
 [[turns.responses]]
-calls = [{{ shell = ["ls", "-la"] }}]
+calls = [{{ exec = "ls -la" }}]
 
 # What the tool returns when it runs (keyed by call id). Omitted: empty success.
 [turns.results.call-1]

@@ -432,7 +432,12 @@ impl HookPoints for CodexHooks<'_> {
 
     async fn session_end(&self, rec: &mut Recorder, at: At<'_>) -> Result<(), AgentError> {
         let payload = EventPayload::SessionEnd {
-            reason: self.spec.end_reason.clone(),
+            // Codex 0.171 always says `other` (spec/codex-current.md §2.9).
+            reason: if self.spec.dialect.is_current() {
+                "other".to_owned()
+            } else {
+                self.spec.end_reason.clone()
+            },
         };
         self.event(rec, at, payload).await.map(|_| ())
     }

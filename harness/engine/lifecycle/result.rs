@@ -94,9 +94,11 @@ pub fn judge(event: LifecycleEventName, exit: &HandlerExit, stderr: &[u8]) -> Li
         HandlerExit::Signal { .. } => LifecycleResult::FailedContinue {
             error: TERMINATED_WITHOUT_STATUS.to_owned(),
         },
-        HandlerExit::RunnerError { message } => LifecycleResult::FailedContinue {
-            error: message.clone(),
-        },
+        HandlerExit::RunnerError { message } | HandlerExit::OutputHeldOpen { message, .. } => {
+            LifecycleResult::FailedContinue {
+                error: message.clone(),
+            }
+        }
     }
 }
 

@@ -99,7 +99,10 @@ impl LifecycleEngine {
     ) -> Result<Self, LifecycleConfigError> {
         Ok(LifecycleEngine::new(
             LifecycleConfig::discover(input)?,
-            runner,
+            RunnerConfig {
+                output_eof_completes: false,
+                ..runner
+            },
             clock,
         ))
     }

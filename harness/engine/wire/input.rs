@@ -2,6 +2,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::engine::dialect::Dialect;
 use crate::engine::event::HookEvent;
 use crate::engine::request::{EventPayload, HookRequest};
 
@@ -10,7 +11,30 @@ use crate::engine::request::{EventPayload, HookRequest};
 /// inside one, `transcript_path`, `cwd`, `hook_event_name`, `model`, `permission_mode`
 /// (not for the compact events), then the event's own keys.
 pub fn stdin_object(request: &HookRequest) -> Map<String, Value> {
+    stdin_object_as(Dialect::Codex4e30281, request)
+}
+
+/// The stdin object as `dialect`'s Codex writes it. Codex 0.171's SessionEnd carries only
+/// `session_id`, `transcript_path`, `cwd`, `hook_event_name` and `reason`
+/// (spec/codex-current.md §2.9).
+pub fn stdin_object_as(dialect: Dialect, request: &HookRequest) -> Map<String, Value> {
     let ctx = &request.context;
+    if dialect.is_current() {
+        if let EventPayload::SessionEnd { reason } = &request.payload {
+            let mut m = Map::new();
+            m.insert("session_id".into(), ctx.session_id.clone().into());
+            m.insert(
+                "transcript_path".into(),
+                ctx.transcript_path
+                    .clone()
+                    .map_or(Value::Null, Value::String),
+            );
+            m.insert("cwd".into(), ctx.cwd.clone().into());
+            m.insert("hook_event_name".into(), "SessionEnd".into());
+            m.insert("reason".into(), reason.clone().into());
+            return m;
+        }
+    }
     let event = request.event();
     let mut m = Map::new();
     m.insert("session_id".into(), ctx.session_id.clone().into());
@@ -124,4 +148,9 @@ pub fn stdin_object(request: &HookRequest) -> Map<String, Value> {
 /// The exact stdin text: compact JSON, no trailing newline.
 pub fn stdin_text(request: &HookRequest) -> String {
     Value::Object(stdin_object(request)).to_string()
+}
+
+/// The exact stdin text as `dialect`'s Codex writes it.
+pub fn stdin_text_as(dialect: Dialect, request: &HookRequest) -> String {
+    Value::Object(stdin_object_as(dialect, request)).to_string()
 }

@@ -10,7 +10,7 @@ fn exit_rank(exit: &HandlerExit) -> u8 {
         HandlerExit::Code { code: 2 } => 2,
         HandlerExit::Code { .. } => 3,
         HandlerExit::Signal { .. } => 4,
-        HandlerExit::RunnerError { .. } => 5,
+        HandlerExit::RunnerError { .. } | HandlerExit::OutputHeldOpen { .. } => 5,
     }
 }
 

@@ -535,7 +535,7 @@ pub fn exit_status_rules(
     let stderr = lossy(&case.stderr);
     let stderr = stderr.trim();
     match &case.exit {
-        HandlerExit::RunnerError { message } => {
+        HandlerExit::RunnerError { message } | HandlerExit::OutputHeldOpen { message, .. } => {
             expect_failed_with(outcome, message, "a runner error")
         }
         HandlerExit::Signal { .. } => {

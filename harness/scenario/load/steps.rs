@@ -251,6 +251,27 @@ impl Validator<'_> {
         }
         // Keys that belong to another tool are errors, never dropped.
         let kind = kinds[0];
+        if self.dialect.is_current()
+            && matches!(
+                kind,
+                "shell" | "shell_command" | "local_shell" | "update_plan"
+            )
+        {
+            let name = if kind == "local_shell" {
+                "local_shell"
+            } else {
+                kind
+            };
+            return self.err(
+                span,
+                format!(
+                    "call `{id}`: `{name}` is not a tool Codex 0.171.0 offers (the real CLI answers \
+                     `unsupported call: {name}` and runs no hook); it offers `exec` (exec_command), \
+                     `write_stdin`, `apply_patch`, `mcp`, `spawn` and other function tools (`tool`) \
+                     — or pin the scenario with `dialect = \"codex-4e30281\"` under `[session]`"
+                ),
+            );
+        }
         let extra: Vec<&str> = [
             (
                 "arguments",
