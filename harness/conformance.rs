@@ -265,6 +265,7 @@ pub async fn run_vector(vector: &Vector) -> Result<Value, String> {
     std::fs::write(&toml_path, "").map_err(|e| e.to_string())?;
 
     let input = DiscoveryInput {
+        trust: Default::default(),
         managed: Vec::new(),
         layers: vec![ConfigLayer {
             source: crate::engine::summary::HookSource::User,

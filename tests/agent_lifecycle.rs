@@ -69,6 +69,7 @@ impl Fixture {
             config_toml.replace("{DIR}", &root),
         )?;
         let input = DiscoveryInput {
+            trust: Default::default(),
             managed: Vec::new(),
             layers: vec![ConfigLayer {
                 source: HookSource::User,

@@ -253,6 +253,7 @@ fn warnings_for(hooks_json: Option<&str>, toml: Option<&str>) -> Result<(Vec<Str
         std::fs::write(dir.join("hooks.json"), text)?;
     }
     let d = discover(&DiscoveryInput {
+        trust: Default::default(),
         managed: vec![],
         layers: vec![user_layer(&dir, toml)],
     });
@@ -307,6 +308,7 @@ fn every_discovery_warning_text() -> Result<()> {
     let tmp = tempfile::tempdir()?;
     std::fs::create_dir(tmp.path().join("hooks.json"))?;
     let d = discover(&DiscoveryInput {
+        trust: Default::default(),
         managed: vec![],
         layers: vec![user_layer(tmp.path(), None)],
     });
@@ -337,6 +339,7 @@ fn managed_hook_directory_warnings() -> Result<()> {
     for (dir_line, want) in cases {
         let text = format!("[hooks]\n{dir_line}{}", stop);
         let d = discover(&DiscoveryInput {
+            trust: Default::default(),
             managed: vec![ManagedRequirements {
                 name: "/etc/codex/requirements.toml".into(),
                 source: HookSource::Mdm,
@@ -357,6 +360,7 @@ fn managed_hook_directory_warnings() -> Result<()> {
         tmp.path().display()
     );
     let d = discover(&DiscoveryInput {
+        trust: Default::default(),
         managed: vec![ManagedRequirements {
             name: "req".into(),
             source: HookSource::Mdm,
@@ -394,6 +398,7 @@ fn untrusted_project_layers_load_nothing_and_display_order_is_global() -> Result
         enabled,
     };
     let untrusted = discover(&DiscoveryInput {
+        trust: Default::default(),
         managed: vec![],
         layers: vec![
             layer(&user, HookSource::User, true),
@@ -402,6 +407,7 @@ fn untrusted_project_layers_load_nothing_and_display_order_is_global() -> Result
     });
     ensure!(untrusted.handlers.len() == 3 && untrusted.warnings.is_empty());
     let trusted = discover(&DiscoveryInput {
+        trust: Default::default(),
         managed: vec![],
         layers: vec![
             layer(&user, HookSource::User, true),
@@ -427,6 +433,7 @@ fn untrusted_project_layers_load_nothing_and_display_order_is_global() -> Result
     );
     // `[features] codex_hooks = false` disables everything, warnings included.
     let off = discover(&DiscoveryInput {
+        trust: Default::default(),
         managed: vec![],
         layers: vec![ConfigLayer {
             config_toml: Some(TomlSource::Inline {

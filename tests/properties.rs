@@ -208,7 +208,7 @@ proptest! {
             })
             .collect();
         let engine = Engine::new(
-            Discovered { handlers: handlers.clone(), warnings: Vec::new() },
+            Discovered { handlers: handlers.clone(), warnings: Vec::new(), skipped: Vec::new() },
             RunnerConfig::default(),
             Arc::new(FixedClock::new(0)),
         );

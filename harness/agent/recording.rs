@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::engine::config::TrustStatus;
 use crate::engine::event::HookEvent;
 use crate::engine::lifecycle::LifecycleResult;
 use crate::engine::outcome::{HandlerExit, RunStatus};
@@ -21,6 +22,8 @@ pub struct Recording {
     pub transcript_path: String,
     /// Discovery warnings, in order.
     pub discovery_warnings: Vec<String>,
+    /// Handlers hook trust keeps from running (the `codex` dialect), in declaration order.
+    pub skipped_hooks: Vec<SkippedHookRecord>,
     /// Hook runs, model requests, tool calls, warnings and turn ends, in the order they happened.
     pub timeline: Vec<TimelineEntry>,
     /// The rollout lines of the root thread as written on disk (session meta, items, events).
@@ -171,6 +174,35 @@ pub struct EventRunRecord {
     pub runs: Vec<HookRunRecord>,
     /// `hook/completed`, one per run.
     pub completed: Vec<HookNotice>,
+    /// Handlers this event selected that hook trust kept from running: Codex fires nothing
+    /// for them, no notification and no run entry.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<SkippedHookRecord>,
+}
+
+/// A handler hook trust keeps from running, which Codex skips without a word.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SkippedHookRecord {
+    pub event: HookEvent,
+    pub command: String,
+    pub status: TrustStatus,
+    /// Its `[hooks.state]` key (the absolute path of the file that declares it, event, group
+    /// and handler index).
+    pub key: String,
+    /// The `trusted_hash` that would let it run.
+    pub current_hash: String,
+}
+
+impl SkippedHookRecord {
+    pub fn of(s: &crate::engine::config::SkippedHandler) -> Self {
+        SkippedHookRecord {
+            event: s.handler.event,
+            command: s.handler.command.clone(),
+            status: s.status,
+            key: s.key.clone(),
+            current_hash: s.current_hash.clone(),
+        }
+    }
 }
 
 /// One `hook/started` or `hook/completed` notification. Serialised in its app-server v2

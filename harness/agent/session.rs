@@ -147,6 +147,7 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
             thread_id: spec.thread_id.clone(),
             transcript_path: thread.transcript(),
             discovery_warnings: self.hooks.discovery_warnings(),
+            skipped_hooks: self.hooks.skipped_hooks(),
             timeline: std::mem::replace(&mut self.rec, Recorder::new(self.env.clock.clone()))
                 .into_timeline(),
             transcript: thread.rollout.lines()?,

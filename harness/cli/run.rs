@@ -142,10 +142,18 @@ pub fn timeline(name: &str, description: &str, rec: &Recording, st: Style, wide:
         st.dim(&format!("— {description}"))
     );
     for w in &rec.discovery_warnings {
+        let what = if w == crate::engine::config::BYPASS_WARNING {
+            "⚠ hook trust bypassed:"
+        } else {
+            "⚠ discovery warning (Codex skips what it names):"
+        };
+        out += &format!("  {} {}\n", st.yellow(what), w);
+    }
+    if !rec.skipped_hooks.is_empty() {
         out += &format!(
-            "  {} {}\n",
-            st.yellow("⚠ discovery warning (Codex skips what it names):"),
-            w
+            "  {} {} handler(s); `hooktape trust` prints the [hooks.state] entries that trust them\n",
+            st.yellow("⚠ hook trust: Codex skips, without a word,"),
+            rec.skipped_hooks.len()
         );
     }
     let mut turn = String::new();
@@ -163,10 +171,19 @@ pub fn timeline(name: &str, description: &str, rec: &Recording, st: Style, wide:
         }
         let line = match e {
             TimelineEntry::Hooks(r) => {
-                let runs: Vec<String> = r
-                    .runs
-                    .iter()
-                    .map(|run| {
+                let skipped = r.skipped.iter().map(|sk| {
+                    format!(
+                        "{} {}",
+                        if wide {
+                            sk.command.clone()
+                        } else {
+                            shorten(&sk.command, 60)
+                        },
+                        st.yellow(&format!("not run ({})", sk.status.as_str()))
+                    )
+                });
+                let runs: Vec<String> = skipped
+                    .chain(r.runs.iter().map(|run| {
                         let status = run.status.as_str();
                         let painted = match run.status {
                             RunStatus::Completed => st.green(status),
@@ -202,7 +219,7 @@ pub fn timeline(name: &str, description: &str, rec: &Recording, st: Style, wide:
                             line += &failure_details(&run.exit, &run.stderr, st);
                         }
                         line
-                    })
+                    }))
                     .collect();
                 format!(
                     "{}\n      {}",

@@ -135,6 +135,13 @@ pub async fn check(bin: &Path, scenario: &Scenario) -> Checked {
 /// The mock's aspects, from its normalised recording.
 pub fn mock_aspects(rec: &crate::agent::Recording) -> Aspects {
     let mut out = Aspects::default();
+    // The one discovery-time message the app-server also sends as a `warning`.
+    out.warnings.extend(
+        rec.discovery_warnings
+            .iter()
+            .filter(|w| w.as_str() == crate::engine::config::BYPASS_WARNING)
+            .cloned(),
+    );
     for entry in &rec.timeline {
         match entry {
             TimelineEntry::Hooks(r) => {

@@ -17,6 +17,7 @@ use crate::agent::history::compact_input;
 use crate::agent::recording::{ModelRequestRecord, RequestPurpose, TimelineEntry};
 use crate::agent::spec::{OutputItem, SessionSpec, Step, UserDecision};
 use crate::agent::{Recording, ScriptedModel};
+use crate::engine::config::HookTrust;
 use crate::engine::request::ApprovalPolicy;
 use crate::scenario::{LayerKind, Scenario, Workspace};
 
@@ -114,6 +115,7 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
         &ws,
         &model.base_url(),
         &sources,
+        scenario.session.hook_trust,
         project_trusted,
         catalog.as_deref(),
     )?;
@@ -163,12 +165,18 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
     let thread = server
         .request(
             "thread/start",
-            json!({
-                "cwd": ws.cwd.display().to_string(),
-                "approvalPolicy": policy,
-                "sandbox": "danger-full-access",
-                "model": spec.model,
-            }),
+            {
+                let mut params = json!({
+                    "cwd": ws.cwd.display().to_string(),
+                    "approvalPolicy": policy,
+                    "sandbox": "danger-full-access",
+                    "model": spec.model,
+                });
+                if scenario.session.hook_trust == HookTrust::Bypass {
+                    params["config"] = json!({"bypass_hook_trust": true});
+                }
+                params
+            },
             &mut answer,
         )
         .await?;
@@ -261,6 +269,7 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
             .map(|p| p.display().to_string())
             .unwrap_or_default(),
         discovery_warnings: Vec::new(),
+        skipped_hooks: Vec::new(),
         timeline: Vec::new(),
         transcript: Vec::new(),
         analytics: Vec::new(),
@@ -357,18 +366,29 @@ fn wrap_hooks_json(
     file: &Path,
     capture: &Path,
     handlers: &mut Vec<Handler>,
-) -> Result<Value, CrosscheckError> {
+) -> Result<Wrapped, CrosscheckError> {
     let text = std::fs::read_to_string(file).map_err(|e| io(file, e))?;
     let Ok(mut doc) = serde_json::from_str::<Value>(&text) else {
         // Left as it is: the real CLI reports it as the mock does.
-        return Ok(Value::Null);
+        return Ok(Wrapped::default());
     };
+    let original = doc.get("hooks").cloned().unwrap_or(Value::Null);
     if let Some(hooks) = doc.get_mut("hooks") {
         wrap(hooks, capture, handlers);
     }
     let out = serde_json::to_string_pretty(&doc).unwrap_or_default();
     std::fs::write(file, out).map_err(|e| io(file, e))?;
-    Ok(doc.get("hooks").cloned().unwrap_or(Value::Null))
+    Ok(Wrapped {
+        hooks: doc.get("hooks").cloned().unwrap_or(Value::Null),
+        original,
+    })
+}
+
+/// A `hooks` object as the real CLI reads it (every command wrapped) and as written.
+#[derive(Debug, Default)]
+struct Wrapped {
+    hooks: Value,
+    original: Value,
 }
 
 /// The same for the `[hooks]` table of a `config.toml`; `None`: it has none (or is not
@@ -377,7 +397,7 @@ fn wrap_config_toml(
     file: &Path,
     capture: &Path,
     handlers: &mut Vec<Handler>,
-) -> Result<Option<Value>, CrosscheckError> {
+) -> Result<Option<Wrapped>, CrosscheckError> {
     let text = std::fs::read_to_string(file).map_err(|e| io(file, e))?;
     let Ok(mut table) = text.parse::<toml::Table>() else {
         return Ok(None);
@@ -386,6 +406,7 @@ fn wrap_config_toml(
         return Ok(None);
     };
     let mut hooks = serde_json::to_value(hooks).unwrap_or(Value::Null);
+    let original = hooks.clone();
     wrap(&mut hooks, capture, handlers);
     let Ok(back) = toml::Value::try_from(&hooks) else {
         return Ok(None);
@@ -394,7 +415,7 @@ fn wrap_config_toml(
     let out = toml::to_string(&table)
         .map_err(|e| CrosscheckError::Real(format!("writing {}: {e}", file.display())))?;
     std::fs::write(file, out).map_err(|e| io(file, e))?;
-    Ok(Some(hooks))
+    Ok(Some(Wrapped { hooks, original }))
 }
 
 /// Wraps the command handlers of one `hooks` object in place.
@@ -440,7 +461,8 @@ fn wrap(hooks: &mut Value, capture: &Path, handlers: &mut Vec<Handler>) {
 fn write_config(
     ws: &Workspace,
     base_url: &str,
-    sources: &[(PathBuf, Value)],
+    sources: &[(PathBuf, Wrapped)],
+    trust: HookTrust,
     project_trusted: bool,
     catalog: Option<&Path>,
 ) -> Result<(), CrosscheckError> {
@@ -477,21 +499,56 @@ fn write_config(
     if let Some(f) = features.as_table_mut() {
         f.insert("plugins".into(), false.into());
     }
-    let mut state = toml::Table::new();
-    for (source, hooks) in sources {
-        for entry in crate::trust::entries(source, hooks) {
-            if let crate::trust::Entry::Trusted { key, hash } = entry {
-                let mut e = toml::Table::new();
-                e.insert("trusted_hash".into(), hash.into());
-                state.insert(key, e.into());
-            }
-        }
-    }
+    // The real CLI runs the wrapped commands, whose hashes differ from the ones written: a
+    // handler the scenario trusts (every one, unless trust is read from its config) gets
+    // its wrapped hash; an untrusted or modified one keeps what the config says.
     let hooks = table
         .entry("hooks")
         .or_insert_with(|| toml::Table::new().into());
-    if let Some(h) = hooks.as_table_mut() {
-        h.insert("state".into(), state.into());
+    let Some(hooks) = hooks.as_table_mut() else {
+        return Err(CrosscheckError::Input(format!(
+            "{}: `hooks` is not a table",
+            path.display()
+        )));
+    };
+    let state = hooks
+        .entry("state")
+        .or_insert_with(|| toml::Table::new().into());
+    let Some(state) = state.as_table_mut() else {
+        return Err(CrosscheckError::Input(format!(
+            "{}: `hooks.state` is not a table",
+            path.display()
+        )));
+    };
+    for (source, wrapped) in sources {
+        let originals: BTreeMap<String, String> = crate::trust::entries(source, &wrapped.original)
+            .into_iter()
+            .filter_map(|e| match e {
+                crate::trust::Entry::Trusted { key, hash } => Some((key, hash)),
+                crate::trust::Entry::Skipped { .. } => None,
+            })
+            .collect();
+        for entry in crate::trust::entries(source, &wrapped.hooks) {
+            let crate::trust::Entry::Trusted { key, hash } = entry else {
+                continue;
+            };
+            let e = state
+                .entry(key.clone())
+                .or_insert_with(|| toml::Table::new().into());
+            let Some(e) = e.as_table_mut() else {
+                continue;
+            };
+            let written = e.get("trusted_hash").and_then(toml::Value::as_str);
+            let trusted = match trust {
+                HookTrust::Trusted => true,
+                HookTrust::Config | HookTrust::Bypass => {
+                    written.is_some() && written == originals.get(&key).map(String::as_str)
+                }
+            };
+            if trusted {
+                e.insert("trusted_hash".into(), hash.into());
+            }
+        }
     }
     if project_trusted {
         let mut project = toml::Table::new();

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::aggregate::{aggregate, Contribution};
 use super::clock::Clock;
-use super::config::{discover_as, ConfiguredHandler, Discovered, DiscoveryInput};
+use super::config::{discover_as, ConfiguredHandler, Discovered, DiscoveryInput, SkippedHandler};
 use super::dialect::Dialect;
 use super::event::HookEvent;
 use super::outcome::{EventOutcome, HandlerExit, RawOutput, RunStatus};
@@ -40,6 +40,8 @@ pub struct EventRun {
     pub event: HookEvent,
     pub runs: Vec<HandlerRun>,
     pub outcome: EventOutcome,
+    /// Handlers the request selects that hook trust kept from running (Codex says nothing).
+    pub skipped: Vec<SkippedHandler>,
 }
 
 #[derive(Debug, Clone)]
@@ -47,6 +49,7 @@ pub struct Engine {
     dialect: Dialect,
     handlers: Vec<ConfiguredHandler>,
     warnings: Vec<String>,
+    skipped: Vec<SkippedHandler>,
     runner: RunnerConfig,
     clock: Arc<dyn Clock>,
 }
@@ -57,6 +60,7 @@ impl Engine {
             dialect: Dialect::Codex4e30281,
             handlers: discovered.handlers,
             warnings: discovered.warnings,
+            skipped: discovered.skipped,
             runner,
             clock,
         }
@@ -96,25 +100,43 @@ impl Engine {
         &self.handlers
     }
 
+    /// Handlers hook trust keeps from running, in declaration order.
+    pub fn skipped(&self) -> &[SkippedHandler] {
+        &self.skipped
+    }
+
     pub fn runner(&self) -> &RunnerConfig {
         &self.runner
     }
 
     /// The handlers a request selects, in declaration (display) order; each at most once.
     pub fn select(&self, request: &HookRequest) -> Vec<&ConfiguredHandler> {
-        let event = request.event();
-        let subjects: Option<Vec<&str>> = request.payload.matcher_subject().map(|mut s| {
-            s.extend(request.matcher_aliases.iter().map(String::as_str));
-            s
-        });
         self.handlers
             .iter()
-            .filter(|h| h.event == event)
-            .filter(|h| match &subjects {
-                None => true,
-                Some(subjects) => h.matcher.matches_any(subjects),
-            })
+            .filter(|h| Engine::selects(request, h))
             .collect()
+    }
+
+    /// The skipped handlers the request would have selected.
+    pub fn select_skipped(&self, request: &HookRequest) -> Vec<SkippedHandler> {
+        self.skipped
+            .iter()
+            .filter(|s| Engine::selects(request, &s.handler))
+            .cloned()
+            .collect()
+    }
+
+    fn selects(request: &HookRequest, handler: &ConfiguredHandler) -> bool {
+        if handler.event != request.event() {
+            return false;
+        }
+        match request.payload.matcher_subject() {
+            None => true,
+            Some(mut subjects) => {
+                subjects.extend(request.matcher_aliases.iter().map(String::as_str));
+                handler.matcher.matches_any(&subjects)
+            }
+        }
     }
 
     pub fn run_id(handler: &ConfiguredHandler, request: &HookRequest) -> String {
@@ -227,6 +249,7 @@ impl Engine {
             event,
             runs,
             outcome,
+            skipped: self.select_skipped(request),
         }
     }
 }

@@ -16,6 +16,7 @@ mod proctree;
 pub mod request;
 pub mod runner;
 pub mod summary;
+pub mod trust;
 pub mod wire;
 
 pub use dialect::Dialect;

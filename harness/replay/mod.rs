@@ -421,6 +421,8 @@ fn machine_paths() -> &'static MachinePaths {
 pub fn check_warnings(scenario: &Scenario, warnings: &[String]) -> Result<(), ReplayError> {
     let unexpected: Vec<&String> = warnings
         .iter()
+        // `hook_trust = "bypass"` asks for this one; it skips nothing.
+        .filter(|w| w.as_str() != crate::engine::config::BYPASS_WARNING)
         .filter(|w| {
             !scenario
                 .expect_warnings

@@ -34,6 +34,23 @@ pub fn render(description: &str, rec: &Recording) -> String {
             let _ = writeln!(out, "  - {w}");
         }
     }
+    if !rec.skipped_hooks.is_empty() {
+        let _ = writeln!(
+            out,
+            "hooks not run (hook trust; Codex skips them without a word):"
+        );
+        for s in &rec.skipped_hooks {
+            let _ = writeln!(
+                out,
+                "  - {} {}: {}\n    [hooks.state.{}] trusted_hash = \"{}\"",
+                s.status.as_str(),
+                s.event.config_name(),
+                s.command,
+                toml::Value::String(s.key.clone()),
+                s.current_hash
+            );
+        }
+    }
 
     let mut current_turn: Option<String> = None;
     for entry in &rec.timeline {
@@ -173,6 +190,9 @@ fn hooks(out: &mut String, entry: &EventRunRecord) {
         entry.event.config_name(),
         entry.runs.len()
     );
+    for s in &entry.skipped {
+        let _ = writeln!(out, "   - not run ({}): {}", s.status.as_str(), s.command);
+    }
     for run in &entry.runs {
         let completed = entry.completed.iter().find(|c| c.run.id == run.run_id);
         let started = entry.started.iter().find(|c| c.run.id == run.run_id);

@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::normalise::Normaliser;
-use crate::agent::recording::{HookNotice, Recording, TimelineEntry};
+use crate::agent::recording::{HookNotice, Recording, SkippedHookRecord, TimelineEntry};
 use crate::engine::lifecycle::LifecycleResult;
 use crate::engine::outcome::HandlerExit;
 use crate::engine::summary::HookRunSummary;
@@ -19,9 +19,15 @@ pub fn normalised(rec: &Recording, n: &Normaliser) -> Recording {
     out.thread_id = t(&rec.thread_id);
     out.transcript_path = t(&rec.transcript_path);
     out.discovery_warnings = texts(&rec.discovery_warnings);
+    let skipped = |s: &mut SkippedHookRecord| {
+        s.key = n.text(&s.key);
+        s.command = n.text(&s.command);
+    };
+    out.skipped_hooks.iter_mut().for_each(skipped);
     for entry in &mut out.timeline {
         match entry {
             TimelineEntry::Hooks(r) => {
+                r.skipped.iter_mut().for_each(skipped);
                 r.thread_id = t(&r.thread_id);
                 r.turn_id = t(&r.turn_id);
                 r.agent_id = r.agent_id.as_ref().map(t);

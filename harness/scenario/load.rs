@@ -156,6 +156,17 @@ impl Validator<'_> {
                 );
             }
         }
+        if let Some(trust) = &file.session.hook_trust {
+            if file.session.dialect != Dialect::Codex {
+                return self.err(
+                    trust.span(),
+                    format!(
+                        "`hook_trust` applies to the `codex` dialect only (hook trust came with Codex 0.171); this scenario's dialect is `{}`",
+                        file.session.dialect.as_str()
+                    ),
+                );
+            }
+        }
         let session = Session {
             model: file
                 .session
@@ -182,6 +193,12 @@ impl Validator<'_> {
                 .unwrap_or_else(|| "exit".to_owned()),
             instructions: file.session.instructions.clone(),
             output_cap: file.session.output_cap.as_ref().map(|c| *c.get_ref()),
+            hook_trust: file
+                .session
+                .hook_trust
+                .as_ref()
+                .map(|t| *t.get_ref())
+                .unwrap_or_default(),
         };
         let layers = file
             .layers

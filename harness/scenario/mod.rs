@@ -104,6 +104,8 @@ pub struct Session {
     pub instructions: Option<String>,
     /// Per-stream cap on captured hook output, in bytes (`None`: the runner's default).
     pub output_cap: Option<usize>,
+    /// Hook trust (the `codex` dialect).
+    pub hook_trust: crate::engine::config::HookTrust,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -11,6 +11,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::engine::config::HookTrust;
 use crate::engine::request::{ApprovalPolicy, SessionStartSource};
 
 /// A scripted agent session, its hook configuration and its workspace.
@@ -95,6 +96,16 @@ pub struct SessionFile {
     #[serde(default)]
     #[schemars(with = "Option<usize>")]
     pub output_cap: Option<Spanned<usize>>,
+    /// Hook trust in the `codex` dialect (Codex 0.171 runs a hook only when
+    /// `[hooks.state."<key>"] trusted_hash` in its config holds the hook's current hash):
+    /// `trusted` (default: every hook trusted, as after pasting `hooktape trust`'s output),
+    /// `config` (as Codex: the `[hooks.state]` of the scenario's config layers decides; the
+    /// repository root in a key stands for the project folder, so `hooktape trust`'s output
+    /// pastes as is) or `bypass` (`--dangerously-bypass-hook-trust`). Hooks trust skips show
+    /// in the golden and the timeline.
+    #[serde(default)]
+    #[schemars(with = "Option<HookTrust>")]
+    pub hook_trust: Option<Spanned<HookTrust>>,
 }
 
 /// Which config layer a hooks source belongs to.

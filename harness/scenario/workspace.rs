@@ -20,6 +20,7 @@ use crate::engine::config::{ConfigLayer, DiscoveryInput, ManagedRequirements, To
 use crate::engine::exec_guard;
 use crate::engine::runner::HookEnv;
 use crate::engine::summary::HookSource;
+use crate::engine::Dialect;
 
 /// Variables passed through from the harness environment (plus every `LC_*`).
 pub const ENV_ALLOWLIST: [&str; 4] = ["PATH", "LANG", "TERM", "USER"];
@@ -183,7 +184,10 @@ impl Workspace {
     }
 
     fn layers(&self, scenario: &Scenario) -> Result<DiscoveryInput, WorkspaceError> {
-        let mut input = DiscoveryInput::default();
+        let mut input = DiscoveryInput {
+            trust: scenario.session.hook_trust,
+            ..DiscoveryInput::default()
+        };
         let order = [
             LayerKind::System,
             LayerKind::User,
@@ -239,7 +243,7 @@ impl Workspace {
                             return Err(dup("config.toml"));
                         }
                         let path = folder.join("config.toml");
-                        write_file(&path, text, false)?;
+                        write_file(&path, &self.trust_paths(scenario, text), false)?;
                         layer.config_toml = Some(TomlSource::File(path));
                     }
                     (LayerSource::ConfigToml(text), None) => {
@@ -248,7 +252,7 @@ impl Workspace {
                         }
                         layer.config_toml = Some(TomlSource::Inline {
                             path: SESSION_FLAGS_PATH.to_owned(),
-                            text: text.clone(),
+                            text: self.trust_paths(scenario, text),
                         });
                     }
                     // The loader only accepts config_toml for session flags and keeps
@@ -298,6 +302,20 @@ impl Workspace {
 impl Workspace {
     /// A layer folder that holds a `hooks.json` or `config.toml` only because `[[files]]`
     /// put it there.
+    /// A config layer's text as the workspace holds it in the `codex` dialect: a
+    /// `[hooks.state]` key names the absolute path of the file that declares the hook, so
+    /// the repository's root (what `hooktape trust` prints) and `${PROJECT}` stand for the
+    /// project folder here. Other dialects have no hook trust and keep the text as written.
+    fn trust_paths(&self, scenario: &Scenario, text: &str) -> String {
+        if scenario.session.dialect != Dialect::Codex {
+            return text.to_owned();
+        }
+        let project = self.project.display().to_string();
+        let root = scenario.repo.root.display().to_string();
+        text.replace("${PROJECT}", &project)
+            .replace(&format!("{root}/"), &format!("{project}/"))
+    }
+
     fn undeclared_layer(&self, kind: LayerKind) -> Option<ConfigLayer> {
         let (folder, source) = match kind {
             LayerKind::System => (self.system.clone(), HookSource::System),

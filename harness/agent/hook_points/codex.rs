@@ -12,7 +12,9 @@ use super::{
 use crate::agent::error::AgentError;
 use crate::agent::model_server::ANALYTICS_PATH;
 use crate::agent::recorder::Recorder;
-use crate::agent::recording::{EventRunRecord, HookNotice, HookRunRecord, TimelineEntry};
+use crate::agent::recording::{
+    EventRunRecord, HookNotice, HookRunRecord, SkippedHookRecord, TimelineEntry,
+};
 use crate::agent::spec::{ChildSpec, SessionSpec};
 use crate::agent::tools::{blocked_text, HookedCall, ParsedCall, ToolKind};
 use crate::engine::config::DEFAULT_TIMEOUT_SECS;
@@ -92,7 +94,7 @@ impl CodexHooks<'_> {
             .map(|s| notice(NotificationMethod::Started, &thread.thread_id, wire_turn, s))
             .collect();
         let run = self.engine.run(&request).await;
-        if run.runs.is_empty() {
+        if run.runs.is_empty() && run.skipped.is_empty() {
             return Ok(run.outcome);
         }
         let completed: Vec<HookNotice> = run
@@ -145,8 +147,11 @@ impl CodexHooks<'_> {
             started,
             runs,
             completed,
+            skipped: run.skipped.iter().map(SkippedHookRecord::of).collect(),
         }));
-        self.post_analytics(analytics).await?;
+        if !analytics.is_empty() {
+            self.post_analytics(analytics).await?;
+        }
         Ok(run.outcome)
     }
 
@@ -190,6 +195,14 @@ fn start_verdict(outcome: EventOutcome) -> StartVerdict {
 impl HookPoints for CodexHooks<'_> {
     fn discovery_warnings(&self) -> Vec<String> {
         self.engine.warnings().to_vec()
+    }
+
+    fn skipped_hooks(&self) -> Vec<SkippedHookRecord> {
+        self.engine
+            .skipped()
+            .iter()
+            .map(SkippedHookRecord::of)
+            .collect()
     }
 
     async fn session_configured(&self, _rec: &mut Recorder, _at: At<'_>) {}

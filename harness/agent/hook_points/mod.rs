@@ -89,6 +89,11 @@ pub(crate) trait HookPoints {
     /// Warnings of hook discovery, for the recording.
     fn discovery_warnings(&self) -> Vec<String>;
 
+    /// Handlers hook trust keeps from running, for the recording.
+    fn skipped_hooks(&self) -> Vec<super::recording::SkippedHookRecord> {
+        Vec::new()
+    }
+
     /// The session is configured: at its start, and again after a resume.
     async fn session_configured(&self, rec: &mut Recorder, at: At<'_>);
 

@@ -202,6 +202,7 @@ impl LifecycleConfig {
         source: HookSource,
     ) -> Result<Self, LifecycleConfigError> {
         LifecycleConfig::discover(&DiscoveryInput {
+            trust: Default::default(),
             managed: Vec::new(),
             layers: vec![crate::engine::config::ConfigLayer {
                 source,

@@ -179,6 +179,7 @@ impl Validator<'_> {
                     return Ok(());
                 }
                 discover_notify(&DiscoveryInput {
+                    trust: Default::default(),
                     managed: Vec::new(),
                     layers: vec![ConfigLayer {
                         source: HookSource::User,
