@@ -158,7 +158,16 @@ calls = [{ shell = ["true"] }]
 message = "Listed."
 "#;
     repository(dir.path(), &[("shell", shell)])?;
+    // A scenario pinned to 4e30281 is skipped, saying how to compare it anyway...
     let out = crosscheck(dir.path(), &[])?;
+    let text = cli::text(&out);
+    ensure!(out.status.code() == Some(0), "{text}");
+    ensure!(
+        text.contains("SKIP   shell: dialect `codex-4e30281`") && text.contains("`--drift`"),
+        "{text}"
+    );
+    // ...and `--drift` shows how that Codex differs from the binary.
+    let out = crosscheck(dir.path(), &["--drift"])?;
     let text = cli::text(&out);
     ensure!(out.status.code() == Some(1), "{text}");
     ensure!(text.contains("DIFFER shell"), "{text}");

@@ -5,10 +5,13 @@
 //! `INSTA_UPDATE=always` (or `hooktape bless`) updates them, `cargo insta review` reviews.
 //!
 //! Each trial also checks the stdin every hook received against the input schema Codex
-//! publishes for its event (`data/schemas/codex-4e30281/hooks/`, from the reference commit),
-//! so no golden can pin a payload Codex would not send. The schemas are widened by exactly
-//! what later upstream added and codex-extra-events.md records: SessionStart source
-//! `compact`, and optional `agent_id` / `agent_type` on a subagent's hook inputs.
+//! publishes for its event, so no golden can pin a payload Codex would not send: the
+//! `codex` dialect against 0.171.0's (`data/schemas/codex-0.171/hooks/`, every event), with
+//! each `hook/started` and `hook/completed` notification against its app-server schema;
+//! `codex-4e30281` against the reference commit's (`data/schemas/codex-4e30281/hooks/`),
+//! widened by exactly what later upstream added and codex-extra-events.md records:
+//! SessionStart source `compact`, and optional `agent_id` / `agent_type` on a subagent's
+//! hook inputs.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,7 +21,7 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::Value;
 
 use hooktape::agent::Recording;
-use hooktape::engine::HookEvent;
+use hooktape::engine::{Dialect, HookEvent};
 use hooktape::replay::{self, Case};
 
 fn main() {
@@ -44,20 +47,57 @@ fn main() {
 #[path = "support/schemas.rs"]
 mod schemas;
 
-/// The published input schema of each reference event, by event name, compiled once.
-fn input_validators() -> &'static Result<BTreeMap<String, jsonschema::Validator>, String> {
-    static VALIDATORS: OnceLock<Result<BTreeMap<String, jsonschema::Validator>, String>> =
-        OnceLock::new();
-    VALIDATORS.get_or_init(|| {
-        HookEvent::REFERENCE
-            .iter()
-            .map(|&event| {
-                let mut schema = schemas::hook(event, "input")?;
-                widen_for_later_events(event, &mut schema);
-                Ok((event.to_string(), schemas::validator(&schema)?))
+/// Compiled validators: hook stdin by event, then the two notifications.
+struct Validators {
+    stdin: BTreeMap<String, jsonschema::Validator>,
+    notifications: Option<(jsonschema::Validator, jsonschema::Validator)>,
+}
+
+/// The published schemas a dialect's payloads must meet, compiled once per dialect.
+fn validators(dialect: Dialect) -> &'static Result<Validators, String> {
+    static REFERENCE: OnceLock<Result<Validators, String>> = OnceLock::new();
+    static CURRENT: OnceLock<Result<Validators, String>> = OnceLock::new();
+    if dialect.is_current() {
+        CURRENT.get_or_init(|| {
+            let stdin = HookEvent::ALL
+                .iter()
+                .map(|&event| {
+                    let schema = schemas::load_from(
+                        "codex-0.171",
+                        &format!("hooks/{}.command.input.schema.json", event.run_id_label()),
+                    )?;
+                    Ok((event.to_string(), schemas::validator(&schema)?))
+                })
+                .collect::<Result<_, String>>()?;
+            let started = schemas::validator(&schemas::load_from(
+                "codex-0.171",
+                "app-server/HookStartedNotification.json",
+            )?)?;
+            let completed = schemas::validator(&schemas::load_from(
+                "codex-0.171",
+                "app-server/HookCompletedNotification.json",
+            )?)?;
+            Ok(Validators {
+                stdin,
+                notifications: Some((started, completed)),
             })
-            .collect()
-    })
+        })
+    } else {
+        REFERENCE.get_or_init(|| {
+            let stdin = HookEvent::REFERENCE
+                .iter()
+                .map(|&event| {
+                    let mut schema = schemas::hook(event, "input")?;
+                    widen_for_later_events(event, &mut schema);
+                    Ok((event.to_string(), schemas::validator(&schema)?))
+                })
+                .collect::<Result<_, String>>()?;
+            Ok(Validators {
+                stdin,
+                notifications: None,
+            })
+        })
+    }
 }
 
 /// The later upstream additions of codex-extra-events.md ("Other"): SessionStart gains
@@ -81,24 +121,39 @@ fn widen_for_later_events(event: HookEvent, schema: &mut Value) {
     }
 }
 
-/// Every codex-dialect hook stdin of the recording that breaks its event's schema.
+/// Every codex-dialect hook stdin and notification of the recording that breaks its
+/// published schema.
 fn schema_violations(recording: &Recording) -> Result<Vec<String>, Failed> {
-    let validators = input_validators()
+    if recording.dialect == Dialect::Lifecycle {
+        return Ok(Vec::new());
+    }
+    let validators = validators(recording.dialect)
         .as_ref()
         .map_err(|e| Failed::from(e.clone()))?;
     let mut violations = Vec::new();
     for entry in recording.hook_events() {
-        let Some(validator) = validators.get(entry.event.config_name()) else {
-            continue;
-        };
-        for run in &entry.runs {
-            let stdin: Value = serde_json::from_str(&run.stdin)
-                .map_err(|e| Failed::from(format!("{}: stdin is not JSON: {e}", run.run_id)))?;
-            violations.extend(
-                schemas::errors(validator, &stdin)
-                    .into_iter()
-                    .map(|e| format!("{}: {e}", run.run_id)),
-            );
+        if let Some(validator) = validators.stdin.get(entry.event.config_name()) {
+            for run in &entry.runs {
+                let stdin: Value = serde_json::from_str(&run.stdin)
+                    .map_err(|e| Failed::from(format!("{}: stdin is not JSON: {e}", run.run_id)))?;
+                violations.extend(
+                    schemas::errors(validator, &stdin)
+                        .into_iter()
+                        .map(|e| format!("{}: {e}", run.run_id)),
+                );
+            }
+        }
+        if let Some((started, completed)) = &validators.notifications {
+            for (validator, notices) in [(started, &entry.started), (completed, &entry.completed)] {
+                for notice in notices {
+                    let wire = notice.wire();
+                    violations.extend(
+                        schemas::errors(validator, &wire["params"])
+                            .into_iter()
+                            .map(|e| format!("{} {}: {e}", wire["method"], notice.run.id)),
+                    );
+                }
+            }
         }
     }
     Ok(violations)

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::client::{ModelClient, COMPACTION_PROMPT};
+use super::client::ModelClient;
 use super::error::AgentError;
 use super::history::{HistoryItem, Role};
 use super::hook_points::{At, HookPoints};
@@ -61,7 +61,7 @@ impl<H: HookPoints, M: ModelClient> Agent<'_, H, M> {
         let prompt = HistoryItem::Message {
             id: None,
             role: Role::User,
-            parts: vec![COMPACTION_PROMPT.to_owned()],
+            parts: vec![self.tools.compaction_prompt().to_owned()],
         };
         let sampled = self
             .sample(thread, turn_id, RequestPurpose::Compaction, Some(&prompt))
@@ -96,7 +96,25 @@ impl<H: HookPoints, M: ModelClient> Agent<'_, H, M> {
             .cloned()
             .collect();
         let id = self.rec.next_message_id();
-        replacement.push(HistoryItem::message(id, Role::User, summary.join("\n")));
+        replacement.push(HistoryItem::message(
+            id,
+            Role::User,
+            self.tools.summary_message(&summary.join("\n")),
+        ));
+        // Codex 0.171 keeps the compaction's answer in the rollout before the compacted line.
+        if self.tools == super::toolset::ToolSet::Codex0171 {
+            for item in &sampled.items {
+                if matches!(
+                    item,
+                    HistoryItem::Message {
+                        role: Role::Assistant,
+                        ..
+                    }
+                ) {
+                    thread.rollout.item(&self.rec.now(), item)?;
+                }
+            }
+        }
         let wire: Vec<serde_json::Value> = replacement.iter().map(|i| i.to_wire(true)).collect();
         thread.rollout.append(
             &self.rec.now(),
@@ -108,7 +126,9 @@ impl<H: HookPoints, M: ModelClient> Agent<'_, H, M> {
         let verdict = self.hooks.post_compact(&mut self.rec, at, trigger).await?;
         // SessionStart `compact` becomes pending unless PostCompact stopped (the turn ends
         // here) or a `startup`/`resume` start is still pending (it is the one that fires).
-        if thread.child.is_none() && verdict.stop.is_none() && thread.pending_start.is_none() {
+        // Codex 0.171 leaves it pending after a PostCompact stop too (OBSERVED: crosscheck).
+        let stopped = verdict.stop.is_some() && self.tools != super::toolset::ToolSet::Codex0171;
+        if thread.child.is_none() && !stopped && thread.pending_start.is_none() {
             thread.pending_start = Some(SessionStartSource::Compact);
         }
         if let Some(reason) = verdict.stop {

@@ -12,7 +12,8 @@ use serde_json::{json, Value};
 use super::client::{ModelClient, Reply, Request};
 use super::error::AgentError;
 use super::hook_points::{
-    At, CallReport, HookPoints, PostVerdict, PromptVerdict, Refusal, StartVerdict, StopVerdict,
+    At, CallReport, HookPoints, PostVerdict, PreToolVerdict, PromptVerdict, Refusal, StartVerdict,
+    StopVerdict,
 };
 use super::model_server::sse_body;
 use super::recorder::Recorder;
@@ -110,12 +111,15 @@ impl HookPoints for FakeHooks {
         at: At<'_>,
         call: &ParsedCall,
         _kind: &ToolKind,
-    ) -> Result<Option<Refusal>, AgentError> {
+    ) -> Result<PreToolVerdict, AgentError> {
         self.note(at, format!("pre_tool_use {}", call.call_id));
-        Ok(self.refuse_calls.then(|| Refusal {
-            disposition: super::recording::Disposition::BlockedByPreToolUse,
-            output: "refused".into(),
-        }))
+        Ok(self
+            .refuse_calls
+            .then(|| Refusal {
+                disposition: super::recording::Disposition::BlockedByPreToolUse,
+                output: "refused".into(),
+            })
+            .into())
     }
     async fn permission_request(
         &self,

@@ -31,7 +31,12 @@ impl<H: HookPoints, M: ModelClient> Agent<'_, H, M> {
         let policy = self.spec.approval_policy;
         let asks = match policy {
             ApprovalPolicy::Never => false,
-            ApprovalPolicy::Untrusted => !tool.known_safe,
+            // 0.171 asks for every exec_command, known-safe or not (OBSERVED: crosscheck).
+            ApprovalPolicy::Untrusted => {
+                !tool.known_safe
+                    || (self.tools == super::toolset::ToolSet::Codex0171
+                        && tool.kind == HookedKind::Bash)
+            }
             ApprovalPolicy::OnRequest | ApprovalPolicy::OnFailure => result.needs_approval,
         };
         // What the user approved for the session is not asked of them again; a remembered
@@ -132,9 +137,12 @@ impl<H: HookPoints, M: ModelClient> Agent<'_, H, M> {
         exit_code: i32,
         raw_output: String,
     ) -> Result<String, AgentError> {
-        let success = exit_code == 0;
+        // Codex 0.171 runs PostToolUse after a failed command too (OBSERVED: crosscheck).
+        let post = exit_code == 0
+            || (self.tools == super::toolset::ToolSet::Codex0171
+                && session.kind == HookedKind::Bash);
         let (tool_response, mut output) = self.tools.finished(session, exit_code, &raw_output);
-        if success {
+        if post {
             let at = At { thread, turn_id };
             let verdict = self
                 .hooks

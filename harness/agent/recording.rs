@@ -451,6 +451,9 @@ pub enum Disposition {
     ExecveDeniedByPolicy,
     NoHooks,
     Unsupported,
+    /// Refused for its arguments after PreToolUse (0.171: `justification` without
+    /// `sandbox_permissions`).
+    InvalidArguments,
     Subagent,
 }
 
@@ -498,6 +501,7 @@ impl Disposition {
             Disposition::ExecveDeniedByPolicy => "execve_denied_by_policy",
             Disposition::NoHooks => "no_hooks",
             Disposition::Unsupported => "unsupported",
+            Disposition::InvalidArguments => "invalid_arguments",
             Disposition::Subagent => "subagent",
         }
     }

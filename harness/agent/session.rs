@@ -42,12 +42,25 @@ pub fn xml_escape(text: &str) -> String {
     out
 }
 
-/// One `<hook_prompt>` fragment.
+/// One `<hook_prompt>` fragment, as Codex at 4e30281 writes it.
 pub fn hook_prompt_fragment(hook_run_id: &str, text: &str) -> String {
     format!(
         "<hook_prompt hook_run_id=\"{}\">{}</hook_prompt>",
         xml_escape(hook_run_id),
         xml_escape(text)
+    )
+}
+
+/// One `<hook_prompt>` fragment as Codex 0.171 writes it: quotes in the text are kept
+/// (OBSERVED through crosscheck).
+pub fn hook_prompt_fragment_0171(hook_run_id: &str, text: &str) -> String {
+    let text = text
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    format!(
+        "<hook_prompt hook_run_id=\"{}\">{text}</hook_prompt>",
+        xml_escape(hook_run_id)
     )
 }
 
@@ -290,7 +303,14 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
                 StopVerdict::Continue(fragments) => {
                     let parts = fragments
                         .iter()
-                        .map(|f| hook_prompt_fragment(&f.hook_run_id, &f.text))
+                        .map(|f| match self.tools {
+                            super::toolset::ToolSet::Codex0171 => {
+                                hook_prompt_fragment_0171(&f.hook_run_id, &f.text)
+                            }
+                            super::toolset::ToolSet::Codex4e30281 => {
+                                hook_prompt_fragment(&f.hook_run_id, &f.text)
+                            }
+                        })
                         .collect();
                     let item = HistoryItem::Message {
                         id: Some(self.rec.next_hook_prompt_id()),
@@ -490,10 +510,32 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
             _ => None,
         };
         let at = At { thread, turn_id };
-        let refusal = self
+        let verdict = self
             .hooks
             .pre_tool_use(&mut self.rec, at, call, &kind)
             .await?;
+        self.rec.contexts(thread, &verdict.contexts)?;
+        let mut kind = kind;
+        let mut refusal = verdict.refusal;
+        if let (None, Some(input), ToolKind::Hooked(tool)) =
+            (&refusal, verdict.updated_input, &mut kind)
+        {
+            if let Err(output) = super::tools::rewrite(tool, input) {
+                refusal = Some(super::hook_points::Refusal {
+                    disposition: Disposition::InvalidArguments,
+                    output,
+                });
+            }
+        }
+        if refusal.is_none() && matches!(kind, ToolKind::Hooked(_)) {
+            refusal = self
+                .tools
+                .argument_refusal(call)
+                .map(|output| super::hook_points::Refusal {
+                    disposition: Disposition::InvalidArguments,
+                    output,
+                });
+        }
         let started = self.rec.now_unix_secs();
         let output = match (refusal, kind) {
             (Some(refusal), kind) => {

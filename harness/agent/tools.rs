@@ -289,6 +289,25 @@ pub enum HookedKind {
     Mcp,
 }
 
+/// Applies a PreToolUse `allow` + `updatedInput` rewrite (Codex 0.171, spec/codex-current.md
+/// §2.3.1): `Bash` and `apply_patch` take only a string `command`; other tools take the
+/// whole object. `Err`: the text the model gets instead of running the tool.
+pub fn rewrite(tool: &mut HookedCall, input: Value) -> Result<(), String> {
+    match tool.kind {
+        HookedKind::Bash | HookedKind::ApplyPatch => {
+            let Some(command) = input.get("command").and_then(Value::as_str) else {
+                return Err("hook returned updatedInput without string field `command`".to_owned());
+            };
+            tool.tool_input["command"] = Value::String(command.to_owned());
+            Ok(())
+        }
+        HookedKind::Mcp => {
+            tool.tool_input = input;
+            Ok(())
+        }
+    }
+}
+
 /// Classifies a parsed call. Errors are argument texts the agent cannot read.
 pub fn classify(call: &ParsedCall) -> Result<ToolKind, String> {
     let args = || -> Result<Value, String> {

@@ -28,7 +28,42 @@ pub(crate) enum Rejection {
     User,
 }
 
+/// Codex 0.171's compaction prompt (OBSERVED through crosscheck).
+const COMPACTION_PROMPT_0171: &str = "You are performing a CONTEXT CHECKPOINT COMPACTION. Create a handoff summary for another LLM that will resume the task.
+
+Include:
+- Current progress and key decisions made
+- Important context, constraints, or user preferences
+- What remains to be done (clear next steps)
+- Any critical data, examples, or references needed to continue
+
+Be concise, structured, and focused on helping the next LLM seamlessly continue the work.
+";
+
+/// What precedes the summary in the history Codex 0.171 keeps after compaction.
+const SUMMARY_PREFIX_0171: &str = "Another language model started to solve this problem and produced a summary of its thinking process. You also have access to the state of the tools that were used by that language model. Use this to build on the work that has already been done and avoid duplicating work. Here is the summary produced by the other language model, use the information in this summary to assist with your own analysis:";
+
+/// 0.171's answer to an `exec_command` with a `justification` but no `sandbox_permissions`
+/// (OBSERVED through crosscheck); no hook fires.
+const JUSTIFICATION_NEEDS_PERMISSIONS: &str = "`justification` requires an explicit `sandbox_permissions`; use `sandbox_permissions: \"require_escalated\"` for unsandboxed execution, or omit `justification`.";
+
 impl ToolSet {
+    /// The user message that asks the model for a compaction summary.
+    pub(crate) fn compaction_prompt(self) -> &'static str {
+        match self {
+            ToolSet::Codex4e30281 => super::client::COMPACTION_PROMPT,
+            ToolSet::Codex0171 => COMPACTION_PROMPT_0171,
+        }
+    }
+
+    /// The user message that carries the summary into the compacted history.
+    pub(crate) fn summary_message(self, summary: &str) -> String {
+        match self {
+            ToolSet::Codex4e30281 => summary.to_owned(),
+            ToolSet::Codex0171 => format!("{SUMMARY_PREFIX_0171}\n{summary}"),
+        }
+    }
+
     pub(crate) fn of(dialect: Dialect) -> ToolSet {
         if dialect.is_current() {
             ToolSet::Codex0171
@@ -48,6 +83,18 @@ impl ToolSet {
             return Ok(ToolKind::Unsupported);
         }
         classify(call)
+    }
+
+    /// What the model gets for a call this release refuses for its arguments once
+    /// PreToolUse let it through (0.171: an `exec_command` with a `justification` but no
+    /// `sandbox_permissions`; OBSERVED through crosscheck: PreToolUse runs first).
+    pub(crate) fn argument_refusal(self, call: &ParsedCall) -> Option<String> {
+        if self != ToolSet::Codex0171 || call.name != "exec_command" {
+            return None;
+        }
+        let args: Value = serde_json::from_str(&call.payload).unwrap_or(Value::Null);
+        (args.get("justification").is_some() && args.get("sandbox_permissions").is_none())
+            .then(|| JUSTIFICATION_NEEDS_PERMISSIONS.to_owned())
     }
 
     /// A finished execution: `(tool_response for PostToolUse, what the model gets)`.
@@ -80,6 +127,14 @@ impl ToolSet {
                 ),
             ),
             (ToolSet::Codex0171, HookedKind::ApplyPatch) => {
+                // No scripted output: what 0.171 prints after applying the patch.
+                let applied;
+                let raw_output = if success && raw_output.is_empty() {
+                    applied = patch_summary(call.tool_input["command"].as_str().unwrap_or(""));
+                    applied.as_str()
+                } else {
+                    raw_output
+                };
                 let text =
                     format!("Exit code: {exit_code}\nWall time: 0 seconds\nOutput:\n{raw_output}");
                 (Value::String(text.clone()), text)
@@ -134,6 +189,24 @@ fn exec_head(call_id: &str) -> String {
         "Chunk ID: {:06x}\nWall time: 0.0000 seconds\n",
         (hash ^ (hash >> 24) ^ (hash >> 48)) & 0xff_ffff
     )
+}
+
+/// `apply_patch`'s report of a patch it applied: `Success. Updated the following files:` and
+/// one `A`/`M`/`D <path>` line per file (OBSERVED through crosscheck).
+fn patch_summary(patch: &str) -> String {
+    let mut out = String::from("Success. Updated the following files:\n");
+    for line in patch.lines() {
+        for (header, letter) in [
+            ("*** Add File: ", 'A'),
+            ("*** Update File: ", 'M'),
+            ("*** Delete File: ", 'D'),
+        ] {
+            if let Some(path) = line.strip_prefix(header) {
+                out += &format!("{letter} {}\n", path.trim());
+            }
+        }
+    }
+    out
 }
 
 /// Codex's token estimate of a text: its UTF-8 bytes / 4, rounded up.

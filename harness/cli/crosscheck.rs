@@ -40,6 +40,10 @@ pub struct CrosscheckArgs {
     /// DIR/<name>.real.txt.
     #[arg(long, value_name = "DIR")]
     pub keep: Option<PathBuf>,
+    /// Play `codex-4e30281` scenarios too (skipped by default): how Codex at 4e30281, which
+    /// they pin, differs from the real CLI.
+    #[arg(long)]
+    pub drift: bool,
 }
 
 /// The real CLI to run: `--codex`, `$CODEX_BIN`, the pinned native binary (or its npm
@@ -97,13 +101,14 @@ pub fn run(args: CrosscheckArgs) -> anyhow::Result<ExitCode> {
         .build()?;
     let st = Style::stdout();
     let jobs = args.jobs.max(1);
+    let drift = args.drift;
     let (mut agree, mut differ, mut skipped) = (0usize, 0usize, Vec::new());
     let total = scenarios.len();
     runtime.block_on(async {
         let bin = &bin;
         let mut results =
             futures::stream::iter(scenarios.iter().map(|(name, scenario)| async move {
-                (name.clone(), crosscheck::check(bin, scenario).await)
+                (name.clone(), crosscheck::check(bin, scenario, drift).await)
             }))
             .buffered(jobs);
         while let Some((name, checked)) = results.next().await {

@@ -146,7 +146,23 @@ pub fn run_text(run: &Value) -> String {
 /// Every aspect where `mock` and `real` differ.
 pub fn compare(mock: &Aspects, real: &Aspects) -> Vec<Difference> {
     let mut out = Vec::new();
-    keyed(&mut out, "payloads", &mock.payloads, &real.payloads);
+    // Hooks of parallel tool calls run concurrently in the real CLI: a handler's payloads
+    // are compared as a set, in a fixed order.
+    let in_order = |m: &BTreeMap<String, Vec<String>>| -> BTreeMap<String, Vec<String>> {
+        m.iter()
+            .map(|(k, v)| {
+                let mut v = v.clone();
+                v.sort();
+                (k.clone(), v)
+            })
+            .collect()
+    };
+    keyed(
+        &mut out,
+        "payloads",
+        &in_order(&mock.payloads),
+        &in_order(&real.payloads),
+    );
     keyed(&mut out, "run", &mock.runs, &real.runs);
     let n = mock.requests.len().max(real.requests.len());
     for i in 0..n {
@@ -167,7 +183,19 @@ pub fn compare(mock: &Aspects, real: &Aspects) -> Vec<Difference> {
             real: real.rollout.join("\n"),
         });
     }
-    if mock.warnings != real.warnings {
+    // Crosscheck rewrites each hooks file (to capture stdin), so a parse error's position
+    // in it is the rewritten file's.
+    let positionless = |ws: &[String]| -> Vec<String> {
+        static AT: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+        let at = AT.get_or_init(|| regex::Regex::new(r" at line \d+ column \d+").ok());
+        ws.iter()
+            .map(|w| match at {
+                Some(re) => re.replace_all(w, " at line <N> column <N>").into_owned(),
+                None => w.clone(),
+            })
+            .collect()
+    };
+    if positionless(&mock.warnings) != positionless(&real.warnings) {
         out.push(Difference {
             aspect: "warnings".to_owned(),
             mock: mock.warnings.join("\n"),

@@ -9,6 +9,7 @@ pub mod aspects;
 pub mod isolation;
 pub mod plan;
 pub mod real;
+pub mod standins;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -58,8 +59,9 @@ pub struct Checked {
     pub sides: Option<(Aspects, Aspects)>,
 }
 
-/// Plays `scenario` through the mock and the real CLI at `bin`, and compares.
-pub async fn check(bin: &Path, scenario: &Scenario) -> Checked {
+/// Plays `scenario` through the mock and the real CLI at `bin`, and compares. `drift`: play
+/// `codex-4e30281` scenarios too, to show how that Codex differs from the binary.
+pub async fn check(bin: &Path, scenario: &Scenario, drift: bool) -> Checked {
     let mut checked = Checked {
         verdict: Verdict::Agree,
         mock_wall: Duration::ZERO,
@@ -75,7 +77,7 @@ pub async fn check(bin: &Path, scenario: &Scenario) -> Checked {
             return checked;
         }
     };
-    if let Some(reason) = plan::skip_reason(scenario, &probe) {
+    if let Some(reason) = plan::skip_reason(scenario, &probe, drift) {
         checked.verdict = Verdict::Skipped(reason);
         return checked;
     }
@@ -135,13 +137,8 @@ pub async fn check(bin: &Path, scenario: &Scenario) -> Checked {
 /// The mock's aspects, from its normalised recording.
 pub fn mock_aspects(rec: &crate::agent::Recording) -> Aspects {
     let mut out = Aspects::default();
-    // The one discovery-time message the app-server also sends as a `warning`.
-    out.warnings.extend(
-        rec.discovery_warnings
-            .iter()
-            .filter(|w| w.as_str() == crate::engine::config::BYPASS_WARNING)
-            .cloned(),
-    );
+    // The 0.171 app-server sends each discovery warning as a `warning` notification.
+    out.warnings.extend(rec.discovery_warnings.iter().cloned());
     for entry in &rec.timeline {
         match entry {
             TimelineEntry::Hooks(r) => {

@@ -9,9 +9,33 @@ use crate::engine::Dialect;
 use crate::scenario::{LayerKind, Scenario};
 
 /// Why a scenario cannot be played through the real CLI, or `None`: it can.
-pub fn skip_reason(scenario: &Scenario, spec: &SessionSpec) -> Option<String> {
+/// `drift`: `codex-4e30281` scenarios are played too (else skipped).
+pub fn skip_reason(scenario: &Scenario, spec: &SessionSpec, drift: bool) -> Option<String> {
     if scenario.session.dialect == Dialect::Lifecycle {
         return Some("the `lifecycle` dialect is not a Codex release".to_owned());
+    }
+    if scenario.session.dialect == Dialect::Codex4e30281 && !drift {
+        return Some(
+            "dialect `codex-4e30281`: it pins Codex at upstream 4e30281, not the 0.171.0 binary (`--drift` plays it to show the drift)"
+                .to_owned(),
+        );
+    }
+    if scenario.session.auto_compact_tokens.is_some() {
+        return Some(
+            "automatic compaction: 0.171 decides when from its own token estimate (before a turn too), which a script cannot time"
+                .to_owned(),
+        );
+    }
+    if scenario.session.start_source != crate::engine::request::SessionStartSource::Startup {
+        return Some(format!(
+            "SessionStart source `{}`: the app-server starts a thread as `startup`",
+            scenario.session.start_source.as_str()
+        ));
+    }
+    if scenario.session.output_cap.is_some() {
+        return Some(
+            "`output_cap` is hooktape's own limit on captured output; Codex has none".to_owned(),
+        );
     }
     if spec.approval_policy == ApprovalPolicy::OnFailure {
         return Some("approval policy `on-failure`: Codex 0.171 refuses it".to_owned());
@@ -29,8 +53,18 @@ pub fn skip_reason(scenario: &Scenario, spec: &SessionSpec) -> Option<String> {
                     "a session-flags layer (`-c`): not passed to the real CLI yet".to_owned(),
                 )
             }
+            LayerKind::Project if !layer.trusted => {
+                return Some(
+                    "an untrusted project: 0.171's app-server still reads its hooks files (spec/codex-current.md §5), which `codex exec` and the mock do not".to_owned(),
+                )
+            }
             LayerKind::User | LayerKind::Project => {}
         }
+    }
+    if spec.steps.iter().any(|s| matches!(s, Step::Resume)) {
+        return Some(
+            "a resume: the app-server resumes a loaded thread without ending it (no SessionEnd), unlike a new CLI process".to_owned(),
+        );
     }
     for step in &spec.steps {
         let Step::Turn(turn) = step else { continue };
@@ -64,6 +98,12 @@ pub fn skip_reason(scenario: &Scenario, spec: &SessionSpec) -> Option<String> {
                     }
                     _ => {}
                 }
+                if r.needs_approval && spec.approval_policy == ApprovalPolicy::OnRequest {
+                    return Some(format!(
+                        "call {}: a scripted approval prompt under `on-request` (the real CLI asks only when its sandbox requires it; under `untrusted` it asks for every command)",
+                        call.call_id
+                    ));
+                }
                 if r.sandbox_denied {
                     return Some(format!(
                         "call {}: a scripted sandbox denial (the real sandbox decides)",
@@ -85,5 +125,5 @@ pub fn skip_reason(scenario: &Scenario, spec: &SessionSpec) -> Option<String> {
             }
         }
     }
-    None
+    super::standins::plan(spec).err()
 }

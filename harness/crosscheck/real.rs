@@ -111,11 +111,15 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
         }
         None => None,
     };
+    let standins = ws.root.join("hooktape-standins");
+    let plan = super::standins::plan(&spec).map_err(CrosscheckError::Input)?;
+    super::standins::write(&standins, &plan).map_err(|e| io(&standins, e))?;
     write_config(
         &ws,
+        scenario,
+        &standins,
         &model.base_url(),
         &sources,
-        scenario.session.hook_trust,
         project_trusted,
         catalog.as_deref(),
     )?;
@@ -435,6 +439,10 @@ fn wrap(hooks: &mut Value, capture: &Path, handlers: &mut Vec<Handler>) {
                     let Some(command) = handler.get("command").and_then(Value::as_str) else {
                         continue;
                     };
+                    // Codex skips a blank command; wrapped, it would not be blank.
+                    if command.trim().is_empty() {
+                        continue;
+                    }
                     let path = capture.join(format!("{}.json", handlers.len()));
                     // `eval` of the command, single-quoted: whatever it is (empty, a
                     // comment, unbalanced), the shell parses it exactly as it would alone.
@@ -460,12 +468,15 @@ fn wrap(hooks: &mut Value, capture: &Path, handlers: &mut Vec<Handler>) {
 /// for the project, when the scenario's project layer is trusted).
 fn write_config(
     ws: &Workspace,
+    scenario: &Scenario,
+    standins: &Path,
     base_url: &str,
     sources: &[(PathBuf, Wrapped)],
-    trust: HookTrust,
     project_trusted: bool,
     catalog: Option<&Path>,
 ) -> Result<(), CrosscheckError> {
+    let auto_compact_tokens = scenario.session.auto_compact_tokens;
+    let trust = scenario.session.hook_trust;
     let path = ws.codex_home.join("config.toml");
     let text = std::fs::read_to_string(&path).unwrap_or_default();
     let mut table: toml::Table = text
@@ -489,6 +500,22 @@ fn write_config(
         );
     }
     table.insert("check_for_update_on_startup".into(), false.into());
+    if let Some(tokens) = auto_compact_tokens {
+        table.insert(
+            "model_auto_compact_token_limit".into(),
+            i64::try_from(tokens).unwrap_or(i64::MAX).into(),
+        );
+    }
+    // The commands the model runs find the stand-ins first; hooks keep the scenario's PATH.
+    let path_var = std::env::var("PATH").unwrap_or_default();
+    let mut set = toml::Table::new();
+    set.insert(
+        "PATH".into(),
+        format!("{}:{path_var}", standins.display()).into(),
+    );
+    let mut policy = toml::Table::new();
+    policy.insert("set".into(), set.into());
+    table.insert("shell_environment_policy".into(), policy.into());
     let mut providers = toml::Table::new();
     providers.insert("mock".into(), provider.into());
     table.insert("model_providers".into(), providers.into());

@@ -29,6 +29,14 @@ pub fn aggregate(event: HookEvent, contributions: &[Contribution<'_>]) -> EventO
                 .clone()
                 .find(|e| e.should_block)
                 .and_then(|e| e.block_reason.clone());
+            // Codex 0.171 takes the rewrite of the handler that finished last; the last in
+            // declaration order stands for it (goldens must not depend on timing).
+            if !out.should_block {
+                out.updated_input = effects
+                    .clone()
+                    .filter_map(|e| e.updated_input.clone())
+                    .next_back();
+            }
         }
         HookEvent::PermissionRequest => {
             let decisions = effects.clone().filter_map(|e| e.permission.as_ref());

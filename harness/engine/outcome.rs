@@ -133,6 +133,8 @@ pub struct Effect {
     pub feedback: Option<String>,
     /// PermissionRequest verdict.
     pub permission: Option<PermissionDecision>,
+    /// PreToolUse `allow` + `updatedInput` (Codex 0.171): the input the tool runs with.
+    pub updated_input: Option<serde_json::Value>,
 }
 
 /// The pure parser's result for one handler.
@@ -179,4 +181,6 @@ pub struct EventOutcome {
     pub feedback_message: Option<String>,
     pub permission: Option<PermissionDecision>,
     pub continuation_fragments: Vec<ContinuationFragment>,
+    /// PreToolUse rewrite (Codex 0.171); none when any handler blocks.
+    pub updated_input: Option<serde_json::Value>,
 }

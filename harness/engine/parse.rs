@@ -48,6 +48,11 @@ pub fn parse_output_as(dialect: Dialect, event: HookEvent, raw: &RawOutput) -> H
                 trimmed.to_owned()
             })
         }
+        (HookEvent::PreToolUse, HandlerExit::Code { code: 0 }) => with_output(
+            event,
+            &String::from_utf8_lossy(&raw.stdout),
+            pre_tool_use_0171,
+        ),
         (HookEvent::PostToolUse, HandlerExit::Code { code: 2 }) => {
             let mut outcome = parse_output(event, raw);
             if outcome.effect.feedback.is_some() {
@@ -362,6 +367,99 @@ fn pre_tool_use(o: PreToolUseOutputWire) -> HandlerOutcome {
         }
     };
     block_or_complete(entries, reason.map(|r| r.trim().to_owned()))
+}
+
+/// PreToolUse stdout by Codex 0.171's rules (spec/codex-current.md §2.3): `additionalContext`
+/// is accepted (a `context` entry, kept when the output blocks) and no longer switches to the
+/// hook-specific branch; `allow` + `updatedInput` rewrites the call.
+fn pre_tool_use_0171(o: PreToolUseOutputWire) -> HandlerOutcome {
+    let base = warning_entries(&o.system_message);
+    let unsupported = |what: &str| format!("PreToolUse hook returned unsupported {what}");
+    if !o.continue_processing {
+        return fail_with(base, unsupported("continue:false"));
+    }
+    if o.stop_reason.is_some() {
+        return fail_with(base, unsupported("stopReason"));
+    }
+    if o.suppress_output {
+        return fail_with(base, unsupported("suppressOutput"));
+    }
+    let context = o
+        .hook_specific_output
+        .as_ref()
+        .and_then(|s| s.additional_context.clone());
+    let specific = o.hook_specific_output.filter(|s| {
+        s.permission_decision.is_some()
+            || s.permission_decision_reason.is_some()
+            || s.updated_input.is_some()
+    });
+    let mut updated_input = None;
+    let reason = if let Some(s) = specific {
+        match (s.permission_decision, s.updated_input) {
+            (Some(PermissionDecisionWire::Allow), Some(input)) => {
+                updated_input = Some(input);
+                None
+            }
+            (_, Some(_)) => {
+                return fail_with(
+                    base,
+                    "PreToolUse hook returned updatedInput without permissionDecision:allow"
+                        .to_owned(),
+                )
+            }
+            (Some(PermissionDecisionWire::Allow), None) => {
+                return fail_with(base, unsupported("permissionDecision:allow"))
+            }
+            (Some(PermissionDecisionWire::Ask), None) => {
+                return fail_with(base, unsupported("permissionDecision:ask"))
+            }
+            (Some(PermissionDecisionWire::Deny), None)
+                if is_blank(&s.permission_decision_reason) =>
+            {
+                return fail_with(
+                    base,
+                    "PreToolUse hook returned permissionDecision:deny without a non-empty permissionDecisionReason"
+                        .to_owned(),
+                );
+            }
+            (Some(PermissionDecisionWire::Deny), None) => s.permission_decision_reason,
+            (None, None) => {
+                return fail_with(
+                    base,
+                    "PreToolUse hook returned permissionDecisionReason without permissionDecision"
+                        .to_owned(),
+                );
+            }
+        }
+    } else {
+        match o.decision {
+            Some(PreToolUseDecisionWire::Approve) => {
+                return fail_with(base, unsupported("decision:approve"))
+            }
+            Some(PreToolUseDecisionWire::Block) if is_blank(&o.reason) => {
+                return fail_with(
+                    base,
+                    "PreToolUse hook returned decision:block without a non-empty reason".to_owned(),
+                );
+            }
+            Some(PreToolUseDecisionWire::Block) => o.reason,
+            None if o.reason.is_some() => {
+                return fail_with(
+                    base,
+                    "PreToolUse hook returned reason without decision".to_owned(),
+                );
+            }
+            None => None,
+        }
+    };
+    let mut entries = base;
+    if let Some(c) = &context {
+        entries.push(Entry::new(EntryKind::Context, c.clone()));
+    }
+    let mut outcome = block_or_complete(entries, reason.map(|r| r.trim().to_owned()));
+    outcome.effect.additional_contexts = context.into_iter().collect();
+    outcome.effect.updated_input = updated_input;
+    outcome
 }
 
 fn block_or_complete(mut entries: Vec<Entry>, reason: Option<String>) -> HandlerOutcome {

@@ -1,4 +1,4 @@
-//! The JSON Schemas Codex publishes (`data/schemas/codex-4e30281/`, vendored in the repository), for the test binaries
+//! The JSON Schemas Codex publishes (`data/schemas/codex-4e30281/` and `codex-0.171/`, vendored in the repository), for the test binaries
 //! that check payloads against them (include with
 //! `#[path = "support/schemas.rs"] mod schemas;`).
 
@@ -11,8 +11,14 @@ use serde_json::Value;
 
 /// The published schema at `relative` (e.g. `app-server/HookStartedNotification.json`).
 pub fn load(relative: &str) -> Result<Value, String> {
+    load_from("codex-4e30281", relative)
+}
+
+/// The schema at `relative` of one published set (`codex-4e30281`, `codex-0.171`).
+pub fn load_from(set: &str, relative: &str) -> Result<Value, String> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("data/schemas/codex-4e30281")
+        .join("data/schemas")
+        .join(set)
         .join(relative);
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))

@@ -7,7 +7,8 @@
 use serde_json::Value;
 
 use super::{
-    At, CallReport, HookPoints, PostVerdict, PromptVerdict, Refusal, StartVerdict, StopVerdict,
+    At, CallReport, HookPoints, PostVerdict, PreToolVerdict, PromptVerdict, Refusal, StartVerdict,
+    StopVerdict,
 };
 use crate::agent::error::AgentError;
 use crate::agent::model_server::ANALYTICS_PATH;
@@ -16,7 +17,7 @@ use crate::agent::recording::{
     EventRunRecord, HookNotice, HookRunRecord, SkippedHookRecord, TimelineEntry,
 };
 use crate::agent::spec::{ChildSpec, SessionSpec};
-use crate::agent::tools::{blocked_text, HookedCall, ParsedCall, ToolKind};
+use crate::agent::tools::{blocked_text, HookedCall, HookedKind, ParsedCall, ToolKind};
 use crate::engine::config::DEFAULT_TIMEOUT_SECS;
 use crate::engine::lifecycle::NotifyHook;
 use crate::engine::outcome::{EventOutcome, PermissionDecision};
@@ -307,10 +308,10 @@ impl HookPoints for CodexHooks<'_> {
         at: At<'_>,
         call: &ParsedCall,
         kind: &ToolKind,
-    ) -> Result<Option<Refusal>, AgentError> {
+    ) -> Result<PreToolVerdict, AgentError> {
         // Only hooked tools fire PreToolUse (not `write_stdin`, plans, spawns or unknown tools).
         let ToolKind::Hooked(tool) = kind else {
-            return Ok(None);
+            return Ok(None.into());
         };
         let pre = EventPayload::PreToolUse {
             tool_name: tool.tool_name.clone(),
@@ -318,14 +319,19 @@ impl HookPoints for CodexHooks<'_> {
             tool_use_id: call.call_id.clone(),
         };
         let outcome = self.run(rec, at, pre, tool.aliases.clone(), None).await?;
-        Ok(outcome.should_block.then(|| Refusal {
+        let refusal = outcome.should_block.then(|| Refusal {
             disposition: crate::agent::recording::Disposition::BlockedByPreToolUse,
             output: blocked_text(
                 &tool.tool_name,
                 &tool.tool_input,
-                &outcome.block_reason.unwrap_or_default(),
+                &outcome.block_reason.clone().unwrap_or_default(),
             ),
-        }))
+        });
+        Ok(PreToolVerdict {
+            refusal,
+            contexts: outcome.additional_contexts,
+            updated_input: outcome.updated_input,
+        })
     }
 
     async fn permission_request(
@@ -336,6 +342,14 @@ impl HookPoints for CodexHooks<'_> {
         tool_input: Value,
         suffix: String,
     ) -> Result<Option<PermissionDecision>, AgentError> {
+        let mut tool_input = tool_input;
+        // 0.171 gives PermissionRequest the patch without its final newline (spec §2.4).
+        if self.spec.dialect.is_current() && tool.kind == HookedKind::ApplyPatch {
+            if let Some(patch) = tool_input.get("command").and_then(Value::as_str) {
+                let trimmed = patch.strip_suffix('\n').unwrap_or(patch).to_owned();
+                tool_input["command"] = Value::String(trimmed);
+            }
+        }
         let payload = EventPayload::PermissionRequest {
             tool_name: tool.tool_name.clone(),
             tool_input,

@@ -10,7 +10,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::{
-    At, CallReport, HookPoints, PostVerdict, PromptVerdict, Refusal, StartVerdict, StopVerdict,
+    At, CallReport, HookPoints, PostVerdict, PreToolVerdict, PromptVerdict, Refusal, StartVerdict,
+    StopVerdict,
 };
 use crate::agent::client::COMPACTION_PROMPT;
 use crate::agent::error::AgentError;
@@ -198,20 +199,22 @@ impl HookPoints for LifecycleHooks<'_> {
         at: At<'_>,
         call: &ParsedCall,
         kind: &ToolKind,
-    ) -> Result<Option<Refusal>, AgentError> {
+    ) -> Result<PreToolVerdict, AgentError> {
         // Before every call the agent dispatches (not an unknown tool); exit 2 aborts it.
         if matches!(kind, ToolKind::Unsupported) {
-            return Ok(None);
+            return Ok(None.into());
         }
         let pre = LifecycleEvent::PreToolUse(lifecycle_tool_call(at.turn_id, call));
         let aborted = self
             .run(rec, at, true, pre)
             .await
             .and_then(|run| run.tool_abort_message());
-        Ok(aborted.map(|output| Refusal {
-            disposition: crate::agent::recording::Disposition::AbortedByPreToolUse,
-            output,
-        }))
+        Ok(aborted
+            .map(|output| Refusal {
+                disposition: crate::agent::recording::Disposition::AbortedByPreToolUse,
+                output,
+            })
+            .into())
     }
 
     async fn permission_request(

@@ -50,6 +50,28 @@ pub(crate) enum StopVerdict {
     BlockedWithoutPrompt,
 }
 
+/// What PreToolUse made of a call.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PreToolVerdict {
+    /// The call does not run: what the model gets instead.
+    pub refusal: Option<Refusal>,
+    /// Hook contexts, one developer message each, recorded before the call's output
+    /// (Codex 0.171).
+    pub contexts: Vec<String>,
+    /// `allow` + `updatedInput` (Codex 0.171): the input the tool runs with.
+    pub updated_input: Option<serde_json::Value>,
+}
+
+impl From<Option<Refusal>> for PreToolVerdict {
+    fn from(refusal: Option<Refusal>) -> Self {
+        PreToolVerdict {
+            refusal,
+            contexts: Vec::new(),
+            updated_input: None,
+        }
+    }
+}
+
 /// A call the hooks refused before it ran.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Refusal {
@@ -143,7 +165,7 @@ pub(crate) trait HookPoints {
         at: At<'_>,
         call: &ParsedCall,
         kind: &ToolKind,
-    ) -> Result<Option<Refusal>, AgentError>;
+    ) -> Result<PreToolVerdict, AgentError>;
 
     /// An approval would be asked (run-id suffix `suffix`): `Some`: the hooks decided.
     async fn permission_request(
