@@ -205,9 +205,11 @@ pub fn parser_corpus(event: HookEvent) -> Vec<RawOutput> {
         HookEvent::Stop | HookEvent::SubagentStop => {
             r#"{"decision":"block","reason":"run the tests first"}"#
         }
-        HookEvent::PreCompact | HookEvent::PostCompact | HookEvent::SessionEnd => {
-            r#"{"systemMessage":"noted","continue":true}"#
-        }
+        HookEvent::PreCompact
+        | HookEvent::PostCompact
+        | HookEvent::SessionEnd
+        | HookEvent::PreModelRequest
+        | HookEvent::PostModelRequest => r#"{"systemMessage":"noted","continue":true}"#,
     };
     vec![
         ok(""),

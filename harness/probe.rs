@@ -262,12 +262,40 @@ pub fn payload(event: HookEvent, o: &PayloadOptions) -> Result<EventPayload, Pro
         E::SessionEnd => EventPayload::SessionEnd {
             reason: o.reason.clone().unwrap_or_else(|| "other".to_owned()),
         },
+        E::PreModelRequest => EventPayload::PreModelRequest(model_request()),
+        E::PostModelRequest => EventPayload::PostModelRequest {
+            request: model_request(),
+            outcome: crate::engine::request::ModelRequestOutcome {
+                error: None,
+                token_usage: None,
+                response_id: Some("resp-1".to_owned()),
+            },
+        },
     })
+}
+
+/// A probe's model request: the first sampling request of its session (the thread id is
+/// the session's, set by [`request`]).
+fn model_request() -> crate::engine::request::ModelRequestInfo {
+    crate::engine::request::ModelRequestInfo {
+        kind: "sampling".to_owned(),
+        request_id: "model-request-1".to_owned(),
+        attempt_number: 1,
+        thread_id: String::new(),
+    }
 }
 
 /// Builds the request of a probe.
 pub fn request(context: &ContextOptions, payload: EventPayload) -> HookRequest {
     let event = payload.event();
+    let mut payload = payload;
+    if let EventPayload::PreModelRequest(info)
+    | EventPayload::PostModelRequest { request: info, .. } = &mut payload
+    {
+        if info.thread_id.is_empty() {
+            info.thread_id.clone_from(&context.session_id);
+        }
+    }
     let mut request = HookRequest::new(
         HookContext {
             session_id: context.session_id.clone(),

@@ -217,6 +217,16 @@ const BAD: &[(&str, &str, &str)] = &[
         "result of call `call-1`: `run_approvals` are set, but apply_patch runs no command that could ask while running",
     ),
     ("wrong_layer_kind", "4:8", "unknown variant `global`"),
+    (
+        "model_request_in_4e30281",
+        "9:1",
+        "`PreModelRequest` is an event of Codex 0.171 (the `codex` dialect); this scenario's dialect `codex-4e30281` never runs it",
+    ),
+    (
+        "hook_trust_in_lifecycle",
+        "5:14",
+        "`hook_trust` applies to the `codex` dialect only (hook trust came with Codex 0.171); this scenario's dialect is `lifecycle`",
+    ),
 ];
 
 #[test]

@@ -446,3 +446,45 @@ fn untrusted_project_layers_load_nothing_and_display_order_is_global() -> Result
     ensure!(off.handlers.is_empty() && off.warnings.is_empty());
     Ok(())
 }
+
+/// Codex 0.171's model-request events (spec/codex-current.md §2.11): whatever they print
+/// is ignored; a non-zero exit fails with the trimmed stderr, or with no entry at all.
+#[test]
+fn model_request_output_is_ignored_and_failures_are_only_reported() -> Result<()> {
+    use hooktape::engine::parse::parse_output_as;
+    use hooktape::engine::Dialect;
+    let raw = |code: Option<i32>, stdout: &str, stderr: &str| RawOutput {
+        exit: match code {
+            Some(code) => HandlerExit::Code { code },
+            None => HandlerExit::Signal { signal: Some(9) },
+        },
+        stdout: stdout.as_bytes().to_vec(),
+        stderr: stderr.as_bytes().to_vec(),
+    };
+    for event in [PreModelRequest, PostModelRequest] {
+        for stdout in [
+            r#"{"decision":"block","reason":"no"}"#,
+            r#"{"continue":false}"#,
+            "{",
+            "plain text",
+        ] {
+            let out = parse_output_as(Dialect::Codex, event, &raw(Some(0), stdout, ""));
+            ensure!(
+                out.status == Completed && out.entries.is_empty(),
+                "{event} {stdout}: {out:?}"
+            );
+            ensure!(
+                !out.effect.should_block && !out.effect.should_stop,
+                "{event}: {out:?}"
+            );
+        }
+        let out = parse_output_as(Dialect::Codex, event, &raw(Some(3), "", "  boom \n"));
+        ensure!(out.status == Failed, "{out:?}");
+        ensure!(out.entries == vec![Entry::new(E, "boom")], "{out:?}");
+        for blank in [raw(Some(2), "", " \n"), raw(None, "", "")] {
+            let out = parse_output_as(Dialect::Codex, event, &blank);
+            ensure!(out.status == Failed && out.entries.is_empty(), "{out:?}");
+        }
+    }
+    Ok(())
+}

@@ -245,9 +245,10 @@ fn run() -> anyhow::Result<()> {
     );
     // Every payload the real hooks received is equal to the replay's (the imported scenario
     // plays in the `codex` dialect, Codex 0.171.0: SessionEnd with `reason: "other"` and no
-    // `model` / `permission_mode`, as the real one sends it).
+    // `model` / `permission_mode`, as the real one sends it; PreModelRequest and
+    // PostModelRequest around each of the three model requests).
     ensure!(
-        report.contains("payloads: 7 equal (PostToolUse 1, PreToolUse 2, SessionEnd 1, SessionStart 1, Stop 1, UserPromptSubmit 1), 0 differ"),
+        report.contains("payloads: 13 equal (PostModelRequest 3, PostToolUse 1, PreModelRequest 3, PreToolUse 2, SessionEnd 1, SessionStart 1, Stop 1, UserPromptSubmit 1), 0 differ"),
         "{report}"
     );
     ensure!(

@@ -62,6 +62,11 @@ impl Recorder {
     }
 
     /// A model request as it is sent; returns its 1-based index.
+    /// How many model requests were sent so far.
+    pub(crate) fn requests_sent(&self) -> usize {
+        self.requests_sent
+    }
+
     pub(crate) fn request_sent(
         &mut self,
         thread_id: &str,

@@ -438,6 +438,19 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
             &self.mcp_tools,
         );
         let input = compact_input(&body);
+        let info = crate::engine::request::ModelRequestInfo {
+            kind: match purpose {
+                RequestPurpose::Compaction => "foreground_compaction",
+                _ => "sampling",
+            }
+            .to_owned(),
+            request_id: format!("model-request-{}", self.rec.requests_sent() + 1),
+            attempt_number: 1,
+            thread_id: thread.thread_id.clone(),
+        };
+        self.hooks
+            .pre_model_request(&mut self.rec, At { thread, turn_id }, &info)
+            .await?;
         let index = self
             .rec
             .request_sent(&thread.thread_id, turn_id, purpose, input.clone());
@@ -466,6 +479,14 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
             Ok(Reply::Stream(text)) => text,
         };
         let sampled = parse_sse(&text).map_err(|message| AgentError::Stream { index, message })?;
+        let outcome = crate::engine::request::ModelRequestOutcome {
+            error: sampled.failure(),
+            token_usage: sampled.token_usage.clone(),
+            response_id: sampled.response_id.clone(),
+        };
+        self.hooks
+            .post_model_request(&mut self.rec, At { thread, turn_id }, &info, &outcome)
+            .await?;
         let output = sampled
             .items
             .iter()

@@ -14,6 +14,10 @@ pub struct Sampled {
     /// The output items received, in order (also those before a failure).
     pub items: Vec<HistoryItem>,
     pub total_tokens: Option<u64>,
+    /// `response.completed`'s usage, as Codex 0.171 gives it to PostModelRequest hooks.
+    pub token_usage: Option<Value>,
+    /// The response's id (`response.completed` or `response.failed`).
+    pub response_id: Option<String>,
     /// `response.failed`'s message.
     pub failed: Option<String>,
     /// The stream ended with neither `response.completed` nor `response.failed`.
@@ -51,6 +55,8 @@ const KNOWN_OUTPUT_ITEMS: [&str; 4] = [
 pub fn parse_sse(text: &str) -> Result<Sampled, String> {
     let mut items = Vec::new();
     let mut total_tokens = None;
+    let mut token_usage = None;
+    let mut response_id = None;
     let mut finished = false;
     let mut failed = None;
     for block in text.split("\n\n").filter(|b| !b.trim().is_empty()) {
@@ -84,9 +90,28 @@ pub fn parse_sse(text: &str) -> Result<Sampled, String> {
                 total_tokens = event
                     .pointer("/response/usage/total_tokens")
                     .and_then(Value::as_u64);
+                token_usage = event.pointer("/response/usage").map(|u| {
+                    let n = |p: &str| u.pointer(p).and_then(Value::as_u64).unwrap_or(0);
+                    json!({
+                        "input_tokens": n("/input_tokens"),
+                        "cached_input_tokens": n("/input_tokens_details/cached_tokens"),
+                        "cache_write_input_tokens": 0,
+                        "output_tokens": n("/output_tokens"),
+                        "reasoning_output_tokens": n("/output_tokens_details/reasoning_tokens"),
+                        "total_tokens": n("/total_tokens"),
+                    })
+                });
+                response_id = event
+                    .pointer("/response/id")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
             }
             Some("response.failed") => {
                 finished = true;
+                response_id = event
+                    .pointer("/response/id")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned);
                 failed = Some(
                     event
                         .pointer("/response/error/message")
@@ -101,6 +126,8 @@ pub fn parse_sse(text: &str) -> Result<Sampled, String> {
     Ok(Sampled {
         items,
         total_tokens,
+        token_usage,
+        response_id,
         failed,
         disconnected: !finished,
     })

@@ -193,6 +193,11 @@ pub fn check_payloads(scenario: &Path, capture_path: &Path) -> anyhow::Result<Ex
             "{event}: {n} captured payload(s) of an event the dialect does not have (not compared)"
         );
     }
+    for (event, n) in &check.uncaptured {
+        outln!(
+            "{event}: {n} replayed payload(s), none captured (a capture made before hooktape recorded {event}; not compared)"
+        );
+    }
     let equal: usize = check.equal.values().sum();
     let per_event: Vec<String> = check
         .equal

@@ -191,6 +191,44 @@ fn real_aspects(
     for (real_turn, mock_turn) in real.turn_ids.iter().zip(mock_turns) {
         pairs.push((real_turn.clone(), mock_turn.clone()));
     }
+    // Model-request ids, in the order the requests were made: the mock numbers them.
+    let mut request_ids: Vec<String> = Vec::new();
+    for (handler, payloads) in &real.payloads {
+        if !handler.event.ends_with("ModelRequest") {
+            continue;
+        }
+        for p in payloads {
+            if let Some(id) = p.get("request_id").and_then(Value::as_str) {
+                if !request_ids.iter().any(|r| r == id) {
+                    request_ids.push(id.to_owned());
+                }
+            }
+        }
+    }
+    for (i, id) in request_ids.into_iter().enumerate() {
+        pairs.push((id, format!("model-request-{}", i + 1)));
+    }
+    // The run ids of model-request hooks end with an id of their own (not the payload's
+    // `request_id`), the same for the Pre and Post runs of one request: numbered in the
+    // order the notifications came.
+    let mut run_suffixes: Vec<String> = Vec::new();
+    for n in &real.notifications {
+        let id = n
+            .pointer("/params/run/id")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if !(id.starts_with("pre-model-request:") || id.starts_with("post-model-request:")) {
+            continue;
+        }
+        if let Some((_, suffix)) = id.rsplit_once(':') {
+            if !run_suffixes.iter().any(|r| r == suffix) {
+                run_suffixes.push(suffix.to_owned());
+            }
+        }
+    }
+    for (i, id) in run_suffixes.into_iter().enumerate() {
+        pairs.push((id, format!("model-request-{}", i + 1)));
+    }
     pairs.retain(|(a, _)| !a.is_empty());
     let text = |s: &str| -> String {
         let mut out = s.to_owned();

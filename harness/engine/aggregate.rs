@@ -86,7 +86,9 @@ pub fn aggregate(event: HookEvent, contributions: &[Contribution<'_>]) -> EventO
         | HookEvent::PreCompact
         | HookEvent::PostCompact
         | HookEvent::SubagentStart
-        | HookEvent::SessionEnd => {}
+        | HookEvent::SessionEnd
+        | HookEvent::PreModelRequest
+        | HookEvent::PostModelRequest => {}
     }
     out
 }

@@ -61,6 +61,11 @@ pub struct HookEventsToml {
     subagent_stop: Vec<MatcherGroup>,
     #[serde(rename = "SessionEnd", default)]
     session_end: Vec<MatcherGroup>,
+    /// Codex 0.171 only (4e30281's discovery never reads these two).
+    #[serde(rename = "PreModelRequest", default)]
+    pre_model_request: Vec<MatcherGroup>,
+    #[serde(rename = "PostModelRequest", default)]
+    post_model_request: Vec<MatcherGroup>,
 }
 
 impl HookEventsToml {
@@ -77,11 +82,13 @@ impl HookEventsToml {
             HookEvent::SubagentStart => &self.subagent_start,
             HookEvent::SubagentStop => &self.subagent_stop,
             HookEvent::SessionEnd => &self.session_end,
+            HookEvent::PreModelRequest => &self.pre_model_request,
+            HookEvent::PostModelRequest => &self.post_model_request,
         }
     }
 
     fn is_empty(&self) -> bool {
-        HookEvent::ALL.iter().all(|e| self.groups(*e).is_empty())
+        HookEvent::EVERY.iter().all(|e| self.groups(*e).is_empty())
     }
 }
 
@@ -297,7 +304,9 @@ pub fn discover(input: &DiscoveryInput) -> Discovered {
 /// The order events are discovered in, which gives the display order: 4e30281's, or
 /// 0.171's (`hooks/list` order, spec/codex-current.md §5).
 pub fn event_order(dialect: Dialect) -> &'static [HookEvent] {
-    const CURRENT: [HookEvent; 11] = [
+    const CURRENT: [HookEvent; 13] = [
+        HookEvent::PreModelRequest,
+        HookEvent::PostModelRequest,
         HookEvent::PreToolUse,
         HookEvent::PermissionRequest,
         HookEvent::PostToolUse,

@@ -17,6 +17,10 @@ pub enum HookEvent {
     SubagentStart,
     SubagentStop,
     SessionEnd,
+    /// Codex 0.171: right before each model request (observation only).
+    PreModelRequest,
+    /// Codex 0.171: right after each model request, failures included (observation only).
+    PostModelRequest,
 }
 
 /// Whether a hook run belongs to the thread or to one turn.
@@ -45,7 +49,8 @@ pub enum MatcherInput {
 }
 
 impl HookEvent {
-    /// All events in discovery (display) order.
+    /// The events of Codex at 4e30281 and its extra-events lineage, in discovery (display)
+    /// order; the parsers and fuzzers cover these. Codex 0.171 adds [`HookEvent::MODEL_REQUEST`].
     pub const ALL: [HookEvent; 11] = [
         HookEvent::PreToolUse,
         HookEvent::PermissionRequest,
@@ -58,6 +63,27 @@ impl HookEvent {
         HookEvent::SubagentStart,
         HookEvent::SubagentStop,
         HookEvent::SessionEnd,
+    ];
+
+    /// The events only Codex 0.171 has (beyond [`HookEvent::ALL`]); their output is ignored.
+    pub const MODEL_REQUEST: [HookEvent; 2] =
+        [HookEvent::PreModelRequest, HookEvent::PostModelRequest];
+
+    /// Every event of any dialect: [`HookEvent::ALL`] then [`HookEvent::MODEL_REQUEST`].
+    pub const EVERY: [HookEvent; 13] = [
+        HookEvent::PreToolUse,
+        HookEvent::PermissionRequest,
+        HookEvent::PostToolUse,
+        HookEvent::SessionStart,
+        HookEvent::UserPromptSubmit,
+        HookEvent::Stop,
+        HookEvent::PreCompact,
+        HookEvent::PostCompact,
+        HookEvent::SubagentStart,
+        HookEvent::SubagentStop,
+        HookEvent::SessionEnd,
+        HookEvent::PreModelRequest,
+        HookEvent::PostModelRequest,
     ];
 
     /// The six events of the reference commit 4e30281.
@@ -84,6 +110,8 @@ impl HookEvent {
             HookEvent::SubagentStart => "SubagentStart",
             HookEvent::SubagentStop => "SubagentStop",
             HookEvent::SessionEnd => "SessionEnd",
+            HookEvent::PreModelRequest => "PreModelRequest",
+            HookEvent::PostModelRequest => "PostModelRequest",
         }
     }
 
@@ -101,6 +129,8 @@ impl HookEvent {
             HookEvent::SubagentStart => "subagent_start",
             HookEvent::SubagentStop => "subagent_stop",
             HookEvent::SessionEnd => "session_end",
+            HookEvent::PreModelRequest => "pre_model_request",
+            HookEvent::PostModelRequest => "post_model_request",
         }
     }
 
@@ -118,6 +148,8 @@ impl HookEvent {
             HookEvent::SubagentStart => "subagentStart",
             HookEvent::SubagentStop => "subagentStop",
             HookEvent::SessionEnd => "sessionEnd",
+            HookEvent::PreModelRequest => "preModelRequest",
+            HookEvent::PostModelRequest => "postModelRequest",
         }
     }
 
@@ -135,6 +167,8 @@ impl HookEvent {
             HookEvent::SubagentStart => "subagent-start",
             HookEvent::SubagentStop => "subagent-stop",
             HookEvent::SessionEnd => "session-end",
+            HookEvent::PreModelRequest => "pre-model-request",
+            HookEvent::PostModelRequest => "post-model-request",
         }
     }
 
@@ -153,7 +187,10 @@ impl HookEvent {
                 MatcherInput::ToolName
             }
             HookEvent::SessionStart => MatcherInput::Source,
-            HookEvent::UserPromptSubmit | HookEvent::Stop => MatcherInput::Ignored,
+            HookEvent::UserPromptSubmit
+            | HookEvent::Stop
+            | HookEvent::PreModelRequest
+            | HookEvent::PostModelRequest => MatcherInput::Ignored,
             HookEvent::PreCompact | HookEvent::PostCompact => MatcherInput::Trigger,
             HookEvent::SubagentStart | HookEvent::SubagentStop => MatcherInput::AgentType,
             HookEvent::SessionEnd => MatcherInput::Reason,
@@ -162,7 +199,7 @@ impl HookEvent {
 
     /// Parses any of the spellings (PascalCase, snake_case, camelCase, kebab label).
     pub fn parse_any(name: &str) -> Option<HookEvent> {
-        HookEvent::ALL.into_iter().find(|e| {
+        HookEvent::EVERY.into_iter().find(|e| {
             e.config_name() == name
                 || e.v1_name() == name
                 || e.v2_name() == name
@@ -171,7 +208,9 @@ impl HookEvent {
     }
 
     pub fn from_config_name(name: &str) -> Option<HookEvent> {
-        HookEvent::ALL.into_iter().find(|e| e.config_name() == name)
+        HookEvent::EVERY
+            .into_iter()
+            .find(|e| e.config_name() == name)
     }
 }
 

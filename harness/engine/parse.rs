@@ -33,6 +33,9 @@ pub fn parse_output_as(dialect: Dialect, event: HookEvent, raw: &RawOutput) -> H
     if !dialect.is_current() {
         return parse_output(event, raw);
     }
+    if HookEvent::MODEL_REQUEST.contains(&event) {
+        return model_request(raw);
+    }
     match (event, &raw.exit) {
         (HookEvent::SessionEnd, HandlerExit::Code { code: 0 }) => HandlerOutcome {
             status: RunStatus::Completed,
@@ -61,6 +64,31 @@ pub fn parse_output_as(dialect: Dialect, event: HookEvent, raw: &RawOutput) -> H
             outcome
         }
         _ => parse_output(event, raw),
+    }
+}
+
+/// PreModelRequest/PostModelRequest (Codex 0.171, spec/codex-current.md §2.11): output is
+/// ignored; a non-zero exit fails with the trimmed stderr as its one entry, or none when
+/// stderr is blank (a kill too).
+fn model_request(raw: &RawOutput) -> HandlerOutcome {
+    let failed_quietly = || HandlerOutcome {
+        status: RunStatus::Failed,
+        entries: Vec::new(),
+        effect: Effect::default(),
+    };
+    match &raw.exit {
+        HandlerExit::Code { code: 0 } => HandlerOutcome::completed(),
+        HandlerExit::Code { .. } => {
+            let stderr = String::from_utf8_lossy(&raw.stderr);
+            match stderr.trim() {
+                "" => failed_quietly(),
+                text => HandlerOutcome::failed(text.to_owned()),
+            }
+        }
+        HandlerExit::Signal { .. } => failed_quietly(),
+        HandlerExit::RunnerError { message } | HandlerExit::OutputHeldOpen { message, .. } => {
+            HandlerOutcome::failed(message.clone())
+        }
     }
 }
 
@@ -104,6 +132,9 @@ pub fn invalid_json_text(event: HookEvent) -> &'static str {
         HookEvent::SubagentStart => "hook returned invalid subagent start JSON output",
         HookEvent::SubagentStop => "hook returned invalid subagent stop hook JSON output",
         HookEvent::SessionEnd => "hook returned invalid SessionEnd hook JSON output",
+        // Codex 0.171 ignores their output: never invalid.
+        HookEvent::PreModelRequest => "hook returned invalid PreModelRequest hook JSON output",
+        HookEvent::PostModelRequest => "hook returned invalid PostModelRequest hook JSON output",
     }
 }
 
@@ -248,6 +279,8 @@ fn parse_stdout(event: HookEvent, stdout: &str) -> HandlerOutcome {
         }
         HookEvent::SubagentStart => with_output(event, stdout, subagent_start),
         HookEvent::SessionEnd => with_output(event, stdout, session_end),
+        // Output ignored (Codex 0.171; `parse_output_as` routes them before this).
+        HookEvent::PreModelRequest | HookEvent::PostModelRequest => HandlerOutcome::completed(),
     }
 }
 

@@ -160,6 +160,35 @@ pub enum EventPayload {
     SessionEnd {
         reason: String,
     },
+    /// Codex 0.171, before a model request.
+    PreModelRequest(ModelRequestInfo),
+    /// Codex 0.171, after a model request.
+    PostModelRequest {
+        request: ModelRequestInfo,
+        outcome: ModelRequestOutcome,
+    },
+}
+
+/// What Codex 0.171 tells model-request hooks about the request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelRequestInfo {
+    /// `sampling` or `foreground_compaction`.
+    pub kind: String,
+    /// Shared by the Pre and Post run of one request (and their run-id suffix).
+    pub request_id: String,
+    pub attempt_number: u32,
+    pub thread_id: String,
+}
+
+/// How a model request ended, for PostModelRequest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelRequestOutcome {
+    /// `None`: completed; else the error text.
+    pub error: Option<String>,
+    /// `{input_tokens, cached_input_tokens, cache_write_input_tokens, output_tokens,
+    /// reasoning_output_tokens, total_tokens}`, when the response reported usage.
+    pub token_usage: Option<Value>,
+    pub response_id: Option<String>,
 }
 
 impl EventPayload {
@@ -176,6 +205,8 @@ impl EventPayload {
             EventPayload::SubagentStart { .. } => HookEvent::SubagentStart,
             EventPayload::SubagentStop { .. } => HookEvent::SubagentStop,
             EventPayload::SessionEnd { .. } => HookEvent::SessionEnd,
+            EventPayload::PreModelRequest(_) => HookEvent::PreModelRequest,
+            EventPayload::PostModelRequest { .. } => HookEvent::PostModelRequest,
         }
     }
 
@@ -192,7 +223,10 @@ impl EventPayload {
             EventPayload::SubagentStart { agent_type, .. }
             | EventPayload::SubagentStop { agent_type, .. } => Some(vec![agent_type.as_str()]),
             EventPayload::SessionEnd { reason } => Some(vec![reason.as_str()]),
-            EventPayload::UserPromptSubmit { .. } | EventPayload::Stop { .. } => None,
+            EventPayload::UserPromptSubmit { .. }
+            | EventPayload::Stop { .. }
+            | EventPayload::PreModelRequest(_)
+            | EventPayload::PostModelRequest { .. } => None,
         }
     }
 }
@@ -222,12 +256,14 @@ impl HookRequest {
         self.payload.event()
     }
 
-    /// The suffix appended to every run id of this request (tool events only).
+    /// The suffix appended to every run id of this request (tool and model-request events).
     pub fn run_id_suffix(&self) -> Option<&str> {
         match &self.payload {
             EventPayload::PreToolUse { tool_use_id, .. }
             | EventPayload::PostToolUse { tool_use_id, .. } => Some(tool_use_id),
             EventPayload::PermissionRequest { .. } => self.run_id_suffix.as_deref(),
+            EventPayload::PreModelRequest(info)
+            | EventPayload::PostModelRequest { request: info, .. } => Some(&info.request_id),
             _ => None,
         }
     }

@@ -274,7 +274,11 @@ fn valid_object(
             context_specific(rng, &mut obj, 50, gen_event_name);
         }
         HookEvent::Stop | HookEvent::SubagentStop => block_and_reason(rng, &mut obj),
-        HookEvent::PreCompact | HookEvent::PostCompact | HookEvent::SessionEnd => {}
+        HookEvent::PreCompact
+        | HookEvent::PostCompact
+        | HookEvent::SessionEnd
+        | HookEvent::PreModelRequest
+        | HookEvent::PostModelRequest => {}
         HookEvent::SubagentStart => context_specific(rng, &mut obj, 50, |_, out| {
             out.push_str("\"SubagentStart\"")
         }),

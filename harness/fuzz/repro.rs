@@ -148,7 +148,8 @@ pub fn scenario_snippet(event: HookEvent, repro: &Reproduction) -> String {
         HookEvent::SessionStart
         | HookEvent::UserPromptSubmit
         | HookEvent::Stop
-        | HookEvent::SessionEnd => "message = \"done\"\n",
+        | HookEvent::SessionEnd
+        | HookEvent::PreModelRequest | HookEvent::PostModelRequest => "message = \"done\"\n",
     };
     out.push_str(turn);
     if matches!(event, HookEvent::Stop | HookEvent::SubagentStop) {

@@ -319,9 +319,11 @@ pub fn valid_output(event: HookEvent) -> BoxedStrategy<Value> {
             with_universal(fields)
         }
         HookEvent::Stop | HookEvent::SubagentStop => with_universal(block_and_reason()),
-        HookEvent::PreCompact | HookEvent::PostCompact | HookEvent::SessionEnd => {
-            with_universal(Vec::new())
-        }
+        HookEvent::PreCompact
+        | HookEvent::PostCompact
+        | HookEvent::SessionEnd
+        | HookEvent::PreModelRequest
+        | HookEvent::PostModelRequest => with_universal(Vec::new()),
         HookEvent::SubagentStart => {
             with_universal(vec![context_output(const_str(&["SubagentStart"]))])
         }
@@ -367,7 +369,11 @@ pub fn accepted_keys(event: HookEvent) -> &'static [&'static str] {
             "systemMessage",
             "hookSpecificOutput",
         ],
-        HookEvent::PreCompact | HookEvent::PostCompact | HookEvent::SessionEnd => UNIVERSAL,
+        HookEvent::PreCompact
+        | HookEvent::PostCompact
+        | HookEvent::SessionEnd
+        | HookEvent::PreModelRequest
+        | HookEvent::PostModelRequest => UNIVERSAL,
     }
 }
 

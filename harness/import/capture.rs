@@ -1,8 +1,8 @@
 //! Comparing the payloads a replay sent to hooks with those a real session's hooks received
 //! (a capture: one JSON payload per line, as `hooktape record`'s hooks append them).
 //! Per event, in order; after normalising what differs by nature between a real machine and
-//! a workspace: `transcript_path`, and the session's cwd (made `.` on both sides, also inside
-//! commands). Pure.
+//! a workspace: `transcript_path`, a model request's `request_id`, and the session's cwd
+//! (made `.` on both sides, also inside commands). Pure.
 
 use std::collections::BTreeMap;
 
@@ -18,13 +18,16 @@ pub struct PayloadCheck {
     /// Captured payloads of events the replay's engine does not know (a later Codex's
     /// `PreModelRequest`, …), per event: listed, not compared.
     pub unmodelled: BTreeMap<String, usize>,
+    /// Replayed payloads of a model-request event the capture holds none of (a capture made
+    /// before hooktape recorded those events), per event: listed, not compared.
+    pub uncaptured: BTreeMap<String, usize>,
 }
 
 /// A `config.toml` with a handler on every event the engine knows that reads its payload and
 /// prints nothing, so a replay records every payload a capture would have.
 pub fn every_event_config() -> String {
     let mut text = String::new();
-    for event in crate::engine::HookEvent::ALL {
+    for event in crate::engine::HookEvent::EVERY {
         text += &format!(
             "[[hooks.{0}]]
 [[hooks.{0}.hooks]]
@@ -70,6 +73,10 @@ fn normalise(mut v: Value, root: Option<&str>) -> Value {
                 "transcript_path".into(),
                 Value::String("<TRANSCRIPT>".into()),
             );
+        }
+        // A model request's id is Codex's own (the mock numbers its requests).
+        if o.contains_key("request_id") {
+            o.insert("request_id".into(), Value::String("<REQUEST_ID>".into()));
         }
     }
     v
@@ -120,6 +127,12 @@ pub fn compare(captured: Vec<Value>, replayed: Vec<Value>, replay_root: &str) ->
         }
         let real = captured.get(event).map(Vec::as_slice).unwrap_or(&[]);
         let mock = replayed.get(event).map(Vec::as_slice).unwrap_or(&[]);
+        let model_request = crate::engine::HookEvent::from_config_name(event)
+            .is_some_and(|e| crate::engine::HookEvent::MODEL_REQUEST.contains(&e));
+        if model_request && real.is_empty() {
+            check.uncaptured.insert(event.clone(), mock.len());
+            continue;
+        }
         for i in 0..real.len().max(mock.len()) {
             match (real.get(i), mock.get(i)) {
                 (Some(a), Some(b)) if a == b => *check.equal.entry(event.clone()).or_default() += 1,

@@ -54,5 +54,23 @@ pub fn payload(event: HookEvent) -> EventPayload {
         HookEvent::SessionEnd => EventPayload::SessionEnd {
             reason: "exit".to_owned(),
         },
+        HookEvent::PreModelRequest => EventPayload::PreModelRequest(model_request()),
+        HookEvent::PostModelRequest => EventPayload::PostModelRequest {
+            request: model_request(),
+            outcome: hooktape::engine::request::ModelRequestOutcome {
+                error: None,
+                token_usage: None,
+                response_id: Some("resp-1".to_owned()),
+            },
+        },
+    }
+}
+
+fn model_request() -> hooktape::engine::request::ModelRequestInfo {
+    hooktape::engine::request::ModelRequestInfo {
+        kind: "sampling".to_owned(),
+        request_id: "model-request-1".to_owned(),
+        attempt_number: 1,
+        thread_id: "thread-1".to_owned(),
     }
 }

@@ -468,4 +468,28 @@ impl HookPoints for CodexHooks<'_> {
         };
         self.event(rec, at, payload).await.map(|_| ())
     }
+
+    async fn pre_model_request(
+        &self,
+        rec: &mut Recorder,
+        at: At<'_>,
+        request: &crate::engine::request::ModelRequestInfo,
+    ) -> Result<(), AgentError> {
+        let payload = EventPayload::PreModelRequest(request.clone());
+        self.event(rec, at, payload).await.map(|_| ())
+    }
+
+    async fn post_model_request(
+        &self,
+        rec: &mut Recorder,
+        at: At<'_>,
+        request: &crate::engine::request::ModelRequestInfo,
+        outcome: &crate::engine::request::ModelRequestOutcome,
+    ) -> Result<(), AgentError> {
+        let payload = EventPayload::PostModelRequest {
+            request: request.clone(),
+            outcome: outcome.clone(),
+        };
+        self.event(rec, at, payload).await.map(|_| ())
+    }
 }

@@ -232,4 +232,25 @@ pub(crate) trait HookPoints {
 
     /// The session closes (at its end, and before a resume).
     async fn session_end(&self, rec: &mut Recorder, at: At<'_>) -> Result<(), AgentError>;
+
+    /// Right before a model request (Codex 0.171's PreModelRequest; observation only).
+    async fn pre_model_request(
+        &self,
+        _rec: &mut Recorder,
+        _at: At<'_>,
+        _request: &crate::engine::request::ModelRequestInfo,
+    ) -> Result<(), AgentError> {
+        Ok(())
+    }
+
+    /// Right after a model request, failed or not (Codex 0.171's PostModelRequest).
+    async fn post_model_request(
+        &self,
+        _rec: &mut Recorder,
+        _at: At<'_>,
+        _request: &crate::engine::request::ModelRequestInfo,
+        _outcome: &crate::engine::request::ModelRequestOutcome,
+    ) -> Result<(), AgentError> {
+        Ok(())
+    }
 }

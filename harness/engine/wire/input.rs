@@ -35,6 +35,9 @@ pub fn stdin_object_as(dialect: Dialect, request: &HookRequest) -> Map<String, V
             return m;
         }
     }
+    if let Some(m) = model_request_object(request) {
+        return m;
+    }
     let event = request.event();
     let mut m = Map::new();
     m.insert("session_id".into(), ctx.session_id.clone().into());
@@ -141,8 +144,67 @@ pub fn stdin_object_as(dialect: Dialect, request: &HookRequest) -> Map<String, V
         EventPayload::SessionEnd { reason } => {
             m.insert("reason".into(), reason.clone().into());
         }
+        // Built by `model_request_object`.
+        EventPayload::PreModelRequest(_) | EventPayload::PostModelRequest { .. } => {}
     }
     m
+}
+
+/// Codex 0.171's model-request stdin (spec/codex-current.md §2.11): `kind`, `request_id`,
+/// `attempt_number`, `session_id`, `thread_id`, `turn_id`, `cwd`, `transcript_path`,
+/// `model`, the subagent identity, `hook_event_name`; PostModelRequest then `status`,
+/// `error`, `token_usage`, `response_id`. `None` for the other events.
+fn model_request_object(request: &HookRequest) -> Option<Map<String, Value>> {
+    let ctx = &request.context;
+    let (info, outcome) = match &request.payload {
+        EventPayload::PreModelRequest(info) => (info, None),
+        EventPayload::PostModelRequest { request, outcome } => (request, Some(outcome)),
+        _ => return None,
+    };
+    let mut m = Map::new();
+    m.insert("kind".into(), info.kind.clone().into());
+    m.insert("request_id".into(), info.request_id.clone().into());
+    m.insert("attempt_number".into(), info.attempt_number.into());
+    m.insert("session_id".into(), ctx.session_id.clone().into());
+    m.insert("thread_id".into(), info.thread_id.clone().into());
+    m.insert("turn_id".into(), ctx.turn_id.clone().into());
+    m.insert("cwd".into(), ctx.cwd.clone().into());
+    m.insert(
+        "transcript_path".into(),
+        ctx.transcript_path
+            .clone()
+            .map_or(Value::Null, Value::String),
+    );
+    m.insert("model".into(), ctx.model.clone().into());
+    if let Some(agent) = &ctx.agent {
+        m.insert("agent_id".into(), agent.agent_id.clone().into());
+        m.insert("agent_type".into(), agent.agent_type.clone().into());
+    }
+    m.insert(
+        "hook_event_name".into(),
+        request.event().config_name().into(),
+    );
+    if let Some(o) = outcome {
+        let status = if o.error.is_some() {
+            "failed"
+        } else {
+            "completed"
+        };
+        m.insert("status".into(), status.into());
+        m.insert(
+            "error".into(),
+            o.error.clone().map_or(Value::Null, Value::String),
+        );
+        m.insert(
+            "token_usage".into(),
+            o.token_usage.clone().unwrap_or(Value::Null),
+        );
+        m.insert(
+            "response_id".into(),
+            o.response_id.clone().map_or(Value::Null, Value::String),
+        );
+    }
+    Some(m)
 }
 
 /// The exact stdin text: compact JSON, no trailing newline.

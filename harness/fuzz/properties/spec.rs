@@ -18,6 +18,8 @@ pub fn spec_invalid_json_text(event: HookEvent) -> &'static str {
         HookEvent::SubagentStart => "hook returned invalid subagent start JSON output",
         HookEvent::SubagentStop => "hook returned invalid subagent stop hook JSON output",
         HookEvent::SessionEnd => "hook returned invalid SessionEnd hook JSON output",
+        HookEvent::PreModelRequest => "hook returned invalid PreModelRequest hook JSON output",
+        HookEvent::PostModelRequest => "hook returned invalid PostModelRequest hook JSON output",
     }
 }
 
@@ -46,7 +48,9 @@ pub fn spec_exit_two_blank_text(event: HookEvent) -> &'static str {
         | HookEvent::PreCompact
         | HookEvent::PostCompact
         | HookEvent::SubagentStart
-        | HookEvent::SessionEnd => "hook exited with code 2",
+        | HookEvent::SessionEnd
+        | HookEvent::PreModelRequest
+        | HookEvent::PostModelRequest => "hook exited with code 2",
     }
 }
 
@@ -72,7 +76,9 @@ pub fn spec_plain_text_rule(event: HookEvent) -> SpecPlainText {
         | HookEvent::PostToolUse
         | HookEvent::PreCompact
         | HookEvent::PostCompact
-        | HookEvent::SessionEnd => SpecPlainText::Ignored,
+        | HookEvent::SessionEnd
+        | HookEvent::PreModelRequest
+        | HookEvent::PostModelRequest => SpecPlainText::Ignored,
     }
 }
 
@@ -124,9 +130,11 @@ pub fn wire_accepts(event: HookEvent, value: &Value) -> bool {
         HookEvent::SessionStart => deserializes::<SessionStartOutputWire>(value),
         HookEvent::UserPromptSubmit => deserializes::<UserPromptSubmitOutputWire>(value),
         HookEvent::Stop | HookEvent::SubagentStop => deserializes::<StopOutputWire>(value),
-        HookEvent::PreCompact | HookEvent::PostCompact | HookEvent::SessionEnd => {
-            deserializes::<UniversalOutputWire>(value)
-        }
+        HookEvent::PreCompact
+        | HookEvent::PostCompact
+        | HookEvent::SessionEnd
+        | HookEvent::PreModelRequest
+        | HookEvent::PostModelRequest => deserializes::<UniversalOutputWire>(value),
         HookEvent::SubagentStart => deserializes::<SubagentStartOutputWire>(value),
     }
 }

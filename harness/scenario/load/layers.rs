@@ -86,8 +86,21 @@ impl Validator<'_> {
             let mut events = serde_json::Map::new();
             for (name, groups) in hooks {
                 let groups = self.hook_groups(groups)?;
-                if HookEvent::from_config_name(name.get_ref()).is_none() {
-                    let known: Vec<&str> = HookEvent::ALL.iter().map(|e| e.config_name()).collect();
+                let event = HookEvent::from_config_name(name.get_ref());
+                if let Some(e) = event.filter(|e| HookEvent::MODEL_REQUEST.contains(e)) {
+                    if !dialect.is_current() {
+                        return self.err(
+                            name.span(),
+                            format!(
+                                "`{e}` is an event of Codex 0.171 (the `codex` dialect); this scenario's dialect `{}` never runs it",
+                                dialect.as_str()
+                            ),
+                        );
+                    }
+                }
+                if event.is_none() {
+                    let known: Vec<&str> =
+                        HookEvent::EVERY.iter().map(|e| e.config_name()).collect();
                     return self.err(
                         name.span(),
                         format!(
