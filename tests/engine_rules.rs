@@ -488,3 +488,55 @@ fn model_request_output_is_ignored_and_failures_are_only_reported() -> Result<()
     }
     Ok(())
 }
+
+/// An `async: true` handler (Codex 0.171, spec/codex-current.md §3.1) has no control effect:
+/// a deny, a block, `continue:false` are dropped; contexts, warnings and errors are kept;
+/// exit 2 is a plain failure.
+#[test]
+fn an_async_handler_keeps_only_contexts_warnings_and_errors() -> Result<()> {
+    use hooktape::engine::parse::parse_async_output;
+    let ok = |stdout: &str| RawOutput {
+        exit: HandlerExit::Code { code: 0 },
+        stdout: stdout.as_bytes().to_vec(),
+        stderr: Vec::new(),
+    };
+    let deny = ok(
+        r#"{"systemMessage":"note","hookSpecificOutput":{"hookEventName":"PreToolUse","permissionDecision":"deny","permissionDecisionReason":"no","additionalContext":"ctx"}}"#,
+    );
+    let out = parse_async_output(PreToolUse, &deny);
+    ensure!(out.status == Completed, "{out:?}");
+    ensure!(
+        out.entries == vec![Entry::new(W, "note"), Entry::new(C, "ctx")],
+        "{out:?}"
+    );
+    ensure!(
+        !out.effect.should_block && out.effect.additional_contexts == ["ctx"],
+        "{out:?}"
+    );
+    for (event, stdout) in [
+        (Stop, r#"{"decision":"block","reason":"again"}"#),
+        (PostToolUse, r#"{"continue":false,"stopReason":"halt"}"#),
+        (UserPromptSubmit, r#"{"decision":"block","reason":"no"}"#),
+    ] {
+        let out = parse_async_output(event, &ok(stdout));
+        ensure!(
+            out.status == Completed && out.entries.is_empty(),
+            "{event}: {out:?}"
+        );
+        ensure!(
+            !out.effect.should_block && !out.effect.should_stop && out.effect.feedback.is_none(),
+            "{event}: {out:?}"
+        );
+    }
+    let two = RawOutput {
+        exit: HandlerExit::Code { code: 2 },
+        stdout: Vec::new(),
+        stderr: b"blocked?".to_vec(),
+    };
+    let out = parse_async_output(Stop, &two);
+    ensure!(
+        out.status == Failed && out.entries == vec![Entry::new(E, "hook exited with code 2")],
+        "{out:?}"
+    );
+    Ok(())
+}

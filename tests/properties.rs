@@ -283,6 +283,7 @@ fn handler(
         source: HookSource::User,
         display_order: order,
         is_managed: false,
+        is_async: false,
     }
 }
 

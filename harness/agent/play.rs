@@ -199,6 +199,7 @@ pub async fn play_with(
                 notify: hooks.notify,
                 spec,
                 analytics,
+                deferred: std::sync::Mutex::default(),
             };
             Agent::new(spec, points, ToolSet::of(spec.dialect), client, env)
                 .run()

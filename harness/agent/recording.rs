@@ -248,6 +248,10 @@ pub struct HookRunRecord {
     pub stderr_dropped: u64,
     /// The completed status.
     pub status: RunStatus,
+    /// An `async: true` run (Codex 0.171): no notification; what it said waits for the next
+    /// boundary.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub background: bool,
     /// The hook process's real wall time. Not serialised: it is never the same twice, so it
     /// must not reach a golden; benchmarks read it from the raw recording.
     #[serde(skip)]

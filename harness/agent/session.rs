@@ -225,7 +225,14 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
         }
 
         let mut stop_hook_active = false;
+        let mut follow_up_round = false;
         loop {
+            // After a response with follow-up work, what async hooks said since comes after
+            // that step's tool outputs, before the next request (spec §3.1).
+            if follow_up_round {
+                self.deliver_deferred(thread, turn_id)?;
+            }
+            follow_up_round = true;
             // Top of the iteration: a SessionStart left pending by a mid-turn compaction,
             // then the queued prompts that arrived.
             if self.pending_session_start(thread, turn_id).await? {
@@ -265,7 +272,11 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
             if let Some(message) = sampled.failure() {
                 return Ok(TurnEnd::Failed { message });
             }
-            let follow_up = !calls.is_empty() || queue.has_pending_input();
+            // Context an async hook left is follow-up work too: Codex samples again with it
+            // (OBSERVED through crosscheck).
+            let follow_up = !calls.is_empty()
+                || queue.has_pending_input()
+                || self.hooks.deferred_contexts_pending();
             let over_limit = matches!(
                 (self.spec.auto_compact_token_limit, sampled.total_tokens),
                 (Some(limit), Some(total)) if total >= limit
@@ -405,6 +416,8 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
         turn_id: &str,
         prompt: &str,
     ) -> Result<bool, AgentError> {
+        // What async hooks said since the last boundary comes before the next prompt.
+        self.deliver_deferred(thread, turn_id)?;
         let at = At { thread, turn_id };
         let verdict = self
             .hooks
@@ -495,6 +508,17 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
             .collect();
         self.rec.request_answered(index, output);
         Ok(sampled)
+    }
+
+    /// Records what `async` hooks left: each context a developer message, each
+    /// `systemMessage` a warning.
+    fn deliver_deferred(&mut self, thread: &mut Thread, turn_id: &str) -> Result<(), AgentError> {
+        let deferred = self.hooks.take_deferred();
+        self.rec.contexts(thread, &deferred.contexts)?;
+        for text in &deferred.warnings {
+            self.rec.warning(thread, turn_id, text)?;
+        }
+        Ok(())
     }
 
     /// One call the model made: its hooks, the pipeline, the output item the model gets.

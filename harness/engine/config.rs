@@ -286,6 +286,9 @@ pub struct ConfiguredHandler {
     pub source: HookSource,
     pub display_order: i64,
     pub is_managed: bool,
+    /// `async: true` (Codex 0.171): runs in the background, no notifications, no control
+    /// effect; contexts and system messages are delivered at the next boundary.
+    pub is_async: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -655,7 +658,10 @@ impl Discovery {
                 };
                 for (h, handler) in group.hooks.iter().enumerate() {
                     match handler {
-                        HookHandlerConfig::Command { is_async: true, .. } => {
+                        // 4e30281 skips async handlers; 0.171 runs them (spec §3.1).
+                        HookHandlerConfig::Command { is_async: true, .. }
+                            if !self.dialect.is_current() =>
+                        {
                             self.warnings.push(format!(
                                 "skipping async hook in {path}: async hooks are not supported yet"
                             ))
@@ -668,10 +674,13 @@ impl Discovery {
                             command,
                             timeout_sec,
                             status_message,
+                            is_async,
                             ..
                         } => {
                             let timeout_secs = self.timeout(event, *timeout_sec, path);
                             let configured = ConfiguredHandler {
+                                // SessionEnd ignores `async` (spec §2.9).
+                                is_async: *is_async && event != HookEvent::SessionEnd,
                                 event,
                                 matcher: matcher.clone(),
                                 matcher_text: group.matcher.clone(),

@@ -11,7 +11,7 @@ use super::config::{discover_as, ConfiguredHandler, Discovered, DiscoveryInput, 
 use super::dialect::Dialect;
 use super::event::HookEvent;
 use super::outcome::{EventOutcome, HandlerExit, RawOutput, RunStatus};
-use super::parse::parse_output_as;
+use super::parse::{parse_async_output, parse_output_as};
 use super::request::HookRequest;
 use super::runner::{run_command, CommandRun, Invocation, RunnerConfig};
 use super::summary::{ExecutionMode, HandlerType, HookRunSummary};
@@ -42,6 +42,27 @@ pub struct EventRun {
     pub outcome: EventOutcome,
     /// Handlers the request selects that hook trust kept from running (Codex says nothing).
     pub skipped: Vec<SkippedHandler>,
+    /// What the `async` runs leave for the next boundary, in declaration order.
+    pub deferred: Deferred,
+}
+
+/// What `async` hooks deliver later (Codex 0.171, spec §3.1): contexts, as developer
+/// messages, and each `systemMessage` as a warning.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Deferred {
+    pub contexts: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+impl Deferred {
+    pub fn is_empty(&self) -> bool {
+        self.contexts.is_empty() && self.warnings.is_empty()
+    }
+
+    pub fn append(&mut self, other: Deferred) {
+        self.contexts.extend(other.contexts);
+        self.warnings.extend(other.warnings);
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -162,7 +183,11 @@ impl Engine {
             id: Engine::run_id(handler, request),
             event: handler.event,
             handler_type: HandlerType::Command,
-            execution_mode: ExecutionMode::Sync,
+            execution_mode: if handler.is_async {
+                ExecutionMode::Async
+            } else {
+                ExecutionMode::Sync
+            },
             scope: handler.event.scope(),
             source_path: handler.source_path.clone(),
             source: handler.source,
@@ -176,11 +201,13 @@ impl Engine {
         }
     }
 
-    /// The `running` summaries, one per selected handler, as `hook/started` carries them.
+    /// The `running` summaries, one per selected sync handler, as `hook/started` carries
+    /// them (an async run sends no notification).
     pub fn preview(&self, request: &HookRequest) -> Vec<HookRunSummary> {
         let now = self.clock.now_unix_secs();
         self.select(request)
             .into_iter()
+            .filter(|h| !h.is_async)
             .map(|h| self.summary(h, request, now))
             .collect()
     }
@@ -217,7 +244,11 @@ impl Engine {
                 stdout: run.stdout,
                 stderr: run.stderr,
             };
-            let outcome = parse_output_as(self.dialect, event, &raw);
+            let outcome = if handler.is_async {
+                parse_async_output(event, &raw)
+            } else {
+                parse_output_as(self.dialect, event, &raw)
+            };
             let mut summary = self.summary(handler, request, started_at);
             summary.status = outcome.status;
             summary.entries = outcome.entries.clone();
@@ -236,10 +267,30 @@ impl Engine {
             });
             outcomes.push(outcome);
         }
+        // Async runs have no control effect: they are left out of the aggregate, and what
+        // they said waits for the next boundary. The mock awaits them with the others, so a
+        // golden never depends on when one finishes.
+        let mut deferred = Deferred::default();
+        for (handler, outcome) in selected.iter().zip(&outcomes) {
+            if handler.is_async {
+                deferred
+                    .contexts
+                    .extend(outcome.effect.additional_contexts.iter().cloned());
+                deferred.warnings.extend(
+                    outcome
+                        .entries
+                        .iter()
+                        .filter(|e| e.kind == crate::engine::outcome::EntryKind::Warning)
+                        .map(|e| e.text.clone()),
+                );
+            }
+        }
         let contributions: Vec<Contribution<'_>> = runs
             .iter()
             .zip(&outcomes)
-            .map(|(r, o)| Contribution {
+            .zip(&selected)
+            .filter(|(_, h)| !h.is_async)
+            .map(|((r, o), _)| Contribution {
                 run_id: &r.summary.id,
                 outcome: o,
             })
@@ -250,6 +301,7 @@ impl Engine {
             runs,
             outcome,
             skipped: self.select_skipped(request),
+            deferred,
         }
     }
 }

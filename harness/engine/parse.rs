@@ -67,6 +67,38 @@ pub fn parse_output_as(dialect: Dialect, event: HookEvent, raw: &RawOutput) -> H
     }
 }
 
+/// An `async: true` handler's result (Codex 0.171, spec/codex-current.md §3.1): no control
+/// effect at all — only its contexts, `systemMessage` and errors are kept; exit 2 is a plain
+/// failure.
+pub fn parse_async_output(event: HookEvent, raw: &RawOutput) -> HandlerOutcome {
+    if raw.exit == (HandlerExit::Code { code: 2 }) {
+        return HandlerOutcome::failed("hook exited with code 2");
+    }
+    let parsed = parse_output_as(Dialect::Codex, event, raw);
+    let entries: Vec<Entry> = parsed
+        .entries
+        .into_iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EntryKind::Warning | EntryKind::Context | EntryKind::Error
+            )
+        })
+        .collect();
+    HandlerOutcome {
+        status: if parsed.status == RunStatus::Failed {
+            RunStatus::Failed
+        } else {
+            RunStatus::Completed
+        },
+        entries,
+        effect: Effect {
+            additional_contexts: parsed.effect.additional_contexts,
+            ..Effect::default()
+        },
+    }
+}
+
 /// PreModelRequest/PostModelRequest (Codex 0.171, spec/codex-current.md §2.11): output is
 /// ignored; a non-zero exit fails with the trimmed stderr as its one entry, or none when
 /// stderr is blank (a kill too).

@@ -244,7 +244,14 @@ fn hook_run(
             }
         }
         None => {
-            let _ = writeln!(out, "     completed: (no hook/completed)");
+            if run.background {
+                let _ = writeln!(
+                    out,
+                    "     async: no hook/started or hook/completed; no control effect, contexts and systemMessage wait for the next boundary"
+                );
+            } else {
+                let _ = writeln!(out, "     completed: (no hook/completed)");
+            }
         }
     }
 }

@@ -19,11 +19,13 @@ use crate::agent::recording::{
 use crate::agent::spec::{ChildSpec, SessionSpec};
 use crate::agent::tools::{blocked_text, HookedCall, HookedKind, ParsedCall, ToolKind};
 use crate::engine::config::DEFAULT_TIMEOUT_SECS;
+use crate::engine::hooks::Deferred;
 use crate::engine::lifecycle::NotifyHook;
 use crate::engine::outcome::{EventOutcome, PermissionDecision};
 use crate::engine::request::{
     CompactTrigger, EventPayload, HookContext, HookRequest, PermissionMode, SessionStartSource,
 };
+use crate::engine::summary::ExecutionMode;
 use crate::engine::summary::HookRunSummary;
 use crate::engine::wire::{AnalyticsBatch, HookRunAnalyticsEvent, NotificationMethod};
 use crate::engine::Engine;
@@ -34,6 +36,8 @@ pub(crate) struct CodexHooks<'a> {
     pub spec: &'a SessionSpec,
     /// Where `codex_hook_run` batches are posted; `None`: nowhere.
     pub analytics: Option<(reqwest::Client, String)>,
+    /// What `async` runs left for the next boundary.
+    pub deferred: std::sync::Mutex<Deferred>,
 }
 
 fn notice(
@@ -98,9 +102,16 @@ impl CodexHooks<'_> {
         if run.runs.is_empty() && run.skipped.is_empty() {
             return Ok(run.outcome);
         }
+        if !run.deferred.is_empty() {
+            if let Ok(mut pending) = self.deferred.lock() {
+                pending.append(run.deferred.clone());
+            }
+        }
+        // An async run sends no notification (spec §3.1).
         let completed: Vec<HookNotice> = run
             .runs
             .iter()
+            .filter(|r| r.summary.execution_mode == ExecutionMode::Sync)
             .map(|r| {
                 notice(
                     NotificationMethod::Completed,
@@ -137,6 +148,7 @@ impl CodexHooks<'_> {
                 stdout_dropped: r.stdout_dropped,
                 stderr_dropped: r.stderr_dropped,
                 status: r.summary.status,
+                background: r.summary.execution_mode == ExecutionMode::Async,
                 duration: r.duration,
             })
             .collect();
@@ -196,6 +208,20 @@ fn start_verdict(outcome: EventOutcome) -> StartVerdict {
 impl HookPoints for CodexHooks<'_> {
     fn discovery_warnings(&self) -> Vec<String> {
         self.engine.warnings().to_vec()
+    }
+
+    fn deferred_contexts_pending(&self) -> bool {
+        self.deferred
+            .lock()
+            .map(|d| !d.contexts.is_empty())
+            .unwrap_or(false)
+    }
+
+    fn take_deferred(&self) -> Deferred {
+        self.deferred
+            .lock()
+            .map(|mut d| std::mem::take(&mut *d))
+            .unwrap_or_default()
     }
 
     fn skipped_hooks(&self) -> Vec<SkippedHookRecord> {

@@ -111,6 +111,16 @@ pub(crate) trait HookPoints {
     /// Warnings of hook discovery, for the recording.
     fn discovery_warnings(&self) -> Vec<String>;
 
+    /// Whether `async` hooks left contexts to deliver.
+    fn deferred_contexts_pending(&self) -> bool {
+        false
+    }
+
+    /// What `async` hooks left to deliver (contexts, system messages), taken once.
+    fn take_deferred(&self) -> crate::engine::hooks::Deferred {
+        crate::engine::hooks::Deferred::default()
+    }
+
     /// Handlers hook trust keeps from running, for the recording.
     fn skipped_hooks(&self) -> Vec<super::recording::SkippedHookRecord> {
         Vec::new()
