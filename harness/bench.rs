@@ -209,7 +209,8 @@ pub fn parser_corpus(event: HookEvent) -> Vec<RawOutput> {
         | HookEvent::PostCompact
         | HookEvent::SessionEnd
         | HookEvent::PreModelRequest
-        | HookEvent::PostModelRequest => r#"{"systemMessage":"noted","continue":true}"#,
+        | HookEvent::PostModelRequest
+        | HookEvent::Interrupt => r#"{"systemMessage":"noted","continue":true}"#,
     };
     vec![
         ok(""),

@@ -262,6 +262,7 @@ pub fn payload(event: HookEvent, o: &PayloadOptions) -> Result<EventPayload, Pro
         E::SessionEnd => EventPayload::SessionEnd {
             reason: o.reason.clone().unwrap_or_else(|| "other".to_owned()),
         },
+        E::Interrupt => EventPayload::Interrupt,
         E::PreModelRequest => EventPayload::PreModelRequest(model_request()),
         E::PostModelRequest => EventPayload::PostModelRequest {
             request: model_request(),

@@ -121,6 +121,7 @@ fn turn(id: &str, prompt: &str, responses: Vec<ModelResponse>) -> Step {
         prompt: prompt.to_owned(),
         queued: Vec::new(),
         responses,
+        interrupt_after: None,
     })
 }
 
@@ -317,6 +318,7 @@ async fn blocked_queued_prompt_does_not_strand_an_earlier_accepted_one() -> Resu
             },
         ],
         responses: vec![ModelResponse::message("one"), ModelResponse::message("two")],
+        interrupt_after: None,
     })]);
     let r = fx.play(&spec).await?;
     let reqs = requests(&r);
@@ -1594,6 +1596,7 @@ async fn queued_prompt_is_taken_after_compaction_and_session_start() -> Result<(
             ModelResponse::message("the summary"),
             ModelResponse::message("two"),
         ],
+        interrupt_after: None,
     })]);
     spec.auto_compact_token_limit = Some(500);
     let r = fx.play(&spec).await?;
@@ -1637,6 +1640,7 @@ async fn blocked_queued_prompt_alone_ends_the_turn_without_stop() -> Result<()> 
                 prompt: "blocked follow-up".to_owned(),
             }],
             responses: vec![ModelResponse::message("one")],
+            interrupt_after: None,
         }),
         turn("turn-2", "next", vec![ModelResponse::message("two")]),
     ]);
@@ -1670,6 +1674,7 @@ async fn a_block_requeues_the_rest_for_the_next_round() -> Result<()> {
             },
         ],
         responses: vec![ModelResponse::message("one"), ModelResponse::message("two")],
+        interrupt_after: None,
     })]);
     let r = fx.play(&spec).await?;
     let reqs = requests(&r);
@@ -1724,6 +1729,7 @@ async fn prompt_queued_after_a_stop_continuation_is_delivered() -> Result<()> {
             ModelResponse::message("two"),
             ModelResponse::message("three"),
         ],
+        interrupt_after: None,
     })]);
     let r = fx.play(&spec).await?;
     let reqs = requests(&r);

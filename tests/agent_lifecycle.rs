@@ -165,6 +165,7 @@ fn turn(id: &str, prompt: &str, responses: Vec<ModelResponse>) -> Step {
         prompt: prompt.to_owned(),
         queued: Vec::new(),
         responses,
+        interrupt_after: None,
     })
 }
 

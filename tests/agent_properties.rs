@@ -155,6 +155,7 @@ fn check_session(b: &Behaviours) -> Result<(), TestCaseError> {
                 prompt: "fix it".to_owned(),
                 queued: Vec::new(),
                 responses,
+                interrupt_after: None,
             })
         })
         .collect();

@@ -223,6 +223,11 @@ const BAD: &[(&str, &str, &str)] = &[
         "`PreModelRequest` is an event of Codex 0.171 (the `codex` dialect); this scenario's dialect `codex-4e30281` never runs it",
     ),
     (
+        "interrupt_after_too_many",
+        "5:19",
+        "`interrupt_after = 2`: turn `turn-1` scripts 1 response(s); the interrupt comes once that many requests were answered, so expected `interrupt_after = 1` (and at least 1)",
+    ),
+    (
         "hook_trust_in_lifecycle",
         "5:14",
         "`hook_trust` applies to the `codex` dialect only (hook trust came with Codex 0.171); this scenario's dialect is `lifecycle`",

@@ -540,3 +540,68 @@ fn an_async_handler_keeps_only_contexts_warnings_and_errors() -> Result<()> {
     );
     Ok(())
 }
+
+/// Codex 0.171's Interrupt (spec/codex-current.md §2.10): only `systemMessage` is accepted;
+/// other JSON is invalid, plain text is non-JSON; a non-zero exit fails with its code.
+#[test]
+fn interrupt_accepts_only_a_system_message() -> Result<()> {
+    use hooktape::engine::parse::parse_output_as;
+    use hooktape::engine::Dialect;
+    let raw = |code: i32, stdout: &str| RawOutput {
+        exit: HandlerExit::Code { code },
+        stdout: stdout.as_bytes().to_vec(),
+        stderr: b"ignored".to_vec(),
+    };
+    let cases: [(i32, &str, RunStatus, Vec<Entry>); 7] = [
+        (0, "", Completed, vec![]),
+        (0, "{}", Completed, vec![]),
+        (
+            0,
+            r#"{"systemMessage":"saved"}"#,
+            Completed,
+            vec![Entry::new(W, "saved")],
+        ),
+        (
+            0,
+            r#"{"continue":false}"#,
+            Failed,
+            vec![Entry::new(
+                E,
+                "hook returned invalid interrupt hook JSON output",
+            )],
+        ),
+        (
+            0,
+            "{oops",
+            Failed,
+            vec![Entry::new(
+                E,
+                "hook returned invalid interrupt hook JSON output",
+            )],
+        ),
+        (
+            0,
+            "done",
+            Failed,
+            vec![Entry::new(E, "Interrupt hook returned non-JSON stdout")],
+        ),
+        (
+            2,
+            "",
+            Failed,
+            vec![Entry::new(E, "hook exited with code 2")],
+        ),
+    ];
+    for (code, stdout, status, entries) in cases {
+        let out = parse_output_as(Dialect::Codex, Interrupt, &raw(code, stdout));
+        ensure!(
+            out.status == status && out.entries == entries,
+            "{stdout:?}: {out:?}"
+        );
+        ensure!(
+            !out.effect.should_stop && !out.effect.should_block,
+            "{out:?}"
+        );
+    }
+    Ok(())
+}

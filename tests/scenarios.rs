@@ -59,8 +59,10 @@ fn validators(dialect: Dialect) -> &'static Result<Validators, String> {
     static CURRENT: OnceLock<Result<Validators, String>> = OnceLock::new();
     if dialect.is_current() {
         CURRENT.get_or_init(|| {
+            // Every event 0.171 publishes a stdin schema for (not the model-request events).
             let stdin = HookEvent::ALL
                 .iter()
+                .chain(&[HookEvent::Interrupt])
                 .map(|&event| {
                     let schema = schemas::load_from(
                         "codex-0.171",

@@ -168,11 +168,15 @@ impl Recorder {
         if let TurnEnd::Failed { message } = &end {
             self.event(thread, json!({"type": "error", "message": message}))?;
         }
-        let payload = json!({
-            "type": "task_complete",
-            "turn_id": turn_id,
-            "last_agent_message": end.last_agent_message(),
-        });
+        let payload = if end == TurnEnd::Interrupted {
+            json!({"type": "turn_aborted", "turn_id": turn_id, "reason": "interrupted"})
+        } else {
+            json!({
+                "type": "task_complete",
+                "turn_id": turn_id,
+                "last_agent_message": end.last_agent_message(),
+            })
+        };
         self.event(thread, payload)?;
         self.timeline.push(TimelineEntry::TurnEnd(TurnEndRecord {
             thread_id: thread.thread_id.clone(),

@@ -108,6 +108,12 @@ impl Recording {
                     end.turn_id
                 ))
             }
+            TurnEnd::Interrupted => {
+                return Some(format!(
+                    "turn {} was interrupted before they were asked for",
+                    end.turn_id
+                ))
+            }
             TurnEnd::Completed { .. } | TurnEnd::Compacted => return None,
         };
         let culprit = self.timeline[..index].iter().rev().find_map(|e| match e {
@@ -406,6 +412,8 @@ pub enum TurnEnd {
     CompactionAborted { event: String, reason: String },
     /// A manual compaction completed.
     Compacted,
+    /// The user interrupted the turn (Interrupt hooks ran; Stop did not).
+    Interrupted,
     /// The model stream failed (`response.failed`, or it ended without
     /// `response.completed`); its items were still recorded and dispatched; Stop does not run.
     Failed { message: String },

@@ -172,7 +172,13 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
     async fn run_turn(&mut self, thread: &mut Thread, turn: &TurnSpec) -> Result<(), AgentError> {
         let mut queue = PromptQueue::new(&turn.queued);
         let end = self
-            .turn(thread, &turn.turn_id, &turn.prompt, &mut queue)
+            .turn(
+                thread,
+                &turn.turn_id,
+                &turn.prompt,
+                &mut queue,
+                turn.interrupt_after,
+            )
             .await?;
         queue.check_drained(&turn.turn_id)?;
         let completed = match &end {
@@ -201,6 +207,7 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
         turn_id: &str,
         prompt: &str,
         queue: &mut PromptQueue,
+        interrupt_after: Option<usize>,
     ) -> Result<TurnEnd, AgentError> {
         self.rec
             .event(thread, json!({"type": "task_started", "turn_id": turn_id}))?;
@@ -226,6 +233,7 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
 
         let mut stop_hook_active = false;
         let mut follow_up_round = false;
+        let mut answered = 0usize;
         loop {
             // After a response with follow-up work, what async hooks said since comes after
             // that step's tool outputs, before the next request (spec §3.1).
@@ -268,6 +276,12 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
             // Items are handled as they arrive: a failed or cut stream's calls still run.
             for call in &calls {
                 self.handle_call(thread, turn_id, call).await?;
+            }
+            answered += 1;
+            if interrupt_after == Some(answered) {
+                let at = At { thread, turn_id };
+                self.hooks.interrupt(&mut self.rec, at).await?;
+                return Ok(TurnEnd::Interrupted);
             }
             if let Some(message) = sampled.failure() {
                 return Ok(TurnEnd::Failed { message });
@@ -680,8 +694,14 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
         };
         let mut thread = self.new_thread(&child.agent_id, rollout, Some(info));
         let mut queue = PromptQueue::default();
-        let end =
-            Box::pin(self.turn(&mut thread, &child.turn_id, &child.message, &mut queue)).await?;
+        let end = Box::pin(self.turn(
+            &mut thread,
+            &child.turn_id,
+            &child.message,
+            &mut queue,
+            None,
+        ))
+        .await?;
         let last = end.last_agent_message().unwrap_or_default();
         self.rec.turn_end(&thread, &child.turn_id, end)?;
         Ok(last)

@@ -89,6 +89,10 @@ pub struct TurnSpec {
     pub queued: Vec<QueuedPrompt>,
     /// The model's answers, one per sampling request of this turn (FIFO, see module docs).
     pub responses: Vec<ModelResponse>,
+    /// The user interrupts the turn once this many of its requests were answered (and their
+    /// calls handled): Interrupt hooks run, Stop does not, the turn ends interrupted.
+    #[serde(default)]
+    pub interrupt_after: Option<usize>,
 }
 
 /// A prompt queued mid-turn: it arrives once sampling request `after_request` (1-based,

@@ -68,6 +68,12 @@ pub fn skip_reason(scenario: &Scenario, spec: &SessionSpec, drift: bool) -> Opti
     }
     for step in &spec.steps {
         let Step::Turn(turn) = step else { continue };
+        if turn.interrupt_after.is_some() {
+            return Some(
+                "an interrupt: crosscheck cannot yet time `turn/interrupt` against a scripted request"
+                    .to_owned(),
+            );
+        }
         if !turn.queued.is_empty() {
             return Some(
                 "a queued prompt: its place between requests cannot be timed on the real CLI"

@@ -88,7 +88,8 @@ pub fn aggregate(event: HookEvent, contributions: &[Contribution<'_>]) -> EventO
         | HookEvent::SubagentStart
         | HookEvent::SessionEnd
         | HookEvent::PreModelRequest
-        | HookEvent::PostModelRequest => {}
+        | HookEvent::PostModelRequest
+        | HookEvent::Interrupt => {}
     }
     out
 }

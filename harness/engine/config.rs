@@ -66,6 +66,8 @@ pub struct HookEventsToml {
     pre_model_request: Vec<MatcherGroup>,
     #[serde(rename = "PostModelRequest", default)]
     post_model_request: Vec<MatcherGroup>,
+    #[serde(rename = "Interrupt", default)]
+    interrupt: Vec<MatcherGroup>,
 }
 
 impl HookEventsToml {
@@ -84,6 +86,7 @@ impl HookEventsToml {
             HookEvent::SessionEnd => &self.session_end,
             HookEvent::PreModelRequest => &self.pre_model_request,
             HookEvent::PostModelRequest => &self.post_model_request,
+            HookEvent::Interrupt => &self.interrupt,
         }
     }
 
@@ -307,7 +310,7 @@ pub fn discover(input: &DiscoveryInput) -> Discovered {
 /// The order events are discovered in, which gives the display order: 4e30281's, or
 /// 0.171's (`hooks/list` order, spec/codex-current.md §5).
 pub fn event_order(dialect: Dialect) -> &'static [HookEvent] {
-    const CURRENT: [HookEvent; 13] = [
+    const CURRENT: [HookEvent; 14] = [
         HookEvent::PreModelRequest,
         HookEvent::PostModelRequest,
         HookEvent::PreToolUse,
@@ -321,6 +324,7 @@ pub fn event_order(dialect: Dialect) -> &'static [HookEvent] {
         HookEvent::SubagentStart,
         HookEvent::SubagentStop,
         HookEvent::Stop,
+        HookEvent::Interrupt,
     ];
     if dialect.is_current() {
         &CURRENT
@@ -618,9 +622,11 @@ impl Discovery {
     }
 
     /// A handler's effective timeout: its own or the default, at least 1 s. In Codex 0.171
-    /// SessionEnd defaults to 1 s and is clamped to 3 s, with a warning.
+    /// SessionEnd and Interrupt default to 1 s and are clamped to 3 s, with a warning.
     fn timeout(&mut self, event: HookEvent, configured: Option<u64>, path: &str) -> u64 {
-        if self.dialect.is_current() && event == HookEvent::SessionEnd {
+        if self.dialect.is_current()
+            && matches!(event, HookEvent::SessionEnd | HookEvent::Interrupt)
+        {
             let t = configured.unwrap_or(1).max(1);
             if t > 3 {
                 self.warnings.push(format!(

@@ -21,6 +21,8 @@ pub enum HookEvent {
     PreModelRequest,
     /// Codex 0.171: right after each model request, failures included (observation only).
     PostModelRequest,
+    /// Codex 0.171: the user interrupted a running root turn (Stop does not run).
+    Interrupt,
 }
 
 /// Whether a hook run belongs to the thread or to one turn.
@@ -65,12 +67,19 @@ impl HookEvent {
         HookEvent::SessionEnd,
     ];
 
-    /// The events only Codex 0.171 has (beyond [`HookEvent::ALL`]); their output is ignored.
+    /// Codex 0.171's model-request events; their output is ignored.
     pub const MODEL_REQUEST: [HookEvent; 2] =
         [HookEvent::PreModelRequest, HookEvent::PostModelRequest];
 
-    /// Every event of any dialect: [`HookEvent::ALL`] then [`HookEvent::MODEL_REQUEST`].
-    pub const EVERY: [HookEvent; 13] = [
+    /// The events only Codex 0.171 has (beyond [`HookEvent::ALL`]).
+    pub const CURRENT_ONLY: [HookEvent; 3] = [
+        HookEvent::PreModelRequest,
+        HookEvent::PostModelRequest,
+        HookEvent::Interrupt,
+    ];
+
+    /// Every event of any dialect: [`HookEvent::ALL`] then [`HookEvent::CURRENT_ONLY`].
+    pub const EVERY: [HookEvent; 14] = [
         HookEvent::PreToolUse,
         HookEvent::PermissionRequest,
         HookEvent::PostToolUse,
@@ -84,6 +93,7 @@ impl HookEvent {
         HookEvent::SessionEnd,
         HookEvent::PreModelRequest,
         HookEvent::PostModelRequest,
+        HookEvent::Interrupt,
     ];
 
     /// The six events of the reference commit 4e30281.
@@ -112,6 +122,7 @@ impl HookEvent {
             HookEvent::SessionEnd => "SessionEnd",
             HookEvent::PreModelRequest => "PreModelRequest",
             HookEvent::PostModelRequest => "PostModelRequest",
+            HookEvent::Interrupt => "Interrupt",
         }
     }
 
@@ -131,6 +142,7 @@ impl HookEvent {
             HookEvent::SessionEnd => "session_end",
             HookEvent::PreModelRequest => "pre_model_request",
             HookEvent::PostModelRequest => "post_model_request",
+            HookEvent::Interrupt => "interrupt",
         }
     }
 
@@ -150,6 +162,7 @@ impl HookEvent {
             HookEvent::SessionEnd => "sessionEnd",
             HookEvent::PreModelRequest => "preModelRequest",
             HookEvent::PostModelRequest => "postModelRequest",
+            HookEvent::Interrupt => "interrupt",
         }
     }
 
@@ -169,6 +182,7 @@ impl HookEvent {
             HookEvent::SessionEnd => "session-end",
             HookEvent::PreModelRequest => "pre-model-request",
             HookEvent::PostModelRequest => "post-model-request",
+            HookEvent::Interrupt => "interrupt",
         }
     }
 
@@ -190,7 +204,8 @@ impl HookEvent {
             HookEvent::UserPromptSubmit
             | HookEvent::Stop
             | HookEvent::PreModelRequest
-            | HookEvent::PostModelRequest => MatcherInput::Ignored,
+            | HookEvent::PostModelRequest
+            | HookEvent::Interrupt => MatcherInput::Ignored,
             HookEvent::PreCompact | HookEvent::PostCompact => MatcherInput::Trigger,
             HookEvent::SubagentStart | HookEvent::SubagentStop => MatcherInput::AgentType,
             HookEvent::SessionEnd => MatcherInput::Reason,

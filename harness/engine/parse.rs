@@ -36,6 +36,9 @@ pub fn parse_output_as(dialect: Dialect, event: HookEvent, raw: &RawOutput) -> H
     if HookEvent::MODEL_REQUEST.contains(&event) {
         return model_request(raw);
     }
+    if event == HookEvent::Interrupt {
+        return interrupt(raw);
+    }
     match (event, &raw.exit) {
         (HookEvent::SessionEnd, HandlerExit::Code { code: 0 }) => HandlerOutcome {
             status: RunStatus::Completed,
@@ -96,6 +99,45 @@ pub fn parse_async_output(event: HookEvent, raw: &RawOutput) -> HandlerOutcome {
             additional_contexts: parsed.effect.additional_contexts,
             ..Effect::default()
         },
+    }
+}
+
+/// Interrupt (Codex 0.171, spec/codex-current.md §2.10): only `systemMessage` is accepted;
+/// any other JSON fails as invalid, plain text as non-JSON; a non-zero exit fails with its
+/// code (stderr ignored).
+fn interrupt(raw: &RawOutput) -> HandlerOutcome {
+    match &raw.exit {
+        HandlerExit::Code { code: 0 } => {}
+        HandlerExit::Code { code } => {
+            return HandlerOutcome::failed(format!("hook exited with code {code}"))
+        }
+        HandlerExit::Signal { .. } => {
+            return HandlerOutcome::failed("hook exited without a status code")
+        }
+        HandlerExit::RunnerError { message } | HandlerExit::OutputHeldOpen { message, .. } => {
+            return HandlerOutcome::failed(message.clone())
+        }
+    }
+    let stdout = String::from_utf8_lossy(&raw.stdout);
+    let text = stdout.trim();
+    if text.is_empty() {
+        return HandlerOutcome::completed();
+    }
+    if !(text.starts_with('{') || text.starts_with('[')) {
+        return HandlerOutcome::failed("Interrupt hook returned non-JSON stdout");
+    }
+    let invalid = || HandlerOutcome::failed("hook returned invalid interrupt hook JSON output");
+    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(text) else {
+        return invalid();
+    };
+    match (map.len(), map.get("systemMessage")) {
+        (0, _) => HandlerOutcome::completed(),
+        (1, Some(Value::String(message))) => HandlerOutcome {
+            status: RunStatus::Completed,
+            entries: vec![Entry::new(EntryKind::Warning, message.clone())],
+            effect: Effect::default(),
+        },
+        _ => invalid(),
     }
 }
 
@@ -167,6 +209,7 @@ pub fn invalid_json_text(event: HookEvent) -> &'static str {
         // Codex 0.171 ignores their output: never invalid.
         HookEvent::PreModelRequest => "hook returned invalid PreModelRequest hook JSON output",
         HookEvent::PostModelRequest => "hook returned invalid PostModelRequest hook JSON output",
+        HookEvent::Interrupt => "hook returned invalid interrupt hook JSON output",
     }
 }
 
@@ -312,7 +355,9 @@ fn parse_stdout(event: HookEvent, stdout: &str) -> HandlerOutcome {
         HookEvent::SubagentStart => with_output(event, stdout, subagent_start),
         HookEvent::SessionEnd => with_output(event, stdout, session_end),
         // Output ignored (Codex 0.171; `parse_output_as` routes them before this).
-        HookEvent::PreModelRequest | HookEvent::PostModelRequest => HandlerOutcome::completed(),
+        HookEvent::PreModelRequest | HookEvent::PostModelRequest | HookEvent::Interrupt => {
+            HandlerOutcome::completed()
+        }
     }
 }
 

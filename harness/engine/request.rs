@@ -160,6 +160,8 @@ pub enum EventPayload {
     SessionEnd {
         reason: String,
     },
+    /// Codex 0.171, the user interrupted the turn.
+    Interrupt,
     /// Codex 0.171, before a model request.
     PreModelRequest(ModelRequestInfo),
     /// Codex 0.171, after a model request.
@@ -207,6 +209,7 @@ impl EventPayload {
             EventPayload::SessionEnd { .. } => HookEvent::SessionEnd,
             EventPayload::PreModelRequest(_) => HookEvent::PreModelRequest,
             EventPayload::PostModelRequest { .. } => HookEvent::PostModelRequest,
+            EventPayload::Interrupt => HookEvent::Interrupt,
         }
     }
 
@@ -226,7 +229,8 @@ impl EventPayload {
             EventPayload::UserPromptSubmit { .. }
             | EventPayload::Stop { .. }
             | EventPayload::PreModelRequest(_)
-            | EventPayload::PostModelRequest { .. } => None,
+            | EventPayload::PostModelRequest { .. }
+            | EventPayload::Interrupt => None,
         }
     }
 }

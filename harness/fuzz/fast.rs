@@ -278,7 +278,8 @@ fn valid_object(
         | HookEvent::PostCompact
         | HookEvent::SessionEnd
         | HookEvent::PreModelRequest
-        | HookEvent::PostModelRequest => {}
+        | HookEvent::PostModelRequest
+        | HookEvent::Interrupt => {}
         HookEvent::SubagentStart => context_specific(rng, &mut obj, 50, |_, out| {
             out.push_str("\"SubagentStart\"")
         }),

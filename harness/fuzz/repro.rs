@@ -149,7 +149,9 @@ pub fn scenario_snippet(event: HookEvent, repro: &Reproduction) -> String {
         | HookEvent::UserPromptSubmit
         | HookEvent::Stop
         | HookEvent::SessionEnd
-        | HookEvent::PreModelRequest | HookEvent::PostModelRequest => "message = \"done\"\n",
+        | HookEvent::PreModelRequest
+        | HookEvent::PostModelRequest
+        | HookEvent::Interrupt => "message = \"done\"\n",
     };
     out.push_str(turn);
     if matches!(event, HookEvent::Stop | HookEvent::SubagentStop) {

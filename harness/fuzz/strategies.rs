@@ -323,7 +323,8 @@ pub fn valid_output(event: HookEvent) -> BoxedStrategy<Value> {
         | HookEvent::PostCompact
         | HookEvent::SessionEnd
         | HookEvent::PreModelRequest
-        | HookEvent::PostModelRequest => with_universal(Vec::new()),
+        | HookEvent::PostModelRequest
+        | HookEvent::Interrupt => with_universal(Vec::new()),
         HookEvent::SubagentStart => {
             with_universal(vec![context_output(const_str(&["SubagentStart"]))])
         }
@@ -373,7 +374,8 @@ pub fn accepted_keys(event: HookEvent) -> &'static [&'static str] {
         | HookEvent::PostCompact
         | HookEvent::SessionEnd
         | HookEvent::PreModelRequest
-        | HookEvent::PostModelRequest => UNIVERSAL,
+        | HookEvent::PostModelRequest
+        | HookEvent::Interrupt => UNIVERSAL,
     }
 }
 

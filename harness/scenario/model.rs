@@ -270,6 +270,13 @@ pub struct TurnFile {
     #[serde(default)]
     #[schemars(with = "Vec<QueuedFile>")]
     pub queued: Vec<Spanned<QueuedFile>>,
+    /// The user interrupts this turn once this many of its requests were answered and their
+    /// calls handled (1-based; at most the number of responses, which should then be
+    /// exactly this many). In the `codex` dialect Interrupt hooks run; Stop never does; the
+    /// turn ends `interrupted`.
+    #[serde(default)]
+    #[schemars(with = "Option<usize>")]
+    pub interrupt_after: Option<Spanned<usize>>,
     /// What the model answers, one entry per sampling request, in order.
     #[serde(default)]
     pub responses: Vec<ResponseFile>,

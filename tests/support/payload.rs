@@ -54,6 +54,7 @@ pub fn payload(event: HookEvent) -> EventPayload {
         HookEvent::SessionEnd => EventPayload::SessionEnd {
             reason: "exit".to_owned(),
         },
+        HookEvent::Interrupt => EventPayload::Interrupt,
         HookEvent::PreModelRequest => EventPayload::PreModelRequest(model_request()),
         HookEvent::PostModelRequest => EventPayload::PostModelRequest {
             request: model_request(),

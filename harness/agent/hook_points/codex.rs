@@ -495,6 +495,12 @@ impl HookPoints for CodexHooks<'_> {
         self.event(rec, at, payload).await.map(|_| ())
     }
 
+    async fn interrupt(&self, rec: &mut Recorder, at: At<'_>) -> Result<(), AgentError> {
+        self.event(rec, at, EventPayload::Interrupt)
+            .await
+            .map(|_| ())
+    }
+
     async fn pre_model_request(
         &self,
         rec: &mut Recorder,

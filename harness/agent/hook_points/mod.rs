@@ -243,6 +243,11 @@ pub(crate) trait HookPoints {
     /// The session closes (at its end, and before a resume).
     async fn session_end(&self, rec: &mut Recorder, at: At<'_>) -> Result<(), AgentError>;
 
+    /// The user interrupted the turn (Codex 0.171's Interrupt; Stop does not run).
+    async fn interrupt(&self, _rec: &mut Recorder, _at: At<'_>) -> Result<(), AgentError> {
+        Ok(())
+    }
+
     /// Right before a model request (Codex 0.171's PreModelRequest; observation only).
     async fn pre_model_request(
         &self,

@@ -146,6 +146,8 @@ pub fn stdin_object_as(dialect: Dialect, request: &HookRequest) -> Map<String, V
         }
         // Built by `model_request_object`.
         EventPayload::PreModelRequest(_) | EventPayload::PostModelRequest { .. } => {}
+        // The common keys only.
+        EventPayload::Interrupt => {}
     }
     m
 }

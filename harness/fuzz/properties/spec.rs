@@ -20,6 +20,7 @@ pub fn spec_invalid_json_text(event: HookEvent) -> &'static str {
         HookEvent::SessionEnd => "hook returned invalid SessionEnd hook JSON output",
         HookEvent::PreModelRequest => "hook returned invalid PreModelRequest hook JSON output",
         HookEvent::PostModelRequest => "hook returned invalid PostModelRequest hook JSON output",
+        HookEvent::Interrupt => "hook returned invalid interrupt hook JSON output",
     }
 }
 
@@ -50,7 +51,8 @@ pub fn spec_exit_two_blank_text(event: HookEvent) -> &'static str {
         | HookEvent::SubagentStart
         | HookEvent::SessionEnd
         | HookEvent::PreModelRequest
-        | HookEvent::PostModelRequest => "hook exited with code 2",
+        | HookEvent::PostModelRequest
+        | HookEvent::Interrupt => "hook exited with code 2",
     }
 }
 
@@ -78,7 +80,8 @@ pub fn spec_plain_text_rule(event: HookEvent) -> SpecPlainText {
         | HookEvent::PostCompact
         | HookEvent::SessionEnd
         | HookEvent::PreModelRequest
-        | HookEvent::PostModelRequest => SpecPlainText::Ignored,
+        | HookEvent::PostModelRequest
+        | HookEvent::Interrupt => SpecPlainText::Ignored,
     }
 }
 
@@ -134,7 +137,8 @@ pub fn wire_accepts(event: HookEvent, value: &Value) -> bool {
         | HookEvent::PostCompact
         | HookEvent::SessionEnd
         | HookEvent::PreModelRequest
-        | HookEvent::PostModelRequest => deserializes::<UniversalOutputWire>(value),
+        | HookEvent::PostModelRequest
+        | HookEvent::Interrupt => deserializes::<UniversalOutputWire>(value),
         HookEvent::SubagentStart => deserializes::<SubagentStartOutputWire>(value),
     }
 }

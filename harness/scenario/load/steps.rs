@@ -30,6 +30,7 @@ impl Validator<'_> {
                 || !t.responses.is_empty()
                 || !t.queued.is_empty()
                 || !t.results.is_empty()
+                || t.interrupt_after.is_some()
             {
                 return self.err(
                     span,
@@ -81,6 +82,21 @@ impl Validator<'_> {
                 ),
             );
         }
+        let interrupt_after = match t.interrupt_after {
+            None => None,
+            Some(n) if *n.get_ref() >= 1 && *n.get_ref() == responses.len() => Some(*n.get_ref()),
+            Some(n) => {
+                return self.err(
+                    n.span(),
+                    format!(
+                        "`interrupt_after = {}`: turn `{turn_id}` scripts {} response(s); the interrupt comes once that many requests were answered, so expected `interrupt_after = {}` (and at least 1)",
+                        n.get_ref(),
+                        responses.len(),
+                        responses.len().max(1)
+                    ),
+                )
+            }
+        };
         let mut queued = Vec::new();
         for q in t.queued {
             let q_span = q.span();
@@ -126,6 +142,7 @@ impl Validator<'_> {
             prompt,
             queued,
             responses,
+            interrupt_after,
         }));
         Ok(())
     }
