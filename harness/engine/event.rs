@@ -234,3 +234,21 @@ impl std::fmt::Display for HookEvent {
         f.write_str(self.config_name())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_is_all_then_the_current_only_events() {
+        assert_eq!(&HookEvent::EVERY[..HookEvent::ALL.len()], &HookEvent::ALL);
+        assert_eq!(
+            &HookEvent::EVERY[HookEvent::ALL.len()..],
+            &HookEvent::CURRENT_ONLY
+        );
+        for e in HookEvent::EVERY {
+            assert_eq!(HookEvent::parse_any(e.config_name()), Some(e));
+            assert_eq!(HookEvent::parse_any(e.run_id_label()), Some(e));
+        }
+    }
+}

@@ -409,14 +409,8 @@ fn fail_with(mut entries: Vec<Entry>, text: String) -> HandlerOutcome {
 fn pre_tool_use(o: PreToolUseOutputWire) -> HandlerOutcome {
     let entries = warning_entries(&o.system_message);
     let unsupported = |what: &str| format!("PreToolUse hook returned unsupported {what}");
-    if !o.continue_processing {
-        return fail_with(entries, unsupported("continue:false"));
-    }
-    if o.stop_reason.is_some() {
-        return fail_with(entries, unsupported("stopReason"));
-    }
-    if o.suppress_output {
-        return fail_with(entries, unsupported("suppressOutput"));
+    if let Some(text) = pre_tool_use_universal(&o) {
+        return fail_with(entries, text);
     }
     let specific = o.hook_specific_output.filter(|s| {
         s.permission_decision.is_some()
@@ -456,27 +450,48 @@ fn pre_tool_use(o: PreToolUseOutputWire) -> HandlerOutcome {
             None => None,
         }
     } else {
-        match o.decision {
-            Some(PreToolUseDecisionWire::Approve) => {
-                return fail_with(entries, unsupported("decision:approve"))
-            }
-            Some(PreToolUseDecisionWire::Block) if is_blank(&o.reason) => {
-                return fail_with(
-                    entries,
-                    "PreToolUse hook returned decision:block without a non-empty reason".to_owned(),
-                );
-            }
-            Some(PreToolUseDecisionWire::Block) => o.reason,
-            None if o.reason.is_some() => {
-                return fail_with(
-                    entries,
-                    "PreToolUse hook returned reason without decision".to_owned(),
-                );
-            }
-            None => None,
+        match legacy_pre_tool_use(o.decision.as_ref(), o.reason) {
+            Ok(reason) => reason,
+            Err(text) => return fail_with(entries, text),
         }
     };
     block_or_complete(entries, reason.map(|r| r.trim().to_owned()))
+}
+
+/// The universal fields PreToolUse rejects (both Codex versions): the error text, if any.
+fn pre_tool_use_universal(o: &PreToolUseOutputWire) -> Option<String> {
+    let unsupported = |what: &str| Some(format!("PreToolUse hook returned unsupported {what}"));
+    if !o.continue_processing {
+        return unsupported("continue:false");
+    }
+    if o.stop_reason.is_some() {
+        return unsupported("stopReason");
+    }
+    if o.suppress_output {
+        return unsupported("suppressOutput");
+    }
+    None
+}
+
+/// PreToolUse's legacy branch (`decision` / `reason`, both Codex versions): the block
+/// reason, or the error text.
+fn legacy_pre_tool_use(
+    decision: Option<&PreToolUseDecisionWire>,
+    reason: Option<String>,
+) -> Result<Option<String>, String> {
+    match decision {
+        Some(PreToolUseDecisionWire::Approve) => {
+            Err("PreToolUse hook returned unsupported decision:approve".to_owned())
+        }
+        Some(PreToolUseDecisionWire::Block) if is_blank(&reason) => {
+            Err("PreToolUse hook returned decision:block without a non-empty reason".to_owned())
+        }
+        Some(PreToolUseDecisionWire::Block) => Ok(reason),
+        None if reason.is_some() => {
+            Err("PreToolUse hook returned reason without decision".to_owned())
+        }
+        None => Ok(None),
+    }
 }
 
 /// PreToolUse stdout by Codex 0.171's rules (spec/codex-current.md §2.3): `additionalContext`
@@ -485,14 +500,8 @@ fn pre_tool_use(o: PreToolUseOutputWire) -> HandlerOutcome {
 fn pre_tool_use_0171(o: PreToolUseOutputWire) -> HandlerOutcome {
     let base = warning_entries(&o.system_message);
     let unsupported = |what: &str| format!("PreToolUse hook returned unsupported {what}");
-    if !o.continue_processing {
-        return fail_with(base, unsupported("continue:false"));
-    }
-    if o.stop_reason.is_some() {
-        return fail_with(base, unsupported("stopReason"));
-    }
-    if o.suppress_output {
-        return fail_with(base, unsupported("suppressOutput"));
+    if let Some(text) = pre_tool_use_universal(&o) {
+        return fail_with(base, text);
     }
     let context = o
         .hook_specific_output
@@ -542,24 +551,9 @@ fn pre_tool_use_0171(o: PreToolUseOutputWire) -> HandlerOutcome {
             }
         }
     } else {
-        match o.decision {
-            Some(PreToolUseDecisionWire::Approve) => {
-                return fail_with(base, unsupported("decision:approve"))
-            }
-            Some(PreToolUseDecisionWire::Block) if is_blank(&o.reason) => {
-                return fail_with(
-                    base,
-                    "PreToolUse hook returned decision:block without a non-empty reason".to_owned(),
-                );
-            }
-            Some(PreToolUseDecisionWire::Block) => o.reason,
-            None if o.reason.is_some() => {
-                return fail_with(
-                    base,
-                    "PreToolUse hook returned reason without decision".to_owned(),
-                );
-            }
-            None => None,
+        match legacy_pre_tool_use(o.decision.as_ref(), o.reason) {
+            Ok(reason) => reason,
+            Err(text) => return fail_with(base, text),
         }
     };
     let mut entries = base;
