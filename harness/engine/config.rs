@@ -684,6 +684,11 @@ impl Discovery {
                             ..
                         } => {
                             let timeout_secs = self.timeout(event, *timeout_sec, path);
+                            if *is_async && event == HookEvent::SessionEnd {
+                                self.warnings.push(format!(
+                                    "running async SessionEnd hook synchronously in {path}"
+                                ));
+                            }
                             let configured = ConfiguredHandler {
                                 // SessionEnd ignores `async` (spec §2.9).
                                 is_async: *is_async && event != HookEvent::SessionEnd,
