@@ -26,43 +26,7 @@ use crate::engine::request::{AgentIdentity, SessionStartSource};
 
 pub use super::client::COMPACTION_PROMPT;
 
-/// XML-escapes `&`, `<`, `>`, `"` and `'` (as Codex does in a `<hook_prompt>`).
-pub fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// One `<hook_prompt>` fragment, as Codex at 4e30281 writes it.
-pub fn hook_prompt_fragment(hook_run_id: &str, text: &str) -> String {
-    format!(
-        "<hook_prompt hook_run_id=\"{}\">{}</hook_prompt>",
-        xml_escape(hook_run_id),
-        xml_escape(text)
-    )
-}
-
-/// One `<hook_prompt>` fragment as Codex 0.171 writes it: quotes in the text are kept
-/// (OBSERVED through crosscheck).
-pub fn hook_prompt_fragment_0171(hook_run_id: &str, text: &str) -> String {
-    let text = text
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;");
-    format!(
-        "<hook_prompt hook_run_id=\"{}\">{text}</hook_prompt>",
-        xml_escape(hook_run_id)
-    )
-}
+pub use super::toolset::xml_escape;
 
 /// The text of the last user message of `history` (what the next request ends with).
 fn last_user_message(history: &[HistoryItem]) -> Option<String> {
@@ -328,14 +292,7 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
                 StopVerdict::Continue(fragments) => {
                     let parts = fragments
                         .iter()
-                        .map(|f| match self.tools {
-                            super::toolset::ToolSet::Codex0171 => {
-                                hook_prompt_fragment_0171(&f.hook_run_id, &f.text)
-                            }
-                            super::toolset::ToolSet::Codex4e30281 => {
-                                hook_prompt_fragment(&f.hook_run_id, &f.text)
-                            }
-                        })
+                        .map(|f| self.tools.hook_prompt(&f.hook_run_id, &f.text))
                         .collect();
                     let item = HistoryItem::Message {
                         id: Some(self.rec.next_hook_prompt_id()),

@@ -47,7 +47,53 @@ const SUMMARY_PREFIX_0171: &str = "Another language model started to solve this 
 /// (OBSERVED through crosscheck); no hook fires.
 const JUSTIFICATION_NEEDS_PERMISSIONS: &str = "`justification` requires an explicit `sandbox_permissions`; use `sandbox_permissions: \"require_escalated\"` for unsandboxed execution, or omit `justification`.";
 
+/// XML-escapes `&`, `<`, `>`, `"` and `'` (as Codex does in a `<hook_prompt>`).
+pub fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// One `<hook_prompt>` fragment, as Codex at 4e30281 writes it.
+fn hook_prompt_fragment(hook_run_id: &str, text: &str) -> String {
+    format!(
+        "<hook_prompt hook_run_id=\"{}\">{}</hook_prompt>",
+        xml_escape(hook_run_id),
+        xml_escape(text)
+    )
+}
+
+/// One `<hook_prompt>` fragment as Codex 0.171 writes it: quotes in the text are kept
+/// (OBSERVED through crosscheck).
+fn hook_prompt_fragment_0171(hook_run_id: &str, text: &str) -> String {
+    let text = text
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    format!(
+        "<hook_prompt hook_run_id=\"{}\">{text}</hook_prompt>",
+        xml_escape(hook_run_id)
+    )
+}
+
 impl ToolSet {
+    /// One `<hook_prompt>` fragment as this release writes it.
+    pub(crate) fn hook_prompt(self, hook_run_id: &str, text: &str) -> String {
+        match self {
+            ToolSet::Codex4e30281 => hook_prompt_fragment(hook_run_id, text),
+            ToolSet::Codex0171 => hook_prompt_fragment_0171(hook_run_id, text),
+        }
+    }
+
     /// The user message that asks the model for a compaction summary.
     pub(crate) fn compaction_prompt(self) -> &'static str {
         match self {

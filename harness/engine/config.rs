@@ -136,6 +136,11 @@ struct ManagedHooksToml {
     events: HookEventsToml,
 }
 
+mod trust_state;
+
+use trust_state::{hooks_state, StateEntry};
+pub use trust_state::{HookTrust, SkippedHandler, TrustStatus, BYPASS_WARNING};
+
 // ---- discovery input ----
 
 /// Where a layer's `config.toml` comes from.
@@ -185,78 +190,6 @@ pub struct DiscoveryInput {
     pub layers: Vec<ConfigLayer>,
     /// How Codex 0.171's hook trust applies (ignored by the other dialects).
     pub trust: HookTrust,
-}
-
-/// How hook trust (spec/codex-current.md §6) decides which handlers of the `codex` dialect
-/// run. Managed handlers always run; `enabled = false` in `[hooks.state]` always disables.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, Deserialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum HookTrust {
-    /// Every handler runs as if its current hash were in `[hooks.state]` (what pasting
-    /// `hooktape trust`'s output into the user's config gives).
-    #[default]
-    Trusted,
-    /// As Codex decides: `[hooks.state."<key>"] trusted_hash` of the config layers must equal
-    /// the handler's current hash; an untrusted or modified handler is skipped.
-    Config,
-    /// `--dangerously-bypass-hook-trust`: untrusted and modified handlers run, with Codex's
-    /// warning.
-    Bypass,
-}
-
-impl HookTrust {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HookTrust::Trusted => "trusted",
-            HookTrust::Config => "config",
-            HookTrust::Bypass => "bypass",
-        }
-    }
-}
-
-/// Codex's warning when trust is bypassed (app-server `configWarning`).
-pub const BYPASS_WARNING: &str = "`--dangerously-bypass-hook-trust` is enabled. Enabled hooks may run without review for this invocation.";
-
-/// Why a handler that discovery read does not run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TrustStatus {
-    /// No `trusted_hash` for its key.
-    Untrusted,
-    /// A `trusted_hash` that is not its current hash (the handler changed since).
-    Modified,
-    /// `enabled = false`.
-    Disabled,
-}
-
-impl TrustStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TrustStatus::Untrusted => "untrusted",
-            TrustStatus::Modified => "modified",
-            TrustStatus::Disabled => "disabled",
-        }
-    }
-}
-
-/// A handler Codex skips without a word; hooktape shows it.
-#[derive(Debug, Clone)]
-pub struct SkippedHandler {
-    pub handler: ConfiguredHandler,
-    pub status: TrustStatus,
-    /// Its `[hooks.state]` key.
-    pub key: String,
-    /// The hash that would trust it.
-    pub current_hash: String,
-}
-
-/// One `[hooks.state]` entry.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct StateEntry {
-    trusted_hash: Option<String>,
-    enabled: Option<bool>,
 }
 
 impl DiscoveryInput {
@@ -359,34 +292,6 @@ pub fn discover_as(input: &DiscoveryInput, dialect: Dialect) -> Discovered {
         warnings: d.warnings,
         skipped: d.skipped,
     }
-}
-
-/// `[hooks.state]` of the enabled layers' `config.toml`, a higher layer's entry replacing a
-/// lower one's key by key. A malformed entry is ignored (discovery reports the file).
-fn hooks_state(input: &DiscoveryInput) -> BTreeMap<String, StateEntry> {
-    let mut state = BTreeMap::new();
-    for layer in input.layers.iter().filter(|l| l.enabled) {
-        let Some(text) = layer.config_toml.as_ref().and_then(read_toml_text) else {
-            continue;
-        };
-        let Ok(value) = text.parse::<toml::Table>() else {
-            continue;
-        };
-        let entries = value
-            .get("hooks")
-            .and_then(|h| h.get("state"))
-            .and_then(toml::Value::as_table);
-        for (key, entry) in entries.into_iter().flatten() {
-            let e: &mut StateEntry = state.entry(key.clone()).or_default();
-            if let Some(hash) = entry.get("trusted_hash").and_then(toml::Value::as_str) {
-                e.trusted_hash = Some(hash.to_owned());
-            }
-            if let Some(enabled) = entry.get("enabled").and_then(toml::Value::as_bool) {
-                e.enabled = Some(enabled);
-            }
-        }
-    }
-    state
 }
 
 /// `[features] codex_hooks` (or its later name `hooks`), highest-precedence layer wins;
@@ -563,62 +468,6 @@ impl Discovery {
                 None
             }
         }
-    }
-
-    /// Why trust keeps a command handler from running, if it does (the `codex` dialect;
-    /// spec/codex-current.md §6): disabled always; untrusted or modified unless trust is
-    /// assumed or bypassed. Managed handlers always run.
-    fn trust_skip(
-        &self,
-        event: HookEvent,
-        group: &MatcherGroup,
-        g: usize,
-        h: usize,
-        handler: &HookHandlerConfig,
-        configured: &ConfiguredHandler,
-    ) -> Option<(TrustStatus, String, String)> {
-        if !self.dialect.is_current() || configured.is_managed {
-            return None;
-        }
-        let HookHandlerConfig::Command {
-            command,
-            timeout_sec,
-            is_async,
-            status_message,
-            additional_context_limit,
-        } = handler
-        else {
-            return None;
-        };
-        let mut written =
-            serde_json::json!({"type": "command", "command": command, "async": is_async});
-        if let Some(t) = timeout_sec {
-            written["timeout"] = (*t).into();
-        }
-        if let Some(m) = status_message {
-            written["statusMessage"] = m.clone().into();
-        }
-        if let Some(l) = additional_context_limit {
-            written["additionalContextLimit"] = (*l).into();
-        }
-        let name = event.config_name();
-        let current = trust::command_hash(name, group.matcher.as_deref(), &written)?;
-        let key = trust::key(&configured.source_path, name, g, h);
-        let entry = self.state.get(&key).cloned().unwrap_or_default();
-        let status = if entry.enabled == Some(false) {
-            TrustStatus::Disabled
-        } else {
-            let judged = match &entry.trusted_hash {
-                None => TrustStatus::Untrusted,
-                Some(hash) if *hash == current => return None,
-                Some(_) => TrustStatus::Modified,
-            };
-            if self.trust != HookTrust::Config {
-                return None;
-            }
-            judged
-        };
-        Some((status, key, current))
     }
 
     /// A handler's effective timeout: its own or the default, at least 1 s. In Codex 0.171
