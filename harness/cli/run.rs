@@ -145,7 +145,7 @@ pub fn timeline(name: &str, description: &str, rec: &Recording, st: Style, wide:
         let what = if w == crate::engine::config::BYPASS_WARNING {
             "⚠ hook trust bypassed:"
         } else {
-            "⚠ discovery warning (Codex skips what it names):"
+            "⚠ discovery warning:"
         };
         out += &format!("  {} {}\n", st.yellow(what), w);
     }

@@ -530,9 +530,26 @@ impl Discovery {
                             timeout_sec,
                             status_message,
                             is_async,
-                            ..
+                            additional_context_limit,
                         } => {
                             let timeout_secs = self.timeout(event, *timeout_sec, path);
+                            let context_event = matches!(
+                                event,
+                                HookEvent::PreToolUse
+                                    | HookEvent::PostToolUse
+                                    | HookEvent::SessionStart
+                                    | HookEvent::UserPromptSubmit
+                                    | HookEvent::SubagentStart
+                            );
+                            if self.dialect.is_current()
+                                && additional_context_limit.is_some()
+                                && !context_event
+                            {
+                                self.warnings.push(format!(
+                                    "ignoring additionalContextLimit for {} hook in {path}: this event cannot emit additionalContext",
+                                    event.config_name()
+                                ));
+                            }
                             if *is_async && event == HookEvent::SessionEnd {
                                 self.warnings.push(format!(
                                     "running async SessionEnd hook synchronously in {path}"
