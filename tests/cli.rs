@@ -228,6 +228,11 @@ const BAD: &[(&str, &str, &str)] = &[
         "`interrupt_after = 2`: turn `turn-1` scripts 1 response(s); the interrupt comes once that many requests were answered, so expected `interrupt_after = 1` (and at least 1)",
     ),
     (
+        "shell_in_lifecycle",
+        "5:9",
+        "`shell` applies to the codex dialects: lifecycle hooks are argv commands, run without a shell",
+    ),
+    (
         "hook_trust_in_lifecycle",
         "5:14",
         "`hook_trust` applies to the `codex` dialect only (hook trust came with Codex 0.171); this scenario's dialect is `lifecycle`",

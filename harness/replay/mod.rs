@@ -292,9 +292,14 @@ pub async fn replay(scenario: &Scenario) -> Result<Replayed, ReplayError> {
     phases.workspace = split();
     let clock = Arc::new(FixedClock::new(REPLAY_EPOCH));
     let defaults = RunnerConfig::default();
+    let shell = match &scenario.session.shell {
+        Some(shell) => vec![shell.clone(), "-c".to_owned()],
+        None => defaults.shell.clone(),
+    };
     let runner = RunnerConfig {
         env: ws.hook_env(),
         output_cap: scenario.session.output_cap.unwrap_or(defaults.output_cap),
+        shell,
         ..defaults
     };
     let normaliser = normaliser(scenario, &ws).map_err(|e| {

@@ -167,6 +167,21 @@ impl Validator<'_> {
                 );
             }
         }
+        if let Some(shell) = &file.session.shell {
+            let text = shell.get_ref();
+            if file.session.dialect == Dialect::Lifecycle {
+                return self.err(
+                    shell.span(),
+                    "`shell` applies to the codex dialects: lifecycle hooks are argv commands, run without a shell",
+                );
+            }
+            if text.trim().is_empty() || text.contains(char::is_whitespace) {
+                return self.err(
+                    shell.span(),
+                    "expected `shell` to name one program (`bash`, `/bin/zsh`), run as `<shell> -c <command>`",
+                );
+            }
+        }
         let session = Session {
             model: file
                 .session
@@ -193,6 +208,7 @@ impl Validator<'_> {
                 .unwrap_or_else(|| "exit".to_owned()),
             instructions: file.session.instructions.clone(),
             output_cap: file.session.output_cap.as_ref().map(|c| *c.get_ref()),
+            shell: file.session.shell.as_ref().map(|s| s.get_ref().clone()),
             hook_trust: file
                 .session
                 .hook_trust

@@ -106,6 +106,8 @@ pub struct Session {
     pub output_cap: Option<usize>,
     /// Hook trust (the `codex` dialect).
     pub hook_trust: crate::engine::config::HookTrust,
+    /// The shell hook commands run under (`None`: the runner's `/bin/sh`).
+    pub shell: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -106,6 +106,13 @@ pub struct SessionFile {
     #[serde(default)]
     #[schemars(with = "Option<HookTrust>")]
     pub hook_trust: Option<Spanned<HookTrust>>,
+    /// The shell hook commands run under, as `<shell> -c <command>`: a program name or an
+    /// absolute path. Codex runs the account's login shell (non-login); hooktape's default
+    /// is `/bin/sh`, so a golden is the same on every machine. Say `bash` when the hooks
+    /// rely on it, as they will under a Codex whose account shell is bash.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub shell: Option<Spanned<String>>,
 }
 
 /// Which config layer a hooks source belongs to.
