@@ -76,6 +76,26 @@ pub enum ExecutionMode {
     Async,
 }
 
+impl HandlerType {
+    /// The snake_case spelling analytics use.
+    pub fn snake(self) -> &'static str {
+        match self {
+            HandlerType::Command => "command",
+            HandlerType::Prompt => "prompt",
+            HandlerType::Agent => "agent",
+        }
+    }
+}
+
+impl ExecutionMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExecutionMode::Sync => "sync",
+            ExecutionMode::Async => "async",
+        }
+    }
+}
+
 /// One hook run, as previewed (`running`) or completed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HookRunSummary {

@@ -18,6 +18,7 @@ use crate::agent::recording::{
 };
 use crate::agent::spec::{ChildSpec, SessionSpec};
 use crate::agent::tools::{blocked_text, HookedCall, HookedKind, ParsedCall, ToolKind};
+use crate::agent::ORIGINATOR;
 use crate::engine::config::DEFAULT_TIMEOUT_SECS;
 use crate::engine::hooks::Deferred;
 use crate::engine::lifecycle::NotifyHook;
@@ -132,6 +133,9 @@ impl CodexHooks<'_> {
                     &self.spec.model,
                 );
                 event.event_params.turn_id = wire_turn.map(str::to_owned);
+                if self.spec.dialect.is_current() {
+                    event = event.with_current_fields(&r.summary, ORIGINATOR);
+                }
                 event
             })
             .collect();

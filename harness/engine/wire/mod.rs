@@ -135,6 +135,15 @@ pub struct HookRunAnalyticsParams {
     pub hook_name: Option<String>,
     pub hook_source: Option<String>,
     pub status: Option<String>,
+    /// 0.171 (spec §11): the originator, e.g. the client's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product_client_id: Option<String>,
+    /// 0.171: `command`, `mcp_tool`, `prompt` or `agent`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handler_type: Option<String>,
+    /// 0.171: `sync` or `async`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution_mode: Option<String>,
 }
 
 impl HookRunAnalyticsEvent {
@@ -153,8 +162,19 @@ impl HookRunAnalyticsEvent {
                 hook_name: Some(summary.event.config_name().to_owned()),
                 hook_source: Some(summary.source.snake().to_owned()),
                 status: Some(status.as_str().to_owned()),
+                product_client_id: None,
+                handler_type: None,
+                execution_mode: None,
             },
         }
+    }
+
+    /// Adds the fields 0.171 sends beside 4e30281's (spec §11).
+    pub fn with_current_fields(mut self, summary: &HookRunSummary, originator: &str) -> Self {
+        self.event_params.product_client_id = Some(originator.to_owned());
+        self.event_params.handler_type = Some(summary.handler_type.snake().to_owned());
+        self.event_params.execution_mode = Some(summary.execution_mode.as_str().to_owned());
+        self
     }
 }
 
