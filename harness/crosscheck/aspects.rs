@@ -77,6 +77,11 @@ pub fn volatile(text: &str) -> String {
             (r"Chunk ID: [0-9a-f]+", "Chunk ID: <ID>"),
             (r"Wall time: [0-9.]+ seconds", "Wall time: <DURATION>"),
             (r"Original token count: [0-9]+", "Original token count: <N>"),
+            // A spilled hook text's file is named by a random UUID (spec §4).
+            (
+                r"hook_outputs/([^/\s]+)/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.txt",
+                "hook_outputs/$1/<UUID>.txt",
+            ),
         ]
         .into_iter()
         // Constant, valid patterns.

@@ -115,7 +115,7 @@ enum HookHandlerConfig {
         is_async: bool,
         #[serde(default, rename = "statusMessage")]
         status_message: Option<String>,
-        /// Read for the trust hash only (0.171's context limit is not modelled).
+        /// 0.171's per-handler spill limit (spec §4); also part of the trust hash.
         #[serde(default, rename = "additionalContextLimit")]
         additional_context_limit: Option<u64>,
     },
@@ -225,6 +225,9 @@ pub struct ConfiguredHandler {
     /// `async: true` (Codex 0.171): runs in the background, no notifications, no control
     /// effect; contexts and system messages are delivered at the next boundary.
     pub is_async: bool,
+    /// Codex 0.171's `additionalContextLimit` in tokens (2500 when absent, 0: never spill);
+    /// `None` where the event cannot add context or the dialect does not spill.
+    pub context_limit: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -568,6 +571,12 @@ impl Discovery {
                                 source,
                                 display_order: self.next_order,
                                 is_managed,
+                                context_limit: (self.dialect.is_current() && context_event).then(
+                                    || {
+                                        additional_context_limit
+                                            .unwrap_or(crate::engine::spill::DEFAULT_LIMIT)
+                                    },
+                                ),
                             };
                             self.next_order += 1;
                             match self.trust_skip(event, group, g, h, handler, &configured) {

@@ -14,6 +14,7 @@ use super::outcome::{EventOutcome, HandlerExit, RawOutput, RunStatus};
 use super::parse::{parse_async_output, parse_output_as};
 use super::request::HookRequest;
 use super::runner::{run_command, CommandRun, Invocation, RunnerConfig};
+use super::spill::{Spiller, DEFAULT_LIMIT};
 use super::summary::{ExecutionMode, HandlerType, HookRunSummary};
 use super::wire::input::stdin_text_as;
 
@@ -73,6 +74,8 @@ pub struct Engine {
     skipped: Vec<SkippedHandler>,
     runner: RunnerConfig,
     clock: Arc<dyn Clock>,
+    /// Where long texts are spilled (the `codex` dialect); by default the system temp dir.
+    spiller: Spiller,
 }
 
 impl Engine {
@@ -84,7 +87,18 @@ impl Engine {
             skipped: discovered.skipped,
             runner,
             clock,
+            spiller: {
+                let tmp = std::env::temp_dir();
+                Spiller::new(&tmp, &tmp.display().to_string())
+            },
         }
+    }
+
+    /// Spill long hook texts (the `codex` dialect, spec §4) with this spiller rather than
+    /// into the system temp dir.
+    pub fn with_spiller(mut self, spiller: Spiller) -> Self {
+        self.spiller = spiller;
+        self
     }
 
     /// Discovers the handlers of `input` as Codex at 4e30281 does (the conformance vectors'
@@ -212,6 +226,11 @@ impl Engine {
             .collect()
     }
 
+    /// `text` as the model sees it under `limit` (spec §4), spilled into the thread's folder.
+    fn spill(&self, text: &str, limit: u64, request: &HookRequest) -> String {
+        self.spiller.spill(text, limit, &request.context.session_id)
+    }
+
     /// Runs every selected handler concurrently, then parses and aggregates in declaration order.
     pub async fn run(&self, request: &HookRequest) -> EventRun {
         let event = request.event();
@@ -244,14 +263,21 @@ impl Engine {
                 stdout: run.stdout,
                 stderr: run.stderr,
             };
-            let outcome = if handler.is_async {
+            let mut outcome = if handler.is_async {
                 parse_async_output(event, &raw)
             } else {
                 parse_output_as(self.dialect, event, &raw)
             };
+            // The summary keeps the whole text; the model gets the spilled one.
+            let entries = outcome.entries.clone();
+            if let Some(limit) = handler.context_limit {
+                for text in &mut outcome.effect.additional_contexts {
+                    *text = self.spill(text, limit, request);
+                }
+            }
             let mut summary = self.summary(handler, request, started_at);
             summary.status = outcome.status;
-            summary.entries = outcome.entries.clone();
+            summary.entries = entries;
             summary.completed_at = Some(self.clock.now_unix_secs());
             summary.duration_ms = Some(i64::try_from(run.duration.as_millis()).unwrap_or(i64::MAX));
             runs.push(HandlerRun {
@@ -295,7 +321,15 @@ impl Engine {
                 outcome: o,
             })
             .collect();
-        let outcome = aggregate(event, &contributions);
+        let mut outcome = aggregate(event, &contributions);
+        if self.dialect.is_current() {
+            if let Some(feedback) = &mut outcome.feedback_message {
+                *feedback = self.spill(feedback, DEFAULT_LIMIT, request);
+            }
+            for fragment in &mut outcome.continuation_fragments {
+                fragment.text = self.spill(&fragment.text, DEFAULT_LIMIT, request);
+            }
+        }
         EventRun {
             event,
             runs,

@@ -15,6 +15,7 @@ pub mod parse;
 mod proctree;
 pub mod request;
 pub mod runner;
+pub mod spill;
 pub mod summary;
 pub mod trust;
 pub mod wire;

@@ -15,6 +15,7 @@ use crate::agent::{self, AgentEnv, Hooks, Recording};
 use crate::engine::clock::FixedClock;
 use crate::engine::lifecycle::{discover_notify, LifecycleEngine};
 use crate::engine::runner::RunnerConfig;
+use crate::engine::spill::Spiller;
 use crate::engine::{Dialect, Engine};
 use crate::scenario::{self, Scenario, ScenarioError, Workspace};
 
@@ -315,7 +316,8 @@ pub async fn replay(scenario: &Scenario) -> Result<Replayed, ReplayError> {
                 ws.discovery_input(),
                 runner,
                 clock.clone(),
-            );
+            )
+            .with_spiller(Spiller::new(&ws.tmp, &ws.reference_tmp()));
             let warnings: Vec<String> = codex
                 .warnings()
                 .iter()

@@ -237,12 +237,17 @@ pub struct HookHandlerFile {
     /// Seconds before the hook is killed (default 600, at least 1).
     #[serde(default)]
     pub timeout: Option<u64>,
-    /// Run asynchronously (Codex skips async handlers with a warning).
+    /// Run in the background (0.171: no control effect, contexts delivered later;
+    /// `codex-4e30281` skips async handlers with a warning).
     #[serde(default, rename = "async")]
     pub is_async: Option<bool>,
     /// Shown while the hook runs.
     #[serde(default, rename = "statusMessage")]
     pub status_message: Option<String>,
+    /// 0.171: tokens of `additionalContext` kept inline before the text is spilled to a file
+    /// (default 2500; 0: never spill).
+    #[serde(default, rename = "additionalContextLimit")]
+    pub additional_context_limit: Option<u64>,
     /// `prompt` / `agent` handlers: the prompt.
     #[serde(default)]
     pub prompt: Option<String>,

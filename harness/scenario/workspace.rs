@@ -131,6 +131,14 @@ impl Workspace {
         &self.discovery
     }
 
+    /// The tmp dir as it would read on a machine whose temp dir is `/tmp`: same shape and,
+    /// there, the same length. A spilled preview's budget counts the file's path (spec §4);
+    /// counting this one keeps goldens the same wherever the workspace lives.
+    pub fn reference_tmp(&self) -> String {
+        let name = self.root.file_name().unwrap_or_default().to_string_lossy();
+        format!("/tmp/{name}/tmp")
+    }
+
     /// The hook environment: the allowlist, HOME/CODEX_HOME/TMPDIR/SHELL pointing into the
     /// workspace, then the scenario's own variables. Nothing else is inherited.
     pub fn hook_env(&self) -> HookEnv {

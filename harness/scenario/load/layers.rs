@@ -309,6 +309,10 @@ impl Validator<'_> {
                 "statusMessage",
                 handler.status_message.clone().map(Into::into),
             ),
+            (
+                "additionalContextLimit",
+                handler.additional_context_limit.map(Into::into),
+            ),
             ("prompt", handler.prompt.clone().map(Into::into)),
             ("model", handler.model.clone().map(Into::into)),
         ];
