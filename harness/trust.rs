@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::engine::trust::{command_hash, key};
+use crate::engine::trust::{command_hash, key, mcp_hash};
 
 /// One `[hooks.state]` entry, or a handler that has none.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,11 +40,18 @@ pub fn entries(source: &Path, hooks: &Value) -> Vec<Entry> {
             for (h, handler) in handlers.into_iter().flatten().enumerate() {
                 let key = key(&source.display().to_string(), event, g, h);
                 let kind = handler.get("type").and_then(Value::as_str).unwrap_or("");
-                out.push(match (kind, command_hash(event, matcher, handler)) {
-                    ("command", Some(hash)) => Entry::Trusted { key, hash },
-                    _ => Entry::Skipped {
+                let hash = match kind {
+                    "command" => command_hash(event, matcher, handler),
+                    "mcp_tool" => mcp_hash(event, matcher, handler),
+                    _ => None,
+                };
+                out.push(match hash {
+                    Some(hash) => Entry::Trusted { key, hash },
+                    None => Entry::Skipped {
                         key,
-                        why: format!("a `{kind}` handler (only command handlers are printed)"),
+                        why: format!(
+                            "a `{kind}` handler (only command and mcp_tool handlers are printed)"
+                        ),
                     },
                 });
             }

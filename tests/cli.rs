@@ -47,6 +47,16 @@ const BAD: &[(&str, &str, &str)] = &[
     ),
     ("duplicate_call_id", "6:48", "call id `c1` is already used"),
     (
+        "mcp_tool_with_command",
+        "6:32",
+        "an `mcp_tool` handler takes `server`, `tool` and `input`, not `command`",
+    ),
+    (
+        "mcp_tool_without_server",
+        "6:32",
+        "an `mcp_tool` handler needs a non-blank `server` and `tool`",
+    ),
+    (
         "escaping_file_path",
         "4:8",
         "expected a relative path without `..`",

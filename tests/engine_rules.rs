@@ -605,3 +605,61 @@ fn interrupt_accepts_only_a_system_message() -> Result<()> {
     }
     Ok(())
 }
+
+#[test]
+fn mcp_tool_handlers_are_0171s_and_4e30281_drops_their_file() -> Result<()> {
+    use hooktape::engine::config::discover_as;
+    use hooktape::engine::Dialect;
+    let tmp = tempfile::tempdir()?;
+    let dir = tmp.path();
+    let warnings = |text: &str, dialect: Dialect| -> Result<(Vec<String>, usize)> {
+        std::fs::write(dir.join("hooks.json"), text)?;
+        let d = discover_as(
+            &DiscoveryInput {
+                trust: Default::default(),
+                managed: vec![],
+                layers: vec![user_layer(dir, None)],
+            },
+            dialect,
+        );
+        let shown = dir.display().to_string();
+        Ok((
+            d.warnings
+                .iter()
+                .map(|w| w.replace(&shown, "<DIR>"))
+                .collect(),
+            d.handlers.len(),
+        ))
+    };
+    let mcp = r#"{"hooks":{"Stop":[{"hooks":[{"type":"mcp_tool","server":"s","tool":"t","input":{"n":1}}]}]}}"#;
+    ensure!(warnings(mcp, Dialect::Codex)? == (vec![], 1));
+    let (got, n) = warnings(mcp, Dialect::Codex4e30281)?;
+    ensure!(
+        n == 0
+            && got
+                == ["failed to parse hooks config <DIR>/hooks.json: unknown variant `mcp_tool`, expected one of `command`, `prompt`, `agent` at line 1 column 46"],
+        "{got:?}"
+    );
+    let cases = [
+        (
+            r#"{"hooks":{"SessionEnd":[{"hooks":[{"type":"mcp_tool","server":"s","tool":"t"}]}]}}"#,
+            "skipping MCP tool hook in <DIR>/hooks.json: SessionEnd MCP hooks are not supported",
+        ),
+        (
+            r#"{"hooks":{"Stop":[{"hooks":[{"type":"mcp_tool","server":" ","tool":"t"}]}]}}"#,
+            "skipping MCP tool hook in <DIR>/hooks.json: server and tool must not be empty",
+        ),
+        (
+            r#"{"hooks":{"Stop":[{"hooks":[{"type":"mcp_tool","server":"s","tool":"t","input":{"a":[null]}}]}]}}"#,
+            "failed to parse hooks config <DIR>/hooks.json: MCP hook input must be representable as TOML at line 1 column",
+        ),
+    ];
+    for (text, want) in cases {
+        let (got, n) = warnings(text, Dialect::Codex)?;
+        ensure!(
+            n == 0 && got.len() == 1 && got[0].starts_with(want),
+            "{text}: {got:?}"
+        );
+    }
+    Ok(())
+}

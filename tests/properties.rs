@@ -284,6 +284,7 @@ fn handler(
         display_order: order,
         is_managed: false,
         is_async: false,
+        mcp: None,
         context_limit: None,
     }
 }

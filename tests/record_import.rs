@@ -240,7 +240,7 @@ fn trust_prints_the_entries_of_every_handler_and_the_project() -> anyhow::Result
         "{t}"
     );
     ensure!(
-        t.contains(":pre_tool_use:0:1: a `prompt` handler (only command handlers are printed)"),
+        t.contains(":pre_tool_use:0:1: a `prompt` handler (only command and mcp_tool handlers are printed)"),
         "{t}"
     );
     ensure!(

@@ -220,7 +220,7 @@ fn large(name: &str, ch: char) -> String {
     format!(
         "description = \"Large golden {name}\"\n\n\
          [[layers]]\nkind = \"project\"\n[layers.hooks]\n\
-         UserPromptSubmit = [{{ hooks = [{{ type = \"command\", command = \"cat >/dev/null; head -c 200000 /dev/zero | tr -c {ch} {ch}\" }}] }}]\n\n\
+         UserPromptSubmit = [{{ hooks = [{{ type = \"command\", additionalContextLimit = 0, command = \"cat >/dev/null; head -c 200000 /dev/zero | tr -c {ch} {ch}\" }}] }}]\n\n\
          [[turns]]\nprompt = \"p\"\n[[turns.responses]]\nmessage = \"ok\"\n"
     )
 }

@@ -258,10 +258,23 @@ pub struct HookRunRecord {
     /// boundary.
     #[serde(skip_serializing_if = "std::ops::Not::not", default)]
     pub background: bool,
+    /// An `mcp_tool` run (Codex 0.171): the server, tool and filled arguments it called;
+    /// `stdout` is then the tool's answer.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub mcp: Option<McpCallRecord>,
     /// The hook process's real wall time. Not serialised: it is never the same twice, so it
     /// must not reach a golden; benchmarks read it from the raw recording.
     #[serde(skip)]
     pub duration: std::time::Duration,
+}
+
+/// The call an `mcp_tool` handler made.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct McpCallRecord {
+    pub server: String,
+    pub tool: String,
+    /// `None`: filling the `input` failed and nothing was sent.
+    pub arguments: Option<serde_json::Value>,
 }
 
 /// One lifecycle-dialect hook run. The dialect has no app-server notifications and no

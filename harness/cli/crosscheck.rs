@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::Args;
 use futures::StreamExt as _;
 
@@ -69,6 +70,16 @@ fn codex_bin(flag: Option<PathBuf>) -> PathBuf {
         }
     }
     PathBuf::from("codex")
+}
+
+/// `hooktape mcp-standin SCRIPT`: serves the script until stdin closes.
+pub fn mcp_standin(script: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let text =
+        std::fs::read_to_string(script).with_context(|| format!("reading {}", script.display()))?;
+    let script: crate::crosscheck::mcp_standin::StandinScript = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not a stand-in script", script.display()))?;
+    crate::crosscheck::mcp_standin::serve(&script)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn run(args: CrosscheckArgs) -> anyhow::Result<ExitCode> {

@@ -77,6 +77,12 @@ enum Command {
     Init(init::InitArgs),
     /// Print the JSON Schema of the scenario format.
     Schema,
+    /// Serve a scripted MCP server on stdio: crosscheck's stand-in, which the real CLI runs.
+    #[command(hide = true, name = "mcp-standin")]
+    McpStandin {
+        /// The server's script (JSON, written by crosscheck).
+        script: std::path::PathBuf,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -96,6 +102,7 @@ pub fn main() -> ExitCode {
         Command::Record(args) => record::run(args),
         Command::Trust(args) => trust::run(args),
         Command::Schema => schema::run(),
+        Command::McpStandin { script } => crosscheck::mcp_standin(&script),
     };
     match result {
         Ok(code) => code,

@@ -7,6 +7,7 @@
 pub mod app_server;
 pub mod aspects;
 pub mod isolation;
+pub mod mcp_standin;
 pub mod plan;
 pub mod real;
 pub mod standins;
@@ -115,7 +116,7 @@ pub async fn check(bin: &Path, scenario: &Scenario, drift: bool) -> Checked {
         real_side.runs.values().map(Vec::len).sum::<usize>(),
         real_side.requests.len()
     );
-    let mock_side = mock_aspects(&mock.recording);
+    let mock_side = mock_aspects(&mock.recording, &scenario.mcp);
     let differences = aspects::compare(&mock_side, &real_side);
     checked.sides = Some((mock_side, real_side));
     let mut differences = differences;
@@ -134,8 +135,18 @@ pub async fn check(bin: &Path, scenario: &Scenario, drift: bool) -> Checked {
     checked
 }
 
+/// The payload key of the calls that reached MCP tool `server/tool`.
+fn mcp_key(server: &str, tool: &str) -> String {
+    format!("mcp_tool call `{server}/{tool}`")
+}
+
 /// The mock's aspects, from its normalised recording.
-pub fn mock_aspects(rec: &crate::agent::Recording) -> Aspects {
+/// `mcp`: the scripted MCP servers; a call to a tool they do not script is left out of the
+/// payloads (the stand-in logs only its tools' calls; the run's error is still compared).
+pub fn mock_aspects(
+    rec: &crate::agent::Recording,
+    mcp: &crate::engine::mcp::ScriptedMcp,
+) -> Aspects {
     let mut out = Aspects::default();
     // The 0.171 app-server sends each discovery warning as a `warning` notification.
     out.warnings.extend(rec.discovery_warnings.iter().cloned());
@@ -143,6 +154,20 @@ pub fn mock_aspects(rec: &crate::agent::Recording) -> Aspects {
         match entry {
             TimelineEntry::Hooks(r) => {
                 for run in &r.runs {
+                    if let Some(call) = &run.mcp {
+                        // An `mcp_tool` run: what reached the (stand-in) server.
+                        let scripted = mcp
+                            .servers
+                            .get(&call.server)
+                            .is_some_and(|tools| tools.contains_key(&call.tool));
+                        if let Some(args) = call.arguments.as_ref().filter(|_| scripted) {
+                            out.payloads
+                                .entry(mcp_key(&call.server, &call.tool))
+                                .or_default()
+                                .push(payload_text(args));
+                        }
+                        continue;
+                    }
                     let key = format!("{} `{}`", r.event.config_name(), run.command);
                     let payload = serde_json::from_str::<Value>(&run.stdin)
                         .map(|v| payload_text(&v))
@@ -245,7 +270,10 @@ fn real_aspects(
         if payloads.is_empty() {
             continue;
         }
-        let key = format!("{} `{}`", handler.event, handler.command);
+        let key = match &handler.mcp {
+            Some((server, tool)) => mcp_key(server, tool),
+            None => format!("{} `{}`", handler.event, handler.command),
+        };
         for p in payloads {
             let p =
                 serde_json::from_str::<Value>(&text(&p.to_string())).unwrap_or_else(|_| p.clone());

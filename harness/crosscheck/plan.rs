@@ -94,7 +94,7 @@ pub fn skip_reason(scenario: &Scenario, spec: &SessionSpec, drift: bool) -> Opti
                         )
                     }
                     ToolSpec::Mcp { .. } => {
-                        return Some("an MCP tool call: no scripted MCP server yet".to_owned())
+                        return Some("an MCP tool call by the model: its results are scripted per call, which the stand-in MCP server does not serve".to_owned())
                     }
                     ToolSpec::WriteStdin { .. } => {
                         return Some(

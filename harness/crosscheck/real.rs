@@ -28,8 +28,11 @@ pub struct Handler {
     pub event: String,
     /// The command as the scenario wrote it.
     pub command: String,
-    /// The file `tee` appends each run's stdin to.
+    /// The file `tee` appends each run's stdin to (an MCP tool's stand-in: each call's
+    /// arguments).
     pub capture: PathBuf,
+    /// A stand-in MCP tool (`server`, `tool`) rather than a command handler.
+    pub mcp: Option<(String, String)>,
 }
 
 /// What the real CLI did with one scenario.
@@ -114,6 +117,7 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
     let standins = ws.root.join("hooktape-standins");
     let plan = super::standins::plan(&spec).map_err(CrosscheckError::Input)?;
     super::standins::write(&standins, &plan).map_err(|e| io(&standins, e))?;
+    let mcp_servers = write_standins(&ws, scenario, &capture, &mut handlers)?;
     write_config(
         &ws,
         scenario,
@@ -123,6 +127,17 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
         project_trusted,
         catalog.as_deref(),
     )?;
+    if !mcp_servers.is_empty() {
+        let path = ws.codex_home.join("config.toml");
+        let text = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
+        let mut table: toml::Table = text.parse().map_err(|e| {
+            CrosscheckError::Real(format!("{}: not valid TOML: {e}", path.display()))
+        })?;
+        table.insert("mcp_servers".into(), mcp_servers.into());
+        let out = toml::to_string(&table)
+            .map_err(|e| CrosscheckError::Real(format!("writing {}: {e}", path.display())))?;
+        std::fs::write(&path, out).map_err(|e| io(&path, e))?;
+    }
 
     let mut env: Vec<(String, String)> = match ws.hook_env() {
         crate::engine::runner::HookEnv::Exactly(vars) => vars
@@ -455,6 +470,7 @@ fn wrap(hooks: &mut Value, capture: &Path, handlers: &mut Vec<Handler>) {
                         event: event.clone(),
                         command: command.to_owned(),
                         capture: path,
+                        mcp: None,
                     });
                     handler["command"] = Value::String(wrapped);
                 }
@@ -466,6 +482,59 @@ fn wrap(hooks: &mut Value, capture: &Path, handlers: &mut Vec<Handler>) {
 /// The user `config.toml`: the scenario's own, plus the scripted model provider, plugins,
 /// update checks and analytics off, and the trust Codex 0.171 needs for each handler (and
 /// for the project, when the scenario's project layer is trusted).
+/// One stand-in MCP server per scripted server (`hooktape mcp-standin SCRIPT`), each tool
+/// logging its calls' arguments beside the hooks' captures; returns the `[mcp_servers]`
+/// table that points the real CLI at them.
+fn write_standins(
+    ws: &Workspace,
+    scenario: &Scenario,
+    capture: &Path,
+    handlers: &mut Vec<Handler>,
+) -> Result<toml::Table, CrosscheckError> {
+    let mut servers = toml::Table::new();
+    if scenario.mcp.servers.is_empty() {
+        return Ok(servers);
+    }
+    let exe = std::env::current_exe()
+        .map_err(|e| CrosscheckError::Real(format!("cannot find hooktape's own binary: {e}")))?;
+    let dir = ws.root.join("hooktape-mcp");
+    std::fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+    for (i, (server, tools)) in scenario.mcp.servers.iter().enumerate() {
+        let mut script = super::mcp_standin::StandinScript::default();
+        for (j, (tool, answer)) in tools.iter().enumerate() {
+            let log = capture.join(format!("mcp-{i}-{j}.json"));
+            handlers.push(Handler {
+                event: String::new(),
+                command: format!("{server}/{tool}"),
+                capture: log.clone(),
+                mcp: Some((server.clone(), tool.clone())),
+            });
+            script.tools.insert(
+                tool.clone(),
+                super::mcp_standin::StandinTool {
+                    text: answer.texts.join("\n"),
+                    is_error: answer.is_error,
+                    log: Some(log),
+                },
+            );
+        }
+        let path = dir.join(format!("server-{i}.json"));
+        let text = serde_json::to_string(&script).unwrap_or_default();
+        std::fs::write(&path, text).map_err(|e| io(&path, e))?;
+        let mut entry = toml::Table::new();
+        entry.insert("command".into(), exe.display().to_string().into());
+        entry.insert(
+            "args".into(),
+            toml::Value::Array(vec![
+                "mcp-standin".into(),
+                path.display().to_string().into(),
+            ]),
+        );
+        servers.insert(server.clone(), entry.into());
+    }
+    Ok(servers)
+}
+
 fn write_config(
     ws: &Workspace,
     scenario: &Scenario,

@@ -119,10 +119,72 @@ enum HookHandlerConfig {
         #[serde(default, rename = "additionalContextLimit")]
         additional_context_limit: Option<u64>,
     },
+    /// Codex 0.171 (spec §3.2): calls `tool` on the session's MCP server `server`.
+    #[serde(rename = "mcp_tool")]
+    McpTool {
+        server: String,
+        tool: String,
+        #[serde(default, deserialize_with = "toml_representable")]
+        input: Option<serde_json::Map<String, serde_json::Value>>,
+        #[serde(default, rename = "timeout")]
+        timeout_sec: Option<u64>,
+        #[serde(default, rename = "statusMessage")]
+        status_message: Option<String>,
+    },
     #[serde(rename = "prompt")]
     Prompt {},
     #[serde(rename = "agent")]
     Agent {},
+}
+
+/// The handler types 4e30281 knows, read only to reject `mcp_tool` as 4e30281 does.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type")]
+enum HookHandlerType4e30281 {
+    #[serde(rename = "command")]
+    Command {},
+    #[serde(rename = "prompt")]
+    Prompt {},
+    #[serde(rename = "agent")]
+    Agent {},
+}
+
+#[derive(Debug, Deserialize)]
+struct HooksFile4e30281 {
+    #[serde(default)]
+    #[allow(dead_code)] // read for its error only
+    hooks: BTreeMap<String, Vec<MatcherGroup4e30281>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct MatcherGroup4e30281 {
+    #[serde(default)]
+    #[allow(dead_code)] // read for its error only
+    hooks: Vec<HookHandlerType4e30281>,
+}
+
+/// An MCP hook's `input` must be an object TOML can hold: no `null` anywhere (spec §3.2).
+fn toml_representable<'de, D>(
+    de: D,
+) -> Result<Option<serde_json::Map<String, serde_json::Value>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    fn has_null(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::Null => true,
+            serde_json::Value::Array(a) => a.iter().any(has_null),
+            serde_json::Value::Object(o) => o.values().any(has_null),
+            _ => false,
+        }
+    }
+    let input = Option::<serde_json::Map<String, serde_json::Value>>::deserialize(de)?;
+    if input.as_ref().is_some_and(|m| m.values().any(has_null)) {
+        return Err(serde::de::Error::custom(
+            "MCP hook input must be representable as TOML",
+        ));
+    }
+    Ok(input)
 }
 
 /// Managed requirements' `[hooks]`: the managed dirs plus the event arrays flattened in.
@@ -225,9 +287,20 @@ pub struct ConfiguredHandler {
     /// `async: true` (Codex 0.171): runs in the background, no notifications, no control
     /// effect; contexts and system messages are delivered at the next boundary.
     pub is_async: bool,
+    /// An `mcp_tool` handler's call (then `command` is only its label, `mcp_tool server/tool`).
+    pub mcp: Option<McpTarget>,
     /// Codex 0.171's `additionalContextLimit` in tokens (2500 when absent, 0: never spill);
     /// `None` where the event cannot add context or the dialect does not spill.
     pub context_limit: Option<u64>,
+}
+
+/// What an `mcp_tool` handler calls (spec §3.2).
+#[derive(Debug, Clone, PartialEq)]
+pub struct McpTarget {
+    pub server: String,
+    pub tool: String,
+    /// The arguments template (`{}` when absent); `${a.b}` strings take stdin values.
+    pub input: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -437,7 +510,18 @@ impl Discovery {
         let parsed = if self.dialect.is_current() && strict {
             serde_json::from_str::<HooksFile0171>(&text).map(|f| f.hooks)
         } else {
-            serde_json::from_str::<HooksFile>(&text).map(|f| f.hooks)
+            // 4e30281 knows no `mcp_tool`: an unknown handler type gets its error (and its
+            // list of the types it knows).
+            let legacy = match self.dialect.is_current() {
+                true => Ok(()),
+                false => serde_json::from_str::<HooksFile4e30281>(&text)
+                    .map(drop)
+                    .or_else(|e| match e.to_string().contains("unknown variant") {
+                        true => Err(e),
+                        false => Ok(()),
+                    }),
+            };
+            legacy.and_then(|()| serde_json::from_str::<HooksFile>(&text).map(|f| f.hooks))
         };
         match parsed {
             Ok(hooks) => Some(hooks),
@@ -463,7 +547,19 @@ impl Discovery {
             }
         };
         let hooks = table.get("hooks")?;
-        match hooks.clone().try_into::<HookEventsToml>() {
+        let legacy = match self.dialect.is_current() {
+            true => Ok(()),
+            false => hooks
+                .clone()
+                .try_into::<BTreeMap<String, Vec<MatcherGroup4e30281>>>()
+                .map(drop)
+                .or_else(|e| match e.to_string().contains("unknown variant") {
+                    true => Err(e),
+                    false => Ok(()),
+                }),
+        };
+        let parsed = legacy.and_then(|()| hooks.clone().try_into::<HookEventsToml>());
+        match parsed {
             Ok(events) => Some(events),
             Err(err) => {
                 self.warnings
@@ -514,6 +610,14 @@ impl Discovery {
                         }
                     }
                 };
+                let context_event = matches!(
+                    event,
+                    HookEvent::PreToolUse
+                        | HookEvent::PostToolUse
+                        | HookEvent::SessionStart
+                        | HookEvent::UserPromptSubmit
+                        | HookEvent::SubagentStart
+                );
                 for (h, handler) in group.hooks.iter().enumerate() {
                     match handler {
                         // 4e30281 skips async handlers; 0.171 runs them (spec §3.1).
@@ -536,14 +640,6 @@ impl Discovery {
                             additional_context_limit,
                         } => {
                             let timeout_secs = self.timeout(event, *timeout_sec, path);
-                            let context_event = matches!(
-                                event,
-                                HookEvent::PreToolUse
-                                    | HookEvent::PostToolUse
-                                    | HookEvent::SessionStart
-                                    | HookEvent::UserPromptSubmit
-                                    | HookEvent::SubagentStart
-                            );
                             if self.dialect.is_current()
                                 && additional_context_limit.is_some()
                                 && !context_event
@@ -571,6 +667,7 @@ impl Discovery {
                                 source,
                                 display_order: self.next_order,
                                 is_managed,
+                                mcp: None,
                                 context_limit: (self.dialect.is_current() && context_event).then(
                                     || {
                                         additional_context_limit
@@ -579,17 +676,50 @@ impl Discovery {
                                 ),
                             };
                             self.next_order += 1;
-                            match self.trust_skip(event, group, g, h, handler, &configured) {
-                                None => self.handlers.push(configured),
-                                Some((status, key, current_hash)) => {
-                                    self.skipped.push(SkippedHandler {
-                                        handler: configured,
-                                        status,
-                                        key,
-                                        current_hash,
-                                    })
-                                }
-                            }
+                            self.admit(event, group, g, h, handler, configured);
+                        }
+                        HookHandlerConfig::McpTool { .. } if event == HookEvent::SessionEnd => {
+                            self.warnings.push(format!(
+                                "skipping MCP tool hook in {path}: SessionEnd MCP hooks are not supported"
+                            ))
+                        }
+                        HookHandlerConfig::McpTool { server, tool, .. }
+                            if server.trim().is_empty() || tool.trim().is_empty() =>
+                        {
+                            self.warnings.push(format!(
+                                "skipping MCP tool hook in {path}: server and tool must not be empty"
+                            ))
+                        }
+                        HookHandlerConfig::McpTool {
+                            server,
+                            tool,
+                            input,
+                            timeout_sec,
+                            status_message,
+                        } => {
+                            let configured = ConfiguredHandler {
+                                event,
+                                matcher: matcher.clone(),
+                                matcher_text: group.matcher.clone(),
+                                command: format!("mcp_tool {server}/{tool}"),
+                                timeout_secs: timeout_sec.unwrap_or(DEFAULT_TIMEOUT_SECS).max(1),
+                                status_message: status_message.clone(),
+                                source_path: path.to_owned(),
+                                source,
+                                display_order: self.next_order,
+                                is_managed,
+                                is_async: false,
+                                mcp: Some(McpTarget {
+                                    server: server.clone(),
+                                    tool: tool.clone(),
+                                    input: input.clone().unwrap_or_default(),
+                                }),
+                                // MCP hooks always spill at the default (spec §4).
+                                context_limit: context_event
+                                    .then_some(crate::engine::spill::DEFAULT_LIMIT),
+                            };
+                            self.next_order += 1;
+                            self.admit(event, group, g, h, handler, configured);
                         }
                         HookHandlerConfig::Prompt {} => self.warnings.push(format!(
                             "skipping prompt hook in {path}: prompt hooks are not supported yet"

@@ -10,6 +10,7 @@ use super::clock::Clock;
 use super::config::{discover_as, ConfiguredHandler, Discovered, DiscoveryInput, SkippedHandler};
 use super::dialect::Dialect;
 use super::event::HookEvent;
+use super::mcp::{fill, ScriptedMcp};
 use super::outcome::{EventOutcome, HandlerExit, RawOutput, RunStatus};
 use super::parse::{parse_async_output, parse_output_as};
 use super::request::HookRequest;
@@ -30,9 +31,21 @@ pub struct HandlerRun {
     pub stderr: Vec<u8>,
     pub stdout_dropped: u64,
     pub stderr_dropped: u64,
+    /// An `mcp_tool` run: what it called (then `exit` 0 and `stdout` are the tool's answer,
+    /// or `exit` is the error Codex reports).
+    pub mcp: Option<McpCall>,
     /// The command's real wall time (spawn to reaped), at full resolution; the summary's
     /// `duration_ms` is the same, rounded down to milliseconds.
     pub duration: Duration,
+}
+
+/// The call an `mcp_tool` handler made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct McpCall {
+    pub server: String,
+    pub tool: String,
+    /// The filled `input`; `None` when nothing was sent (filling failed, or no such server).
+    pub arguments: Option<serde_json::Value>,
 }
 
 /// All runs of one event and their aggregated outcome.
@@ -76,6 +89,8 @@ pub struct Engine {
     clock: Arc<dyn Clock>,
     /// Where long texts are spilled (the `codex` dialect); by default the system temp dir.
     spiller: Spiller,
+    /// The MCP servers `mcp_tool` handlers call (scripted).
+    mcp: ScriptedMcp,
 }
 
 impl Engine {
@@ -91,7 +106,14 @@ impl Engine {
                 let tmp = std::env::temp_dir();
                 Spiller::new(&tmp, &tmp.display().to_string())
             },
+            mcp: ScriptedMcp::default(),
         }
+    }
+
+    /// The MCP servers and tools `mcp_tool` handlers may call.
+    pub fn with_mcp(mut self, mcp: ScriptedMcp) -> Self {
+        self.mcp = mcp;
+        self
     }
 
     /// Spill long hook texts (the `codex` dialect, spec §4) with this spiller rather than
@@ -196,7 +218,11 @@ impl Engine {
         HookRunSummary {
             id: Engine::run_id(handler, request),
             event: handler.event,
-            handler_type: HandlerType::Command,
+            handler_type: if handler.mcp.is_some() {
+                HandlerType::McpTool
+            } else {
+                HandlerType::Command
+            },
             execution_mode: if handler.is_async {
                 ExecutionMode::Async
             } else {
@@ -226,6 +252,42 @@ impl Engine {
             .collect()
     }
 
+    /// An `mcp_tool` handler's call, as the process run it stands for: exit 0 and the
+    /// answer's text on stdout, or the error Codex reports (spec §3.2). Instant: the servers
+    /// are scripted.
+    fn call_mcp(
+        &self,
+        target: &crate::engine::config::McpTarget,
+        stdin: &[u8],
+    ) -> (CommandRun, Option<McpCall>) {
+        let hook_input: serde_json::Value =
+            serde_json::from_slice(stdin).unwrap_or(serde_json::Value::Null);
+        let filled = fill(&target.input, &hook_input);
+        let answer = filled
+            .clone()
+            .and_then(|_| self.mcp.call(&target.server, &target.tool));
+        let (exit, stdout) = match answer {
+            Ok(text) => (HandlerExit::Code { code: 0 }, text.into_bytes()),
+            Err(message) => (HandlerExit::RunnerError { message }, Vec::new()),
+        };
+        let run = CommandRun {
+            exit,
+            stdout,
+            stderr: Vec::new(),
+            stdout_dropped: 0,
+            stderr_dropped: 0,
+            duration: Duration::ZERO,
+        };
+        // Nothing is sent to a server the session does not have.
+        let known = self.mcp.servers.contains_key(&target.server);
+        let call = McpCall {
+            server: target.server.clone(),
+            tool: target.tool.clone(),
+            arguments: filled.ok().filter(|_| known),
+        };
+        (run, Some(call))
+    }
+
     /// `text` as the model sees it under `limit` (spec §4), spilled into the thread's folder.
     fn spill(&self, text: &str, limit: u64, request: &HookRequest) -> String {
         self.spiller.spill(text, limit, &request.context.session_id)
@@ -242,6 +304,9 @@ impl Engine {
             let cwd = cwd.as_path();
             async move {
                 let started_at = self.clock.now_unix_secs();
+                if let Some(target) = &h.mcp {
+                    return (started_at, self.call_mcp(target, stdin));
+                }
                 let run = run_command(
                     &self.runner,
                     Invocation::Shell(&h.command),
@@ -251,13 +316,14 @@ impl Engine {
                     h.timeout_secs,
                 )
                 .await;
-                (started_at, run)
+                (started_at, (run, None))
             }
         });
-        let results: Vec<(i64, CommandRun)> = futures::future::join_all(futures).await;
+        let results: Vec<(i64, (CommandRun, Option<McpCall>))> =
+            futures::future::join_all(futures).await;
         let mut runs = Vec::with_capacity(results.len());
         let mut outcomes = Vec::with_capacity(results.len());
-        for (handler, (started_at, run)) in selected.iter().zip(results) {
+        for (handler, (started_at, (run, mcp))) in selected.iter().zip(results) {
             let raw = RawOutput {
                 exit: run.exit.clone(),
                 stdout: run.stdout,
@@ -289,6 +355,7 @@ impl Engine {
                 stderr: raw.stderr,
                 stdout_dropped: run.stdout_dropped,
                 stderr_dropped: run.stderr_dropped,
+                mcp,
                 duration: run.duration,
             });
             outcomes.push(outcome);

@@ -10,6 +10,7 @@ pub mod exec_guard;
 pub mod hooks;
 pub mod lifecycle;
 pub mod matcher;
+pub mod mcp;
 pub mod outcome;
 pub mod parse;
 mod proctree;

@@ -65,6 +65,8 @@ impl HookSource {
 #[serde(rename_all = "snake_case")]
 pub enum HandlerType {
     Command,
+    /// Codex 0.171's `mcp_tool` handler.
+    McpTool,
     Prompt,
     Agent,
 }
@@ -81,8 +83,17 @@ impl HandlerType {
     pub fn snake(self) -> &'static str {
         match self {
             HandlerType::Command => "command",
+            HandlerType::McpTool => "mcp_tool",
             HandlerType::Prompt => "prompt",
             HandlerType::Agent => "agent",
+        }
+    }
+
+    /// The camelCase spelling of app-server v2 (`mcpTool`).
+    pub fn camel(self) -> &'static str {
+        match self {
+            HandlerType::McpTool => "mcpTool",
+            other => other.snake(),
         }
     }
 }

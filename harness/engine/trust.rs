@@ -101,16 +101,50 @@ pub fn command_hash(event: &str, matcher: Option<&str>, handler: &Value) -> Opti
             normalized.insert("additionalContextLimit".into(), limit.into());
         }
     }
+    Some(identity_hash(event, matcher, normalized))
+}
+
+/// The trust hash of one `mcp_tool` handler: `input` defaults to `{}`, the timeout to 600
+/// (at least 1), and every number inside `input` is hashed as
+/// `{"$serde_json::private::Number": "<number>"}` (spec §6).
+pub fn mcp_hash(event: &str, matcher: Option<&str>, handler: &Value) -> Option<String> {
+    fn numbers_wrapped(v: &Value) -> Value {
+        match v {
+            Value::Number(n) => json!({"$serde_json::private::Number": n.to_string()}),
+            Value::Array(a) => Value::Array(a.iter().map(numbers_wrapped).collect()),
+            Value::Object(o) => Value::Object(
+                o.iter()
+                    .map(|(k, v)| (k.clone(), numbers_wrapped(v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+    let mut normalized = Map::new();
+    normalized.insert("type".into(), "mcp_tool".into());
+    normalized.insert("server".into(), handler.get("server")?.as_str()?.into());
+    normalized.insert("tool".into(), handler.get("tool")?.as_str()?.into());
+    let input = handler.get("input").cloned().unwrap_or_else(|| json!({}));
+    normalized.insert("input".into(), numbers_wrapped(&input));
+    let timeout = handler
+        .get("timeout")
+        .and_then(Value::as_u64)
+        .unwrap_or(600);
+    normalized.insert("timeout".into(), timeout.max(1).into());
+    if let Some(m) = handler.get("statusMessage").filter(|m| !m.is_null()) {
+        normalized.insert("statusMessage".into(), m.clone());
+    }
+    Some(identity_hash(event, matcher, normalized))
+}
+
+fn identity_hash(event: &str, matcher: Option<&str>, normalized: Map<String, Value>) -> String {
     let mut identity =
         json!({"event_name": snake_event(event), "hooks": [Value::Object(normalized)]});
     if let (Some(m), false) = (matcher, NO_MATCHER.contains(&event)) {
         identity["matcher"] = m.into();
     }
     let text = sorted_compact(&identity);
-    Some(format!(
-        "sha256:{:x}",
-        sha2::Sha256::digest(text.as_bytes())
-    ))
+    format!("sha256:{:x}", sha2::Sha256::digest(text.as_bytes()))
 }
 
 /// The key of handler `handler` of group `group` of `event` declared in the file at `source`.

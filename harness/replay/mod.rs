@@ -317,7 +317,8 @@ pub async fn replay(scenario: &Scenario) -> Result<Replayed, ReplayError> {
                 runner,
                 clock.clone(),
             )
-            .with_spiller(Spiller::new(&ws.tmp, &ws.reference_tmp()));
+            .with_spiller(Spiller::new(&ws.tmp, &ws.reference_tmp()))
+            .with_mcp(scenario.mcp.clone());
             let warnings: Vec<String> = codex
                 .warnings()
                 .iter()

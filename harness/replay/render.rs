@@ -213,11 +213,31 @@ fn hook_run(
     completed: Option<&HookNotice>,
 ) {
     let _ = writeln!(out, "   * {} [{}]", run.run_id, run.status.as_str());
-    let _ = writeln!(out, "     command: {}", run.command);
-    stdin(out, "     stdin", &run.stdin);
-    let _ = writeln!(out, "     exit: {}", exit(&run.exit));
-    block(out, "     stdout", &run.stdout);
-    block(out, "     stderr", &run.stderr);
+    if let Some(call) = &run.mcp {
+        // An `mcp_tool` run: the call it made and the tool's answer, in place of a process.
+        let _ = writeln!(out, "     mcp_tool: {}/{}", call.server, call.tool);
+        match &call.arguments {
+            Some(args) => {
+                let _ = writeln!(out, "     arguments: {}", compact(args));
+            }
+            None => {
+                let _ = writeln!(out, "     arguments: not sent");
+            }
+        }
+        stdin(out, "     input", &run.stdin);
+        match &run.exit {
+            HandlerExit::RunnerError { message } => {
+                let _ = writeln!(out, "     error: {message}");
+            }
+            _ => block(out, "     answer", &run.stdout),
+        }
+    } else {
+        let _ = writeln!(out, "     command: {}", run.command);
+        stdin(out, "     stdin", &run.stdin);
+        let _ = writeln!(out, "     exit: {}", exit(&run.exit));
+        block(out, "     stdout", &run.stdout);
+        block(out, "     stderr", &run.stderr);
+    }
     for (key, n) in [
         ("stdout_dropped", run.stdout_dropped),
         ("stderr_dropped", run.stderr_dropped),

@@ -39,6 +39,13 @@ pub fn normalised(rec: &Recording, n: &Normaliser) -> Recording {
                     run.stdin = t(&run.stdin);
                     run.stdout = t(&run.stdout);
                     run.stderr = t(&run.stderr);
+                    if let Some(call) = &mut run.mcp {
+                        call.server = t(&call.server);
+                        call.tool = t(&call.tool);
+                        if let Some(args) = &mut call.arguments {
+                            n.value(args);
+                        }
+                    }
                     exit(&mut run.exit, n);
                     run.duration = std::time::Duration::ZERO;
                 }

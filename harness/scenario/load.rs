@@ -269,6 +269,19 @@ impl Validator<'_> {
             }
             expect_warnings.push(w.get_ref().clone());
         }
+        let mut mcp = crate::engine::mcp::ScriptedMcp::default();
+        for (server, spec) in &file.mcp_servers {
+            let tools = mcp.servers.entry(server.clone()).or_default();
+            for (tool, answer) in &spec.tools {
+                tools.insert(
+                    tool.clone(),
+                    crate::engine::mcp::McpAnswer {
+                        texts: vec![answer.text.clone()],
+                        is_error: answer.is_error,
+                    },
+                );
+            }
+        }
         let turns_span = file.turns.span();
         let turn_files = file.turns.into_inner();
         if turn_files.is_empty() {
@@ -293,6 +306,7 @@ impl Validator<'_> {
             repo: self.repo.clone(),
             filters,
             expect_warnings,
+            mcp,
         })
     }
 

@@ -59,6 +59,8 @@ pub struct Scenario {
     pub filters: Vec<Filter>,
     /// Substrings of the discovery warnings the scenario expects.
     pub expect_warnings: Vec<String>,
+    /// The MCP servers `mcp_tool` handlers call, as scripted.
+    pub mcp: crate::engine::mcp::ScriptedMcp,
 }
 
 impl Scenario {

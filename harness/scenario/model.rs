@@ -47,10 +47,33 @@ pub struct ScenarioFile {
     /// `hooktape.toml` filters): each match of `regex` becomes `replacement`.
     #[serde(default)]
     pub filters: Vec<super::repo::FilterFile>,
+    /// The session's MCP servers as `mcp_tool` handlers (0.171) see them: server → tool →
+    /// its scripted answer.
+    #[serde(default)]
+    pub mcp_servers: BTreeMap<String, McpServerFile>,
     /// The steps of the session, in order: prompt turns, manual compactions, resumes.
     /// At least one.
     #[schemars(with = "Vec<TurnFile>")]
     pub turns: Spanned<Vec<Spanned<TurnFile>>>,
+}
+
+/// One scripted MCP server.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct McpServerFile {
+    /// Its tools, by name.
+    pub tools: BTreeMap<String, McpToolFile>,
+}
+
+/// What a scripted MCP tool answers every call with.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct McpToolFile {
+    /// The answer's text content (an `mcp_tool` hook's "stdout").
+    pub text: String,
+    /// Answer with `isError: true` (the hook run fails with `MCP tool returned an error: …`).
+    #[serde(default)]
+    pub is_error: bool,
 }
 
 /// The hook dialect: the engine's own value (`codex`, `codex-4e30281`, `lifecycle`).
@@ -248,6 +271,17 @@ pub struct HookHandlerFile {
     /// (default 2500; 0: never spill).
     #[serde(default, rename = "additionalContextLimit")]
     pub additional_context_limit: Option<u64>,
+    /// `mcp_tool` handlers (0.171): the MCP server (a key of `[mcp_servers]`).
+    #[serde(default)]
+    pub server: Option<String>,
+    /// `mcp_tool` handlers: the tool to call on `server`.
+    #[serde(default)]
+    pub tool: Option<String>,
+    /// `mcp_tool` handlers: the call's arguments; a string that is `${a.b}` takes that value
+    /// of the hook's input (`${tool_input.command}`).
+    #[serde(default)]
+    #[schemars(with = "Option<BTreeMap<String, serde_json::Value>>")]
+    pub input: Option<toml::Table>,
     /// `prompt` / `agent` handlers: the prompt.
     #[serde(default)]
     pub prompt: Option<String>,

@@ -14,7 +14,7 @@ use crate::agent::error::AgentError;
 use crate::agent::model_server::ANALYTICS_PATH;
 use crate::agent::recorder::Recorder;
 use crate::agent::recording::{
-    EventRunRecord, HookNotice, HookRunRecord, SkippedHookRecord, TimelineEntry,
+    EventRunRecord, HookNotice, HookRunRecord, McpCallRecord, SkippedHookRecord, TimelineEntry,
 };
 use crate::agent::spec::{ChildSpec, SessionSpec};
 use crate::agent::tools::{blocked_text, HookedCall, HookedKind, ParsedCall, ToolKind};
@@ -153,6 +153,11 @@ impl CodexHooks<'_> {
                 stderr_dropped: r.stderr_dropped,
                 status: r.summary.status,
                 background: r.summary.execution_mode == ExecutionMode::Async,
+                mcp: r.mcp.as_ref().map(|c| McpCallRecord {
+                    server: c.server.clone(),
+                    tool: c.tool.clone(),
+                    arguments: c.arguments.clone(),
+                }),
                 duration: r.duration,
             })
             .collect();

@@ -108,6 +108,27 @@ impl Discovery {
     /// Why trust keeps a command handler from running, if it does (the `codex` dialect;
     /// spec/codex-current.md §6): disabled always; untrusted or modified unless trust is
     /// assumed or bypassed. Managed handlers always run.
+    /// Adds `configured` to the handlers that run, or to those hook trust keeps out.
+    pub(super) fn admit(
+        &mut self,
+        event: HookEvent,
+        group: &MatcherGroup,
+        g: usize,
+        h: usize,
+        handler: &HookHandlerConfig,
+        configured: ConfiguredHandler,
+    ) {
+        match self.trust_skip(event, group, g, h, handler, &configured) {
+            None => self.handlers.push(configured),
+            Some((status, key, current_hash)) => self.skipped.push(SkippedHandler {
+                handler: configured,
+                status,
+                key,
+                current_hash,
+            }),
+        }
+    }
+
     pub(super) fn trust_skip(
         &self,
         event: HookEvent,
@@ -120,29 +141,51 @@ impl Discovery {
         if !self.dialect.is_current() || configured.is_managed {
             return None;
         }
-        let HookHandlerConfig::Command {
-            command,
-            timeout_sec,
-            is_async,
-            status_message,
-            additional_context_limit,
-        } = handler
-        else {
-            return None;
-        };
-        let mut written =
-            serde_json::json!({"type": "command", "command": command, "async": is_async});
-        if let Some(t) = timeout_sec {
-            written["timeout"] = (*t).into();
-        }
-        if let Some(m) = status_message {
-            written["statusMessage"] = m.clone().into();
-        }
-        if let Some(l) = additional_context_limit {
-            written["additionalContextLimit"] = (*l).into();
-        }
         let name = event.config_name();
-        let current = trust::command_hash(name, group.matcher.as_deref(), &written)?;
+        let matcher = group.matcher.as_deref();
+        let current = match handler {
+            HookHandlerConfig::Command {
+                command,
+                timeout_sec,
+                is_async,
+                status_message,
+                additional_context_limit,
+            } => {
+                let mut written =
+                    serde_json::json!({"type": "command", "command": command, "async": is_async});
+                if let Some(t) = timeout_sec {
+                    written["timeout"] = (*t).into();
+                }
+                if let Some(m) = status_message {
+                    written["statusMessage"] = m.clone().into();
+                }
+                if let Some(l) = additional_context_limit {
+                    written["additionalContextLimit"] = (*l).into();
+                }
+                trust::command_hash(name, matcher, &written)?
+            }
+            HookHandlerConfig::McpTool {
+                server,
+                tool,
+                input,
+                timeout_sec,
+                status_message,
+            } => {
+                let mut written =
+                    serde_json::json!({"type": "mcp_tool", "server": server, "tool": tool});
+                if let Some(i) = input {
+                    written["input"] = serde_json::Value::Object(i.clone());
+                }
+                if let Some(t) = timeout_sec {
+                    written["timeout"] = (*t).into();
+                }
+                if let Some(m) = status_message {
+                    written["statusMessage"] = m.clone().into();
+                }
+                trust::mcp_hash(name, matcher, &written)?
+            }
+            _ => return None,
+        };
         let key = trust::key(&configured.source_path, name, g, h);
         let entry = self.state.get(&key).cloned().unwrap_or_default();
         let status = if entry.enabled == Some(false) {

@@ -58,7 +58,7 @@ impl From<&HookRunSummary> for HookRunSummaryV1 {
 pub struct HookRunSummaryV2 {
     pub id: String,
     pub event_name: &'static str,
-    pub handler_type: HandlerType,
+    pub handler_type: &'static str,
     pub execution_mode: ExecutionMode,
     pub scope: HookScope,
     pub source_path: String,
@@ -77,7 +77,7 @@ impl From<&HookRunSummary> for HookRunSummaryV2 {
         HookRunSummaryV2 {
             id: s.id.clone(),
             event_name: s.event.v2_name(),
-            handler_type: s.handler_type,
+            handler_type: s.handler_type.camel(),
             execution_mode: s.execution_mode,
             scope: s.scope,
             source_path: s.source_path.clone(),

@@ -272,10 +272,32 @@ impl Validator<'_> {
     ) -> Result<serde_json::Value, ScenarioError> {
         let handler = h.get_ref();
         let kind = handler.kind.get_ref().as_str();
-        if !matches!(kind, "command" | "prompt" | "agent") {
+        if !matches!(kind, "command" | "mcp_tool" | "prompt" | "agent") {
             return self.err(
                 handler.kind.span(),
-                format!("unknown handler type `{kind}`, expected `command` (Codex also knows `prompt` and `agent`, which it skips with a warning)"),
+                format!("unknown handler type `{kind}`, expected `command` or `mcp_tool` (Codex also knows `prompt` and `agent`, which it skips with a warning)"),
+            );
+        }
+        let mcp_keys =
+            handler.server.is_some() || handler.tool.is_some() || handler.input.is_some();
+        if kind == "mcp_tool" {
+            if handler.command.is_some() {
+                return self.err(
+                    h.span(),
+                    "an `mcp_tool` handler takes `server`, `tool` and `input`, not `command`",
+                );
+            }
+            let blank = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
+            if blank(&handler.server) || blank(&handler.tool) {
+                return self.err(
+                    h.span(),
+                    "an `mcp_tool` handler needs a non-blank `server` and `tool` (Codex skips it with a warning otherwise)",
+                );
+            }
+        } else if mcp_keys {
+            return self.err(
+                h.span(),
+                format!("`server`, `tool` and `input` belong to `mcp_tool` handlers, not `{kind}`"),
             );
         }
         match (kind, &handler.command) {
@@ -312,6 +334,15 @@ impl Validator<'_> {
             (
                 "additionalContextLimit",
                 handler.additional_context_limit.map(Into::into),
+            ),
+            ("server", handler.server.clone().map(Into::into)),
+            ("tool", handler.tool.clone().map(Into::into)),
+            (
+                "input",
+                handler
+                    .input
+                    .as_ref()
+                    .and_then(|t| serde_json::to_value(t).ok()),
             ),
             ("prompt", handler.prompt.clone().map(Into::into)),
             ("model", handler.model.clone().map(Into::into)),
