@@ -266,6 +266,7 @@ pub async fn run_vector(vector: &Vector) -> Result<Value, String> {
 
     let input = DiscoveryInput {
         trust: Default::default(),
+        plugins: Vec::new(),
         managed: Vec::new(),
         layers: vec![ConfigLayer {
             source: crate::engine::summary::HookSource::User,

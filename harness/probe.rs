@@ -226,6 +226,7 @@ pub fn payload(event: HookEvent, o: &PayloadOptions) -> Result<EventPayload, Pro
                 "resume" => SessionStartSource::Resume,
                 "clear" => SessionStartSource::Clear,
                 "compact" => SessionStartSource::Compact,
+                "fork" => SessionStartSource::Fork,
                 other => {
                     return Err(ProbeError::BadValue {
                         option: "source",

@@ -70,6 +70,7 @@ impl Fixture {
         )?;
         let input = DiscoveryInput {
             trust: Default::default(),
+            plugins: Vec::new(),
             managed: Vec::new(),
             layers: vec![ConfigLayer {
                 source: HookSource::User,

@@ -46,6 +46,17 @@ const BAD: &[(&str, &str, &str)] = &[
         "expected exactly one of `shell`",
     ),
     ("duplicate_call_id", "6:48", "call id `c1` is already used"),
+    ("fork_and_resume", "6:1", "a step takes `resume` or `fork`, not both"),
+    (
+        "plugin_without_hooks",
+        "3:1",
+        "expected exactly one of `hooks` (the plugin's hooks/hooks.json, inline) and `from`",
+    ),
+    (
+        "start_source_fork",
+        "4:16",
+        "a session cannot start as a fork; put `fork = true` on the turn",
+    ),
     (
         "mcp_tool_with_command",
         "6:32",

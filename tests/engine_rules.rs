@@ -254,6 +254,7 @@ fn warnings_for(hooks_json: Option<&str>, toml: Option<&str>) -> Result<(Vec<Str
     }
     let d = discover(&DiscoveryInput {
         trust: Default::default(),
+        plugins: Vec::new(),
         managed: vec![],
         layers: vec![user_layer(&dir, toml)],
     });
@@ -309,6 +310,7 @@ fn every_discovery_warning_text() -> Result<()> {
     std::fs::create_dir(tmp.path().join("hooks.json"))?;
     let d = discover(&DiscoveryInput {
         trust: Default::default(),
+        plugins: Vec::new(),
         managed: vec![],
         layers: vec![user_layer(tmp.path(), None)],
     });
@@ -340,6 +342,7 @@ fn managed_hook_directory_warnings() -> Result<()> {
         let text = format!("[hooks]\n{dir_line}{}", stop);
         let d = discover(&DiscoveryInput {
             trust: Default::default(),
+            plugins: Vec::new(),
             managed: vec![ManagedRequirements {
                 name: "/etc/codex/requirements.toml".into(),
                 source: HookSource::Mdm,
@@ -361,6 +364,7 @@ fn managed_hook_directory_warnings() -> Result<()> {
     );
     let d = discover(&DiscoveryInput {
         trust: Default::default(),
+        plugins: Vec::new(),
         managed: vec![ManagedRequirements {
             name: "req".into(),
             source: HookSource::Mdm,
@@ -399,6 +403,7 @@ fn untrusted_project_layers_load_nothing_and_display_order_is_global() -> Result
     };
     let untrusted = discover(&DiscoveryInput {
         trust: Default::default(),
+        plugins: Vec::new(),
         managed: vec![],
         layers: vec![
             layer(&user, HookSource::User, true),
@@ -408,6 +413,7 @@ fn untrusted_project_layers_load_nothing_and_display_order_is_global() -> Result
     ensure!(untrusted.handlers.len() == 3 && untrusted.warnings.is_empty());
     let trusted = discover(&DiscoveryInput {
         trust: Default::default(),
+        plugins: Vec::new(),
         managed: vec![],
         layers: vec![
             layer(&user, HookSource::User, true),
@@ -434,6 +440,7 @@ fn untrusted_project_layers_load_nothing_and_display_order_is_global() -> Result
     // `[features] codex_hooks = false` disables everything, warnings included.
     let off = discover(&DiscoveryInput {
         trust: Default::default(),
+        plugins: Vec::new(),
         managed: vec![],
         layers: vec![ConfigLayer {
             config_toml: Some(TomlSource::Inline {
@@ -617,6 +624,7 @@ fn mcp_tool_handlers_are_0171s_and_4e30281_drops_their_file() -> Result<()> {
         let d = discover_as(
             &DiscoveryInput {
                 trust: Default::default(),
+                plugins: Vec::new(),
                 managed: vec![],
                 layers: vec![user_layer(dir, None)],
             },

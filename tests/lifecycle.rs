@@ -425,6 +425,7 @@ fn layer(source: HookSource, path: &str, text: &str) -> ConfigLayer {
 fn layers_merge_key_by_key_and_higher_layers_win() {
     let input = DiscoveryInput {
         trust: Default::default(),
+        plugins: Vec::new(),
         managed: Vec::new(),
         layers: vec![
             layer(
@@ -482,6 +483,7 @@ fn layers_merge_key_by_key_and_higher_layers_win() {
 fn codex_dialect_reads_notify_beside_its_own_hooks_table() {
     let input = DiscoveryInput {
         trust: Default::default(),
+        plugins: Vec::new(),
         managed: Vec::new(),
         layers: vec![layer(
             HookSource::User,
@@ -826,6 +828,7 @@ async fn notify_gets_the_json_as_its_last_argument_not_on_stdin() -> Result<()> 
     // Codex dialect: the top-level notify beside a hooks.json-style table.
     let input = DiscoveryInput {
         trust: Default::default(),
+        plugins: Vec::new(),
         managed: Vec::new(),
         layers: vec![layer(
             HookSource::User,
@@ -873,6 +876,7 @@ fn config_files_on_disk_name_their_path_in_errors_and_a_missing_file_is_empty() 
     let path = ws.path().join("config.toml");
     let on_disk = |path: &Path| DiscoveryInput {
         trust: Default::default(),
+        plugins: Vec::new(),
         managed: Vec::new(),
         layers: vec![ConfigLayer {
             source: HookSource::User,

@@ -208,7 +208,7 @@ proptest! {
             })
             .collect();
         let engine = Engine::new(
-            Discovered { handlers: handlers.clone(), warnings: Vec::new(), skipped: Vec::new() },
+            Discovered { handlers: handlers.clone(), warnings: Vec::new(), skipped: Vec::new(), start_error: None },
             RunnerConfig::default(),
             Arc::new(FixedClock::new(0)),
         );
@@ -285,6 +285,7 @@ fn handler(
         is_managed: false,
         is_async: false,
         mcp: None,
+        plugin: None,
         context_limit: None,
     }
 }

@@ -18,15 +18,18 @@ pub struct Recording {
     /// The dialect the session was played in.
     pub dialect: crate::engine::Dialect,
     pub thread_id: String,
-    /// The rollout file of the root thread.
+    /// The rollout file of the thread the session ended in (the root, or its last fork).
     pub transcript_path: String,
     /// Discovery warnings, in order.
     pub discovery_warnings: Vec<String>,
+    /// Why the session could not start (then nothing else happened).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_error: Option<String>,
     /// Handlers hook trust keeps from running (the `codex` dialect), in declaration order.
     pub skipped_hooks: Vec<SkippedHookRecord>,
     /// Hook runs, model requests, tool calls, warnings and turn ends, in the order they happened.
     pub timeline: Vec<TimelineEntry>,
-    /// The rollout lines of the root thread as written on disk (session meta, items, events).
+    /// The rollout lines of that thread as written on disk (session meta, items, events).
     pub transcript: Vec<Value>,
     /// The `codex_hook_run` events the analytics server received, in order.
     pub analytics: Vec<HookRunAnalyticsEvent>,

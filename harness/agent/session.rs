@@ -49,6 +49,21 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
     /// [`Agent::run`], leaving the agent (its hook points and client) to look at.
     pub(crate) async fn play(&mut self) -> Result<Recording, AgentError> {
         let spec = self.spec;
+        if let Some(error) = self.hooks.start_error() {
+            // The thread never starts: no rollout, no hook, no request.
+            return Ok(Recording {
+                dialect: spec.dialect,
+                thread_id: spec.thread_id.clone(),
+                transcript_path: String::new(),
+                discovery_warnings: self.hooks.discovery_warnings(),
+                start_error: Some(error),
+                skipped_hooks: self.hooks.skipped_hooks(),
+                timeline: Vec::new(),
+                transcript: Vec::new(),
+                analytics: Vec::new(),
+                raw_requests: Vec::new(),
+            });
+        }
         let meta = json!({
             "id": spec.thread_id,
             "timestamp": self.rec.now(),
@@ -73,6 +88,8 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
         self.hooks.session_configured(&mut self.rec, at).await;
         // Empty until the first turn: validate() rejects empty turn ids, so "" means none.
         let mut last_turn = String::new();
+        // The threads a fork left behind (still loaded), oldest first.
+        let mut forked_from: Vec<Thread> = Vec::new();
         for step in &spec.steps {
             match step {
                 Step::Turn(turn) => {
@@ -112,7 +129,21 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
                     };
                     self.hooks.session_configured(&mut self.rec, at).await;
                 }
+                Step::Fork { thread_id } => {
+                    let fork = self.fork(&thread, thread_id)?;
+                    forked_from.push(std::mem::replace(&mut thread, fork));
+                    last_turn = String::new();
+                }
             }
+        }
+        // The threads forks left behind close first (observed on 0.171: their SessionEnd
+        // runs before the fork's, and the client hears nothing of it).
+        for parent in &forked_from {
+            let at = At {
+                thread: parent,
+                turn_id: "",
+            };
+            self.hooks.session_end_unfollowed(&mut self.rec, at).await?;
         }
         let at = At {
             thread: &thread,
@@ -124,6 +155,7 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
             thread_id: spec.thread_id.clone(),
             transcript_path: thread.transcript(),
             discovery_warnings: self.hooks.discovery_warnings(),
+            start_error: None,
             skipped_hooks: self.hooks.skipped_hooks(),
             timeline: std::mem::replace(&mut self.rec, Recorder::new(self.env.clock.clone()))
                 .into_timeline(),
@@ -131,6 +163,34 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
             analytics: Vec::new(),
             raw_requests: Vec::new(),
         })
+    }
+
+    /// A fork of `parent` (app-server `thread/fork`): a new thread with `parent`'s history
+    /// and a rollout of its own whose `session_meta` names the parent; SessionStart `fork`
+    /// pending.
+    fn fork(&mut self, parent: &Thread, thread_id: &str) -> Result<Thread, AgentError> {
+        let spec = self.spec;
+        let meta = json!({
+            "id": thread_id,
+            "forked_from_id": parent.thread_id,
+            "timestamp": self.rec.now(),
+            "cwd": spec.cwd,
+            "originator": super::ORIGINATOR,
+            "model": spec.model,
+            "approval_policy": spec.approval_policy,
+            "instructions": spec.base_instructions,
+        });
+        // Only a reference to the parent: 0.171 copies none of its items into the fork's
+        // rollout (a hook that reads `transcript_path` sees the fork's own turns).
+        let rollout = Rollout::create(&self.env.sessions_dir, thread_id, meta, &self.rec.now())?;
+        let mut fork = self.new_thread(thread_id, rollout, None);
+        fork.history = parent.history.clone();
+        fork.pending_start = Some(if spec.dialect.is_current() {
+            SessionStartSource::Fork
+        } else {
+            SessionStartSource::Startup
+        });
+        Ok(fork)
     }
 
     async fn run_turn(&mut self, thread: &mut Thread, turn: &TurnSpec) -> Result<(), AgentError> {

@@ -76,6 +76,10 @@ pub enum Step {
     /// Close the thread (SessionEnd) and resume it from its rollout file: history is read
     /// back, SessionStart source `resume` is pending.
     Resume,
+    /// Fork the thread (app-server `thread/fork`): the session goes on in a new thread
+    /// `thread_id` that starts with the history so far and its own rollout; SessionStart
+    /// source `fork` (4e30281: `startup`) is pending.
+    Fork { thread_id: String },
 }
 
 /// One user turn.
@@ -398,7 +402,7 @@ impl SessionSpec {
             match step {
                 Step::Turn(turn) => push_responses(&turn.responses, &mut out),
                 Step::Compact { summary, .. } => push_responses(summary.as_slice(), &mut out),
-                Step::Resume => {}
+                Step::Resume | Step::Fork { .. } => {}
             }
         }
         out

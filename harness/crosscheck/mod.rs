@@ -106,7 +106,7 @@ pub async fn check(bin: &Path, scenario: &Scenario, drift: bool) -> Checked {
         .filter_map(|s| match s {
             Step::Turn(t) => Some(t.turn_id.clone()),
             Step::Compact { turn_id, .. } => Some(turn_id.clone()),
-            Step::Resume => None,
+            Step::Resume | Step::Fork { .. } => None,
         })
         .collect();
     let real_side = real_aspects(scenario, &real, &mock.recording, &mock_turns);
@@ -133,6 +133,19 @@ pub async fn check(bin: &Path, scenario: &Scenario, drift: bool) -> Checked {
         Verdict::Differ(differences)
     };
     checked
+}
+
+/// The ids the mock gives the threads `fork = true` makes, in order.
+fn scenario_forks(scenario: &Scenario, ws: &crate::scenario::Workspace) -> Vec<String> {
+    scenario
+        .session_spec(ws)
+        .steps
+        .into_iter()
+        .filter_map(|s| match s {
+            Step::Fork { thread_id } => Some(thread_id),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The payload key of the calls that reached MCP tool `server/tool`.
@@ -213,6 +226,21 @@ fn real_aspects(
         ),
         (real.thread_id.clone(), mock.thread_id.clone()),
     ];
+    let mock_forks = scenario_forks(scenario, &real.workspace);
+    if !mock_forks.is_empty() {
+        // Each thread's rollout path, then its id (the mock's path names the last thread).
+        let last = mock_forks.last().cloned().unwrap_or_default();
+        let ids = std::iter::once(mock.thread_id.clone()).chain(mock_forks.iter().cloned());
+        for (real_path, id) in real.rollouts.iter().zip(ids) {
+            pairs.insert(
+                0,
+                (real_path.clone(), mock.transcript_path.replace(&last, &id)),
+            );
+        }
+    }
+    for (real_fork, mock_fork) in real.fork_ids.iter().zip(mock_forks) {
+        pairs.push((real_fork.clone(), mock_fork));
+    }
     for (real_turn, mock_turn) in real.turn_ids.iter().zip(mock_turns) {
         pairs.push((real_turn.clone(), mock_turn.clone()));
     }

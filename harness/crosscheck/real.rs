@@ -46,6 +46,10 @@ pub struct RealRun {
     pub payloads: Vec<(Handler, Vec<Value>)>,
     /// The real thread id and turn ids, in order (to map onto the scenario's).
     pub thread_id: String,
+    /// The ids of the threads `thread/fork` made, in order.
+    pub fork_ids: Vec<String>,
+    /// The rollout paths of the root thread and of each fork, in that order.
+    pub rollouts: Vec<String>,
     pub turn_ids: Vec<String>,
     /// Path replacements that make the real run's texts comparable with the mock's.
     pub workspace: Workspace,
@@ -199,15 +203,22 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
             &mut answer,
         )
         .await?;
-    let thread_id = thread
+    let mut thread_id = thread
         .pointer("/thread/id")
         .and_then(Value::as_str)
         .ok_or_else(|| CrosscheckError::Real(format!("thread/start answered {thread}")))?
         .to_owned();
-    let rollout = thread
+    let mut rollout = thread
         .pointer("/thread/path")
         .and_then(Value::as_str)
         .map(PathBuf::from);
+    let mut fork_ids = Vec::new();
+    let root_id = thread_id.clone();
+    let root_rollout = rollout
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let mut fork_rollouts = Vec::new();
     let mut turn_ids = Vec::new();
     for step in &spec.steps {
         match step {
@@ -251,6 +262,27 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
                     .request("thread/resume", json!({"threadId": thread_id}), &mut answer)
                     .await?;
             }
+            Step::Fork { .. } => {
+                let forked = server
+                    .request("thread/fork", json!({"threadId": thread_id}), &mut answer)
+                    .await?;
+                thread_id = forked
+                    .pointer("/thread/id")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| CrosscheckError::Real(format!("thread/fork answered {forked}")))?
+                    .to_owned();
+                rollout = forked
+                    .pointer("/thread/path")
+                    .and_then(Value::as_str)
+                    .map(PathBuf::from);
+                fork_ids.push(thread_id.clone());
+                fork_rollouts.push(
+                    rollout
+                        .as_ref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default(),
+                );
+            }
         }
     }
     // The rollout is read before the thread is archived (archiving moves the file); SessionEnd
@@ -288,6 +320,7 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
             .map(|p| p.display().to_string())
             .unwrap_or_default(),
         discovery_warnings: Vec::new(),
+        start_error: None,
         skipped_hooks: Vec::new(),
         timeline: Vec::new(),
         transcript: Vec::new(),
@@ -322,7 +355,9 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
         recording,
         notifications,
         payloads,
-        thread_id,
+        thread_id: root_id,
+        fork_ids,
+        rollouts: std::iter::once(root_rollout).chain(fork_rollouts).collect(),
         turn_ids,
         workspace: ws,
         unused: model.unused(),

@@ -252,6 +252,50 @@ pub struct DiscoveryInput {
     pub layers: Vec<ConfigLayer>,
     /// How Codex 0.171's hook trust applies (ignored by the other dialects).
     pub trust: HookTrust,
+    /// Codex 0.171: the enabled plugins whose hooks load after the config layers.
+    pub plugins: Vec<PluginHooks>,
+}
+
+/// One enabled plugin, as discovery needs it (spec §5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginHooks {
+    /// `<plugin>@<marketplace>`.
+    pub id: String,
+    /// The plugin's folder (`PLUGIN_ROOT`); its hooks are `hooks/hooks.json` there.
+    pub root: PathBuf,
+    /// `<CODEX_HOME>/plugins/data/<plugin>-<marketplace>` (`PLUGIN_DATA`).
+    pub data: PathBuf,
+}
+
+/// What a plugin's handler carries beyond a command handler's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginContext {
+    /// `<plugin>@<marketplace>`, the start of its trust key.
+    pub id: String,
+    /// `PLUGIN_ROOT`, `CLAUDE_PLUGIN_ROOT`, `PLUGIN_DATA`, `CLAUDE_PLUGIN_DATA`.
+    pub env: Vec<(String, String)>,
+}
+
+impl PluginHooks {
+    /// The four variables Codex gives a plugin's hooks, and substitutes as `${NAME}`.
+    pub fn env(&self) -> Vec<(String, String)> {
+        let root = self.root.display().to_string();
+        let data = self.data.display().to_string();
+        vec![
+            ("PLUGIN_ROOT".to_owned(), root.clone()),
+            ("CLAUDE_PLUGIN_ROOT".to_owned(), root),
+            ("PLUGIN_DATA".to_owned(), data.clone()),
+            ("CLAUDE_PLUGIN_DATA".to_owned(), data),
+        ]
+    }
+}
+
+/// `${NAME}` of exactly the plugin variables replaced in `command`; anything else stays for
+/// the shell (spec §5).
+pub fn substitute_plugin_vars(command: &str, env: &[(String, String)]) -> String {
+    env.iter().fold(command.to_owned(), |c, (name, value)| {
+        c.replace(&format!("${{{name}}}"), value)
+    })
 }
 
 impl DiscoveryInput {
@@ -260,6 +304,7 @@ impl DiscoveryInput {
     pub fn single_json(source: HookSource, path: PathBuf) -> Self {
         DiscoveryInput {
             trust: Default::default(),
+            plugins: Vec::new(),
             managed: Vec::new(),
             layers: vec![ConfigLayer {
                 source,
@@ -289,6 +334,8 @@ pub struct ConfiguredHandler {
     pub is_async: bool,
     /// An `mcp_tool` handler's call (then `command` is only its label, `mcp_tool server/tool`).
     pub mcp: Option<McpTarget>,
+    /// A plugin's handler: its environment (and `command` has its `${VAR}`s substituted).
+    pub plugin: Option<PluginContext>,
     /// Codex 0.171's `additionalContextLimit` in tokens (2500 when absent, 0: never spill);
     /// `None` where the event cannot add context or the dialect does not spill.
     pub context_limit: Option<u64>,
@@ -309,6 +356,8 @@ pub struct Discovered {
     pub warnings: Vec<String>,
     /// Handlers hook trust keeps from running (the `codex` dialect only).
     pub skipped: Vec<SkippedHandler>,
+    /// 0.171: the session cannot start (`failed to load required managed hooks: …`).
+    pub start_error: Option<String>,
 }
 
 /// Runs discovery as Codex at 4e30281 does (the conformance vectors' engine).
@@ -360,14 +409,46 @@ pub fn discover_as(input: &DiscoveryInput, dialect: Dialect) -> Discovered {
     for managed in &input.managed {
         d.managed(managed);
     }
-    for layer in input.layers.iter().filter(|l| l.enabled) {
-        d.layer(layer);
+    // 0.171: requirements may allow managed hooks only (spec §5).
+    let managed_only = dialect.is_current() && input.managed.iter().any(allows_managed_only);
+    if !managed_only {
+        for layer in input.layers.iter().filter(|l| l.enabled) {
+            d.layer(layer);
+        }
+        if dialect.is_current() {
+            for plugin in &input.plugins {
+                d.plugin(plugin);
+            }
+        }
     }
     Discovered {
         handlers: d.handlers,
         warnings: d.warnings,
         skipped: d.skipped,
+        start_error: (!d.managed_errors.is_empty()).then(|| {
+            format!(
+                "failed to load required managed hooks: {}",
+                d.managed_errors.join("; ")
+            )
+        }),
     }
+}
+
+/// `allow_managed_hooks_only = true` in managed requirements (top level or in `[hooks]`).
+fn allows_managed_only(req: &ManagedRequirements) -> bool {
+    let Ok(table) = req.text.parse::<toml::Table>() else {
+        return false;
+    };
+    let flag = |t: &toml::Table| {
+        t.get("allow_managed_hooks_only")
+            .and_then(toml::Value::as_bool)
+            .unwrap_or(false)
+    };
+    flag(&table)
+        || table
+            .get("hooks")
+            .and_then(toml::Value::as_table)
+            .is_some_and(flag)
 }
 
 /// `[features] codex_hooks` (or its later name `hooks`), highest-precedence layer wins;
@@ -407,9 +488,56 @@ struct Discovery {
     warnings: Vec<String>,
     skipped: Vec<SkippedHandler>,
     next_order: i64,
+    /// The plugin whose hooks are being read.
+    plugin: Option<PluginHooks>,
+    /// 0.171: why managed handlers that must load could not (the session cannot start).
+    managed_errors: Vec<String>,
 }
 
 impl Discovery {
+    /// A handler or group that cannot load: a warning, except that 0.171 refuses to start
+    /// a session whose managed hooks cannot all load (spec §5).
+    fn unloadable(&mut self, is_managed: bool, text: String) {
+        if is_managed && self.dialect.is_current() {
+            self.managed_errors.push(text);
+        } else {
+            self.warnings.push(text);
+        }
+    }
+
+    /// A plugin's `hooks/hooks.json` (spec §5): source `plugin`, its variables in the
+    /// environment and substituted in commands, trust keys `<id>:hooks/hooks.json:…`.
+    fn plugin(&mut self, plugin: &PluginHooks) {
+        let path = plugin.root.join("hooks").join("hooks.json");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return,
+            Err(err) => {
+                self.warnings.push(format!(
+                    "failed to read plugin hooks config {}: {err}",
+                    path.display()
+                ));
+                return;
+            }
+        };
+        match serde_json::from_str::<HooksFile0171>(&text) {
+            Ok(file) => {
+                self.plugin = Some(plugin.clone());
+                self.events(
+                    &file.hooks,
+                    &path.display().to_string(),
+                    HookSource::Plugin,
+                    false,
+                );
+                self.plugin = None;
+            }
+            Err(err) => self.warnings.push(format!(
+                "failed to parse plugin hooks config {}: {err}",
+                path.display()
+            )),
+        }
+    }
+
     fn managed(&mut self, req: &ManagedRequirements) {
         let table: toml::Table = match req.text.parse() {
             Ok(t) => t,
@@ -604,8 +732,10 @@ impl Discovery {
                         Ok(m) => m,
                         Err(err) => {
                             let shown = group.matcher.as_deref().unwrap_or_default();
-                            self.warnings
-                                .push(format!("invalid matcher {shown:?} in {path}: {err}"));
+                            self.unloadable(
+                                is_managed,
+                                format!("invalid matcher {shown:?} in {path}: {err}"),
+                            );
                             continue;
                         }
                     }
@@ -628,10 +758,8 @@ impl Discovery {
                                 "skipping async hook in {path}: async hooks are not supported yet"
                             ))
                         }
-                        HookHandlerConfig::Command { command, .. } if command.trim().is_empty() => {
-                            self.warnings
-                                .push(format!("skipping empty hook command in {path}"))
-                        }
+                        HookHandlerConfig::Command { command, .. } if command.trim().is_empty() => self
+                            .unloadable(is_managed, format!("skipping empty hook command in {path}")),
                         HookHandlerConfig::Command {
                             command,
                             timeout_sec,
@@ -660,7 +788,10 @@ impl Discovery {
                                 event,
                                 matcher: matcher.clone(),
                                 matcher_text: group.matcher.clone(),
-                                command: command.clone(),
+                                command: match &self.plugin {
+                                    Some(p) => substitute_plugin_vars(command, &p.env()),
+                                    None => command.clone(),
+                                },
                                 timeout_secs,
                                 status_message: status_message.clone(),
                                 source_path: path.to_owned(),
@@ -668,6 +799,10 @@ impl Discovery {
                                 display_order: self.next_order,
                                 is_managed,
                                 mcp: None,
+                                plugin: self.plugin.as_ref().map(|p| PluginContext {
+                                    id: p.id.clone(),
+                                    env: p.env(),
+                                }),
                                 context_limit: (self.dialect.is_current() && context_event).then(
                                     || {
                                         additional_context_limit
@@ -679,14 +814,14 @@ impl Discovery {
                             self.admit(event, group, g, h, handler, configured);
                         }
                         HookHandlerConfig::McpTool { .. } if event == HookEvent::SessionEnd => {
-                            self.warnings.push(format!(
+                            self.unloadable(is_managed, format!(
                                 "skipping MCP tool hook in {path}: SessionEnd MCP hooks are not supported"
                             ))
                         }
                         HookHandlerConfig::McpTool { server, tool, .. }
                             if server.trim().is_empty() || tool.trim().is_empty() =>
                         {
-                            self.warnings.push(format!(
+                            self.unloadable(is_managed, format!(
                                 "skipping MCP tool hook in {path}: server and tool must not be empty"
                             ))
                         }
@@ -709,6 +844,10 @@ impl Discovery {
                                 display_order: self.next_order,
                                 is_managed,
                                 is_async: false,
+                                plugin: self.plugin.as_ref().map(|p| PluginContext {
+                                    id: p.id.clone(),
+                                    env: p.env(),
+                                }),
                                 mcp: Some(McpTarget {
                                     server: server.clone(),
                                     tool: tool.clone(),
@@ -721,10 +860,10 @@ impl Discovery {
                             self.next_order += 1;
                             self.admit(event, group, g, h, handler, configured);
                         }
-                        HookHandlerConfig::Prompt {} => self.warnings.push(format!(
+                        HookHandlerConfig::Prompt {} => self.unloadable(is_managed, format!(
                             "skipping prompt hook in {path}: prompt hooks are not supported yet"
                         )),
-                        HookHandlerConfig::Agent {} => self.warnings.push(format!(
+                        HookHandlerConfig::Agent {} => self.unloadable(is_managed, format!(
                             "skipping agent hook in {path}: agent hooks are not supported yet"
                         )),
                     }

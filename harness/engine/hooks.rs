@@ -14,7 +14,7 @@ use super::mcp::{fill, ScriptedMcp};
 use super::outcome::{EventOutcome, HandlerExit, RawOutput, RunStatus};
 use super::parse::{parse_async_output, parse_output_as};
 use super::request::HookRequest;
-use super::runner::{run_command, CommandRun, Invocation, RunnerConfig};
+use super::runner::{run_command, CommandRun, HookEnv, Invocation, RunnerConfig};
 use super::spill::{Spiller, DEFAULT_LIMIT};
 use super::summary::{ExecutionMode, HandlerType, HookRunSummary};
 use super::wire::input::stdin_text_as;
@@ -85,6 +85,7 @@ pub struct Engine {
     handlers: Vec<ConfiguredHandler>,
     warnings: Vec<String>,
     skipped: Vec<SkippedHandler>,
+    start_error: Option<String>,
     runner: RunnerConfig,
     clock: Arc<dyn Clock>,
     /// Where long texts are spilled (the `codex` dialect); by default the system temp dir.
@@ -100,6 +101,7 @@ impl Engine {
             handlers: discovered.handlers,
             warnings: discovered.warnings,
             skipped: discovered.skipped,
+            start_error: discovered.start_error,
             runner,
             clock,
             spiller: {
@@ -155,6 +157,11 @@ impl Engine {
 
     pub fn handlers(&self) -> &[ConfiguredHandler] {
         &self.handlers
+    }
+
+    /// Why a session with these hooks cannot start (0.171: managed hooks that cannot load).
+    pub fn start_error(&self) -> Option<&str> {
+        self.start_error.as_deref()
     }
 
     /// Handlers hook trust keeps from running, in declaration order.
@@ -288,6 +295,24 @@ impl Engine {
         (run, Some(call))
     }
 
+    /// The runner for `handler`: the engine's, plus a plugin's variables for its hooks.
+    fn runner_for(&self, handler: &ConfiguredHandler) -> std::borrow::Cow<'_, RunnerConfig> {
+        let Some(plugin) = &handler.plugin else {
+            return std::borrow::Cow::Borrowed(&self.runner);
+        };
+        let mut runner = self.runner.clone();
+        let mut vars: Vec<(std::ffi::OsString, std::ffi::OsString)> = match &runner.env {
+            HookEnv::Exactly(vars) => vars.clone(),
+            HookEnv::Inherit => std::env::vars_os().collect(),
+        };
+        for (name, value) in &plugin.env {
+            vars.retain(|(n, _)| n.as_os_str() != name.as_str());
+            vars.push((name.into(), value.into()));
+        }
+        runner.env = HookEnv::Exactly(vars);
+        std::borrow::Cow::Owned(runner)
+    }
+
     /// `text` as the model sees it under `limit` (spec §4), spilled into the thread's folder.
     fn spill(&self, text: &str, limit: u64, request: &HookRequest) -> String {
         self.spiller.spill(text, limit, &request.context.session_id)
@@ -307,8 +332,9 @@ impl Engine {
                 if let Some(target) = &h.mcp {
                     return (started_at, self.call_mcp(target, stdin));
                 }
+                let runner = self.runner_for(h);
                 let run = run_command(
-                    &self.runner,
+                    &runner,
                     Invocation::Shell(&h.command),
                     cwd,
                     stdin,

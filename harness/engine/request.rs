@@ -82,6 +82,8 @@ pub enum SessionStartSource {
     Resume,
     Clear,
     Compact,
+    /// Codex 0.171: the first turn of a `thread/fork` child.
+    Fork,
 }
 
 impl SessionStartSource {
@@ -91,6 +93,7 @@ impl SessionStartSource {
             SessionStartSource::Resume => "resume",
             SessionStartSource::Clear => "clear",
             SessionStartSource::Compact => "compact",
+            SessionStartSource::Fork => "fork",
         }
     }
 }

@@ -18,6 +18,8 @@ pub enum HookSource {
     LegacyManagedConfigMdm,
     #[default]
     Unknown,
+    /// Codex 0.171: a plugin's hooks (not one of 4e30281's sources, so not in [`Self::ALL`]).
+    Plugin,
 }
 
 impl HookSource {
@@ -43,6 +45,7 @@ impl HookSource {
             HookSource::LegacyManagedConfigFile => "legacy_managed_config_file",
             HookSource::LegacyManagedConfigMdm => "legacy_managed_config_mdm",
             HookSource::Unknown => "unknown",
+            HookSource::Plugin => "plugin",
         }
     }
 
@@ -57,6 +60,7 @@ impl HookSource {
             HookSource::LegacyManagedConfigFile => "legacyManagedConfigFile",
             HookSource::LegacyManagedConfigMdm => "legacyManagedConfigMdm",
             HookSource::Unknown => "unknown",
+            HookSource::Plugin => "plugin",
         }
     }
 }

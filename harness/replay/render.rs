@@ -25,7 +25,11 @@ pub fn render(description: &str, rec: &Recording) -> String {
     let _ = writeln!(out, "# {description}");
     let _ = writeln!(out, "dialect: {} ({})", rec.dialect, rec.dialect.version());
     let _ = writeln!(out, "thread: {}", rec.thread_id);
-    let _ = writeln!(out, "transcript: {}", rec.transcript_path);
+    if rec.transcript_path.is_empty() {
+        let _ = writeln!(out, "transcript: none");
+    } else {
+        let _ = writeln!(out, "transcript: {}", rec.transcript_path);
+    }
     if rec.discovery_warnings.is_empty() {
         let _ = writeln!(out, "discovery warnings: none");
     } else {
@@ -50,6 +54,13 @@ pub fn render(description: &str, rec: &Recording) -> String {
                 s.current_hash
             );
         }
+    }
+
+    if let Some(error) = &rec.start_error {
+        let _ = writeln!(
+            out,
+            "\nsession failed to start (thread/start is refused; nothing ran):\n  {error}"
+        );
     }
 
     let mut current_turn: Option<String> = None;

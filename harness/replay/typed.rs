@@ -19,6 +19,7 @@ pub fn normalised(rec: &Recording, n: &Normaliser) -> Recording {
     out.thread_id = t(&rec.thread_id);
     out.transcript_path = t(&rec.transcript_path);
     out.discovery_warnings = texts(&rec.discovery_warnings);
+    out.start_error = rec.start_error.as_ref().map(t);
     let skipped = |s: &mut SkippedHookRecord| {
         s.key = n.text(&s.key);
         s.command = n.text(&s.command);

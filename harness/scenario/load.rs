@@ -12,7 +12,7 @@ use super::model::{
     CompactFile, FileRoot, LayerFile, LayerKind, ResponseFile, RunApprovalFile, ScenarioFile,
     ToolCallFile, ToolResultFile, TurnFile, UserDecisionFile, WorkspaceFile,
 };
-use super::model::{HookGroupFile, HookHandlerFile};
+use super::model::{HookGroupFile, HookHandlerFile, PluginFile};
 use super::repo::{check_filter, Repo, RepoError};
 use super::{
     FileContent, FileSpec, Layer, LayerSource, Scenario, Session, DEFAULT_MODEL, DEFAULT_THREAD_ID,
@@ -182,6 +182,14 @@ impl Validator<'_> {
                 );
             }
         }
+        if let Some(source) = &file.session.start_source {
+            if *source.get_ref() == SessionStartSource::Fork {
+                return self.err(
+                    source.span(),
+                    "a session cannot start as a fork; put `fork = true` on the turn that plays in the forked thread",
+                );
+            }
+        }
         let session = Session {
             model: file
                 .session
@@ -199,6 +207,8 @@ impl Validator<'_> {
             start_source: file
                 .session
                 .start_source
+                .as_ref()
+                .map(|s| *s.get_ref())
                 .unwrap_or(SessionStartSource::Startup),
             auto_compact_tokens: file.session.auto_compact_tokens,
             end_reason: file
@@ -269,6 +279,18 @@ impl Validator<'_> {
             }
             expect_warnings.push(w.get_ref().clone());
         }
+        let mut plugins = Vec::new();
+        for p in &file.plugins {
+            let (plugin, spec) = self.plugin(p, session.dialect)?;
+            if plugins.contains(&plugin) {
+                return self.err(
+                    p.span(),
+                    "this plugin is already enabled by an earlier `[[plugins]]` entry",
+                );
+            }
+            plugins.push(plugin);
+            files.push(spec);
+        }
         let mut mcp = crate::engine::mcp::ScriptedMcp::default();
         for (server, spec) in &file.mcp_servers {
             let tools = mcp.servers.entry(server.clone()).or_default();
@@ -307,7 +329,86 @@ impl Validator<'_> {
             filters,
             expect_warnings,
             mcp,
+            plugins,
         })
+    }
+
+    /// A `[[plugins]]` entry: `(name, marketplace)` and the file entry that puts its hooks
+    /// (or its copied folder) at `<CODEX_HOME>/plugins/cache/<marketplace>/<name>`.
+    fn plugin(
+        &self,
+        p: &Spanned<PluginFile>,
+        dialect: Dialect,
+    ) -> Result<((String, String), FileSpec), ScenarioError> {
+        let f = p.get_ref();
+        if !dialect.is_current() {
+            return self.err(
+                p.span(),
+                format!(
+                    "plugin hooks are Codex 0.171's (the `codex` dialect); this scenario's dialect is `{}`",
+                    dialect.as_str()
+                ),
+            );
+        }
+        let name = f.name.get_ref().clone();
+        let marketplace = f.marketplace.clone().unwrap_or_else(|| "local".to_owned());
+        let bad = |s: &str| s.is_empty() || s.contains(['/', '@', '\\']) || s == "." || s == "..";
+        if bad(&name) || bad(&marketplace) {
+            return self.err(
+                f.name.span(),
+                "expected a plugin `name` and `marketplace` without `/`, `@` or `\\`",
+            );
+        }
+        let root = PathBuf::from(".codex/plugins/cache")
+            .join(&marketplace)
+            .join(&name);
+        let content = match (&f.hooks, &f.from) {
+            (Some(hooks), None) => {
+                let events = self.inline_hooks(hooks, dialect)?;
+                let doc = serde_json::json!({ "hooks": events });
+                FileContent::Inline {
+                    // A serde_json::Value always serialises.
+                    text: serde_json::to_string_pretty(&doc).unwrap_or_default(),
+                    executable: false,
+                }
+            }
+            (None, Some(from)) => {
+                let rel = self.repo_path(from, "`from`")?;
+                let full = self.repo.root.join(&rel);
+                if !full.is_dir() {
+                    return self.err(
+                        from.span(),
+                        format!(
+                            "expected the plugin's folder in the repository at {:?} (relative to its root {}), found none",
+                            from.get_ref(),
+                            self.repo.root.display()
+                        ),
+                    );
+                }
+                return Ok((
+                    (name, marketplace),
+                    FileSpec {
+                        root: FileRoot::Home,
+                        path: root,
+                        content: FileContent::Copy(full),
+                    },
+                ));
+            }
+            _ => {
+                return self.err(
+                    p.span(),
+                    "expected exactly one of `hooks` (the plugin's hooks/hooks.json, inline) and `from` (its folder in the repository)",
+                )
+            }
+        };
+        Ok((
+            (name, marketplace),
+            FileSpec {
+                root: FileRoot::Home,
+                path: root.join("hooks/hooks.json"),
+                content,
+            },
+        ))
     }
 
     /// `${NAME}` in an `[env]` value must name a workspace path.

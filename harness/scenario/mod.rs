@@ -61,6 +61,8 @@ pub struct Scenario {
     pub expect_warnings: Vec<String>,
     /// The MCP servers `mcp_tool` handlers call, as scripted.
     pub mcp: crate::engine::mcp::ScriptedMcp,
+    /// Enabled plugins `(name, marketplace)`; their files are among `files`.
+    pub plugins: Vec<(String, String)>,
 }
 
 impl Scenario {

@@ -47,6 +47,12 @@ pub struct ScenarioFile {
     /// `hooktape.toml` filters): each match of `regex` becomes `replacement`.
     #[serde(default)]
     pub filters: Vec<super::repo::FilterFile>,
+    /// Enabled plugins with hooks (0.171, the `codex` dialect): each loads its
+    /// `hooks/hooks.json` after the config layers, its hooks get `PLUGIN_ROOT`,
+    /// `PLUGIN_DATA` (and their `CLAUDE_` twins) and `${VAR}` of those in commands.
+    #[serde(default)]
+    #[schemars(with = "Vec<PluginFile>")]
+    pub plugins: Vec<Spanned<PluginFile>>,
     /// The session's MCP servers as `mcp_tool` handlers (0.171) see them: server → tool →
     /// its scripted answer.
     #[serde(default)]
@@ -55,6 +61,26 @@ pub struct ScenarioFile {
     /// At least one.
     #[schemars(with = "Vec<TurnFile>")]
     pub turns: Spanned<Vec<Spanned<TurnFile>>>,
+}
+
+/// One enabled plugin. Its folder is `<CODEX_HOME>/plugins/cache/<marketplace>/<name>`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PluginFile {
+    /// The plugin's name.
+    #[schemars(with = "String")]
+    pub name: Spanned<String>,
+    /// Its marketplace (default `local`).
+    #[serde(default)]
+    pub marketplace: Option<String>,
+    /// Its `hooks/hooks.json`, written as an inline table (like `[layers.hooks]`).
+    #[serde(default)]
+    #[schemars(with = "Option<BTreeMap<String, Vec<HookGroupFile>>>")]
+    pub hooks: Option<BTreeMap<Spanned<String>, Spanned<Vec<HookGroupFile>>>>,
+    /// Or the plugin's folder in the repository (relative to its root), copied at every run.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub from: Option<Spanned<String>>,
 }
 
 /// One scripted MCP server.
@@ -102,9 +128,11 @@ pub struct SessionFile {
     /// Thread (session) id. Default `00000000-0000-4000-8000-000000000001`.
     #[serde(default)]
     pub thread_id: Option<String>,
-    /// SessionStart `source` pending at the first turn. Default `startup`.
+    /// SessionStart `source` pending at the first turn. Default `startup`. (A forked
+    /// thread's `fork` comes from `fork = true` on a turn.)
     #[serde(default)]
-    pub start_source: Option<SessionStartSource>,
+    #[schemars(with = "Option<SessionStartSource>")]
+    pub start_source: Option<Spanned<SessionStartSource>>,
     /// Compact automatically once a response reports this many `tokens`.
     #[serde(default)]
     pub auto_compact_tokens: Option<u64>,
@@ -307,6 +335,12 @@ pub struct TurnFile {
     /// Close and resume the thread before this step (SessionEnd, then SessionStart `resume`).
     #[serde(default)]
     pub resume: bool,
+    /// Fork the thread before this step (app-server `thread/fork`): the session goes on in a
+    /// new thread with the history so far; its first turn runs SessionStart `fork` (the
+    /// `codex` dialect; `codex-4e30281`: `startup`). The forked threads get ids
+    /// `00000000-0000-4000-9000-00000000000N`.
+    #[serde(default)]
+    pub fork: bool,
     /// A manual compaction (`/compact`): the summary the model answers with, or `true`
     /// when no compaction request is expected because a PreCompact hook stops it.
     #[serde(default)]

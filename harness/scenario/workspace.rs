@@ -196,6 +196,25 @@ impl Workspace {
             trust: scenario.session.hook_trust,
             ..DiscoveryInput::default()
         };
+        for (name, marketplace) in &scenario.plugins {
+            let data = self
+                .codex_home
+                .join("plugins/data")
+                .join(format!("{name}-{marketplace}"));
+            std::fs::create_dir_all(&data).map_err(|source| WorkspaceError::Write {
+                path: data.clone(),
+                source,
+            })?;
+            input.plugins.push(crate::engine::config::PluginHooks {
+                id: format!("{name}@{marketplace}"),
+                root: self
+                    .codex_home
+                    .join("plugins/cache")
+                    .join(marketplace)
+                    .join(name),
+                data,
+            });
+        }
         let order = [
             LayerKind::System,
             LayerKind::User,

@@ -77,6 +77,7 @@ impl CodexHooks<'_> {
         payload: EventPayload,
         aliases: Vec<String>,
         run_id_suffix: Option<String>,
+        followed: bool,
     ) -> Result<EventOutcome, AgentError> {
         let thread = at.thread;
         let mut context = self.context(at);
@@ -97,6 +98,7 @@ impl CodexHooks<'_> {
             .engine
             .preview(&request)
             .iter()
+            .filter(|_| followed)
             .map(|s| notice(NotificationMethod::Started, &thread.thread_id, wire_turn, s))
             .collect();
         let run = self.engine.run(&request).await;
@@ -112,7 +114,7 @@ impl CodexHooks<'_> {
         let completed: Vec<HookNotice> = run
             .runs
             .iter()
-            .filter(|r| r.summary.execution_mode == ExecutionMode::Sync)
+            .filter(|r| followed && r.summary.execution_mode == ExecutionMode::Sync)
             .map(|r| {
                 notice(
                     NotificationMethod::Completed,
@@ -203,7 +205,7 @@ impl CodexHooks<'_> {
         at: At<'_>,
         payload: EventPayload,
     ) -> Result<EventOutcome, AgentError> {
-        self.run(rec, at, payload, Vec::new(), None).await
+        self.run(rec, at, payload, Vec::new(), None, true).await
     }
 }
 
@@ -215,6 +217,10 @@ fn start_verdict(outcome: EventOutcome) -> StartVerdict {
 }
 
 impl HookPoints for CodexHooks<'_> {
+    fn start_error(&self) -> Option<String> {
+        self.engine.start_error().map(str::to_owned)
+    }
+
     fn discovery_warnings(&self) -> Vec<String> {
         self.engine.warnings().to_vec()
     }
@@ -353,7 +359,9 @@ impl HookPoints for CodexHooks<'_> {
             tool_input: tool.tool_input.clone(),
             tool_use_id: call.call_id.clone(),
         };
-        let outcome = self.run(rec, at, pre, tool.aliases.clone(), None).await?;
+        let outcome = self
+            .run(rec, at, pre, tool.aliases.clone(), None, true)
+            .await?;
         let refusal = outcome.should_block.then(|| Refusal {
             disposition: crate::agent::recording::Disposition::BlockedByPreToolUse,
             output: blocked_text(
@@ -390,7 +398,7 @@ impl HookPoints for CodexHooks<'_> {
             tool_input,
         };
         let outcome = self
-            .run(rec, at, payload, tool.aliases.clone(), Some(suffix))
+            .run(rec, at, payload, tool.aliases.clone(), Some(suffix), true)
             .await?;
         Ok(outcome.permission)
     }
@@ -408,7 +416,9 @@ impl HookPoints for CodexHooks<'_> {
             tool_response,
             tool_use_id: call.call_id.clone(),
         };
-        let outcome = self.run(rec, at, post, call.aliases.clone(), None).await?;
+        let outcome = self
+            .run(rec, at, post, call.aliases.clone(), None, true)
+            .await?;
         let replace_output = if outcome.should_stop {
             Some(
                 outcome
@@ -502,6 +512,23 @@ impl HookPoints for CodexHooks<'_> {
             },
         };
         self.event(rec, at, payload).await.map(|_| ())
+    }
+
+    async fn session_end_unfollowed(
+        &self,
+        rec: &mut Recorder,
+        at: At<'_>,
+    ) -> Result<(), AgentError> {
+        let payload = EventPayload::SessionEnd {
+            reason: if self.spec.dialect.is_current() {
+                "other".to_owned()
+            } else {
+                self.spec.end_reason.clone()
+            },
+        };
+        self.run(rec, at, payload, Vec::new(), None, false)
+            .await
+            .map(|_| ())
     }
 
     async fn interrupt(&self, rec: &mut Recorder, at: At<'_>) -> Result<(), AgentError> {

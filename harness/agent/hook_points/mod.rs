@@ -111,6 +111,11 @@ pub(crate) trait HookPoints {
     /// Warnings of hook discovery, for the recording.
     fn discovery_warnings(&self) -> Vec<String>;
 
+    /// Why the session cannot start at all (0.171: managed hooks that cannot load).
+    fn start_error(&self) -> Option<String> {
+        None
+    }
+
     /// Whether `async` hooks left contexts to deliver.
     fn deferred_contexts_pending(&self) -> bool {
         false
@@ -242,6 +247,16 @@ pub(crate) trait HookPoints {
 
     /// The session closes (at its end, and before a resume).
     async fn session_end(&self, rec: &mut Recorder, at: At<'_>) -> Result<(), AgentError>;
+
+    /// A thread a fork left behind closes at the session's end: Codex 0.171 runs its
+    /// SessionEnd without a notification to the client, which follows the fork.
+    async fn session_end_unfollowed(
+        &self,
+        rec: &mut Recorder,
+        at: At<'_>,
+    ) -> Result<(), AgentError> {
+        self.session_end(rec, at).await
+    }
 
     /// The user interrupted the turn (Codex 0.171's Interrupt; Stop does not run).
     async fn interrupt(&self, _rec: &mut Recorder, _at: At<'_>) -> Result<(), AgentError> {

@@ -186,7 +186,12 @@ impl Discovery {
             }
             _ => return None,
         };
-        let key = trust::key(&configured.source_path, name, g, h);
+        // A plugin's key names the plugin and the file inside it (spec §5).
+        let source = match &configured.plugin {
+            Some(p) => format!("{}:hooks/hooks.json", p.id),
+            None => configured.source_path.clone(),
+        };
+        let key = trust::key(&source, name, g, h);
         let entry = self.state.get(&key).cloned().unwrap_or_default();
         let status = if entry.enabled == Some(false) {
             TrustStatus::Disabled

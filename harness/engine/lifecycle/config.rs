@@ -203,6 +203,7 @@ impl LifecycleConfig {
     ) -> Result<Self, LifecycleConfigError> {
         LifecycleConfig::discover(&DiscoveryInput {
             trust: Default::default(),
+            plugins: Vec::new(),
             managed: Vec::new(),
             layers: vec![crate::engine::config::ConfigLayer {
                 source,

@@ -83,35 +83,7 @@ impl Validator<'_> {
             return self.err(span, "`trusted` applies to `project` layers only");
         }
         let source = if let Some(hooks) = &l.hooks {
-            let mut events = serde_json::Map::new();
-            for (name, groups) in hooks {
-                let groups = self.hook_groups(groups)?;
-                let event = HookEvent::from_config_name(name.get_ref());
-                if let Some(e) = event.filter(|e| HookEvent::MODEL_REQUEST.contains(e)) {
-                    if !dialect.is_current() {
-                        return self.err(
-                            name.span(),
-                            format!(
-                                "`{e}` is an event of Codex 0.171 (the `codex` dialect); this scenario's dialect `{}` never runs it",
-                                dialect.as_str()
-                            ),
-                        );
-                    }
-                }
-                if event.is_none() {
-                    let known: Vec<&str> =
-                        HookEvent::EVERY.iter().map(|e| e.config_name()).collect();
-                    return self.err(
-                        name.span(),
-                        format!(
-                            "unknown hook event `{}`, expected one of {}",
-                            name.get_ref(),
-                            known.join(", ")
-                        ),
-                    );
-                }
-                events.insert(name.get_ref().clone(), groups);
-            }
+            let events = self.inline_hooks(hooks, dialect)?;
             let doc = serde_json::json!({ "hooks": events });
             // A serde_json::Value always serialises.
             let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
@@ -193,6 +165,7 @@ impl Validator<'_> {
                 }
                 discover_notify(&DiscoveryInput {
                     trust: Default::default(),
+                    plugins: Vec::new(),
                     managed: Vec::new(),
                     layers: vec![ConfigLayer {
                         source: HookSource::User,
@@ -236,6 +209,44 @@ impl Validator<'_> {
             (ConfigAt::Inline(span), _) => self.err(span.clone(), format!("{what}: {err}")),
             (ConfigAt::File(file), _) => self.err(file.span(), format!("{what}: {err}")),
         }
+    }
+
+    /// An inline `hooks` table as the `hooks` object of a `hooks.json`, every event and
+    /// handler checked.
+    pub(super) fn inline_hooks(
+        &self,
+        hooks: &BTreeMap<Spanned<String>, Spanned<Vec<HookGroupFile>>>,
+        dialect: Dialect,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, ScenarioError> {
+        let mut events = serde_json::Map::new();
+        for (name, groups) in hooks {
+            let groups = self.hook_groups(groups)?;
+            let event = HookEvent::from_config_name(name.get_ref());
+            if let Some(e) = event.filter(|e| HookEvent::MODEL_REQUEST.contains(e)) {
+                if !dialect.is_current() {
+                    return self.err(
+                        name.span(),
+                        format!(
+                            "`{e}` is an event of Codex 0.171 (the `codex` dialect); this scenario's dialect `{}` never runs it",
+                            dialect.as_str()
+                        ),
+                    );
+                }
+            }
+            if event.is_none() {
+                let known: Vec<&str> = HookEvent::EVERY.iter().map(|e| e.config_name()).collect();
+                return self.err(
+                    name.span(),
+                    format!(
+                        "unknown hook event `{}`, expected one of {}",
+                        name.get_ref(),
+                        known.join(", ")
+                    ),
+                );
+            }
+            events.insert(name.get_ref().clone(), groups);
+        }
+        Ok(events)
     }
 
     /// An event's inline groups as `hooks.json` values, after the checks Codex's reading

@@ -15,6 +15,21 @@ impl Validator<'_> {
         if t.resume {
             steps.push(Step::Resume);
         }
+        if t.fork {
+            if t.resume {
+                return self.err(span, "a step takes `resume` or `fork`, not both");
+            }
+            if self.dialect == Dialect::Lifecycle {
+                return self.err(
+                    span,
+                    "`fork` is Codex's `thread/fork`; the `lifecycle` dialect has no forks",
+                );
+            }
+            ids.forks += 1;
+            steps.push(Step::Fork {
+                thread_id: format!("00000000-0000-4000-9000-{:012}", ids.forks),
+            });
+        }
         if let Some(compact) = t.compact {
             let summary = match compact.get_ref() {
                 CompactFile::Summary(text) => Some(ModelResponse::message(text.clone())),
@@ -488,6 +503,7 @@ pub(super) struct Ids {
     turns: usize,
     calls: usize,
     agents: usize,
+    forks: usize,
     all_calls: BTreeSet<String>,
     turn_ids: BTreeSet<String>,
     approval_ids: BTreeSet<String>,
