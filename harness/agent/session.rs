@@ -165,34 +165,6 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
         })
     }
 
-    /// A fork of `parent` (app-server `thread/fork`): a new thread with `parent`'s history
-    /// and a rollout of its own whose `session_meta` names the parent; SessionStart `fork`
-    /// pending.
-    fn fork(&mut self, parent: &Thread, thread_id: &str) -> Result<Thread, AgentError> {
-        let spec = self.spec;
-        let meta = json!({
-            "id": thread_id,
-            "forked_from_id": parent.thread_id,
-            "timestamp": self.rec.now(),
-            "cwd": spec.cwd,
-            "originator": super::ORIGINATOR,
-            "model": spec.model,
-            "approval_policy": spec.approval_policy,
-            "instructions": spec.base_instructions,
-        });
-        // Only a reference to the parent: 0.171 copies none of its items into the fork's
-        // rollout (a hook that reads `transcript_path` sees the fork's own turns).
-        let rollout = Rollout::create(&self.env.sessions_dir, thread_id, meta, &self.rec.now())?;
-        let mut fork = self.new_thread(thread_id, rollout, None);
-        fork.history = parent.history.clone();
-        fork.pending_start = Some(if spec.dialect.is_current() {
-            SessionStartSource::Fork
-        } else {
-            SessionStartSource::Startup
-        });
-        Ok(fork)
-    }
-
     async fn run_turn(&mut self, thread: &mut Thread, turn: &TurnSpec) -> Result<(), AgentError> {
         let mut queue = PromptQueue::new(&turn.queued);
         let end = self

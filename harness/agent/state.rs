@@ -5,6 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use serde_json::json;
+
+use super::error::AgentError;
 use super::recorder::Recorder;
 use super::spec::{SessionSpec, ToolCallSpec, ToolSpec};
 use super::thread::{ChildInfo, ExecSessions, Thread};
@@ -12,6 +15,7 @@ use super::tools::model_name;
 use super::toolset::ToolSet;
 use super::transcript::Rollout;
 use crate::engine::clock::Clock;
+use crate::engine::request::SessionStartSource;
 
 /// Where and when the session runs.
 #[derive(Debug, Clone)]
@@ -91,5 +95,35 @@ impl<'a, H, M> Agent<'a, H, M> {
             exec: ExecSessions::default(),
             remembered: BTreeSet::new(),
         }
+    }
+}
+
+impl<H, M> Agent<'_, H, M> {
+    /// A fork of `parent` (app-server `thread/fork`): a new thread with `parent`'s history
+    /// and a rollout of its own whose `session_meta` names the parent; SessionStart `fork`
+    /// pending.
+    pub(super) fn fork(&mut self, parent: &Thread, thread_id: &str) -> Result<Thread, AgentError> {
+        let spec = self.spec;
+        let meta = json!({
+            "id": thread_id,
+            "forked_from_id": parent.thread_id,
+            "timestamp": self.rec.now(),
+            "cwd": spec.cwd,
+            "originator": super::ORIGINATOR,
+            "model": spec.model,
+            "approval_policy": spec.approval_policy,
+            "instructions": spec.base_instructions,
+        });
+        // Only a reference to the parent: 0.171 copies none of its items into the fork's
+        // rollout (a hook that reads `transcript_path` sees the fork's own turns).
+        let rollout = Rollout::create(&self.env.sessions_dir, thread_id, meta, &self.rec.now())?;
+        let mut fork = self.new_thread(thread_id, rollout, None);
+        fork.history = parent.history.clone();
+        fork.pending_start = Some(if spec.dialect.is_current() {
+            SessionStartSource::Fork
+        } else {
+            SessionStartSource::Startup
+        });
+        Ok(fork)
     }
 }

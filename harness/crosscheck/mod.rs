@@ -11,6 +11,7 @@ pub mod mcp_standin;
 pub mod plan;
 pub mod real;
 pub mod standins;
+mod wrap;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -333,84 +333,6 @@ impl Validator<'_> {
         })
     }
 
-    /// A `[[plugins]]` entry: `(name, marketplace)` and the file entry that puts its hooks
-    /// (or its copied folder) at `<CODEX_HOME>/plugins/cache/<marketplace>/<name>`.
-    fn plugin(
-        &self,
-        p: &Spanned<PluginFile>,
-        dialect: Dialect,
-    ) -> Result<((String, String), FileSpec), ScenarioError> {
-        let f = p.get_ref();
-        if !dialect.is_current() {
-            return self.err(
-                p.span(),
-                format!(
-                    "plugin hooks are Codex 0.171's (the `codex` dialect); this scenario's dialect is `{}`",
-                    dialect.as_str()
-                ),
-            );
-        }
-        let name = f.name.get_ref().clone();
-        let marketplace = f.marketplace.clone().unwrap_or_else(|| "local".to_owned());
-        let bad = |s: &str| s.is_empty() || s.contains(['/', '@', '\\']) || s == "." || s == "..";
-        if bad(&name) || bad(&marketplace) {
-            return self.err(
-                f.name.span(),
-                "expected a plugin `name` and `marketplace` without `/`, `@` or `\\`",
-            );
-        }
-        let root = PathBuf::from(".codex/plugins/cache")
-            .join(&marketplace)
-            .join(&name);
-        let content = match (&f.hooks, &f.from) {
-            (Some(hooks), None) => {
-                let events = self.inline_hooks(hooks, dialect)?;
-                let doc = serde_json::json!({ "hooks": events });
-                FileContent::Inline {
-                    // A serde_json::Value always serialises.
-                    text: serde_json::to_string_pretty(&doc).unwrap_or_default(),
-                    executable: false,
-                }
-            }
-            (None, Some(from)) => {
-                let rel = self.repo_path(from, "`from`")?;
-                let full = self.repo.root.join(&rel);
-                if !full.is_dir() {
-                    return self.err(
-                        from.span(),
-                        format!(
-                            "expected the plugin's folder in the repository at {:?} (relative to its root {}), found none",
-                            from.get_ref(),
-                            self.repo.root.display()
-                        ),
-                    );
-                }
-                return Ok((
-                    (name, marketplace),
-                    FileSpec {
-                        root: FileRoot::Home,
-                        path: root,
-                        content: FileContent::Copy(full),
-                    },
-                ));
-            }
-            _ => {
-                return self.err(
-                    p.span(),
-                    "expected exactly one of `hooks` (the plugin's hooks/hooks.json, inline) and `from` (its folder in the repository)",
-                )
-            }
-        };
-        Ok((
-            (name, marketplace),
-            FileSpec {
-                root: FileRoot::Home,
-                path: root.join("hooks/hooks.json"),
-                content,
-            },
-        ))
-    }
-
     /// `${NAME}` in an `[env]` value must name a workspace path.
     fn env_value(&self, value: &Spanned<String>) -> Result<(), ScenarioError> {
         let mut rest = value.get_ref().as_str();
@@ -541,6 +463,7 @@ impl Validator<'_> {
 }
 
 mod layers;
+mod plugins;
 mod steps;
 
 use steps::Ids;
