@@ -43,8 +43,5 @@ pub use play::{play, play_with, validate, validate_hooks, Hooks};
 pub use protocol::protocol_violations;
 pub use recording::Recording;
 pub use spec::SessionSpec;
-
-/// The mock agent's originator: the rollout's `session_meta` and analytics' `product_client_id`.
-pub(crate) const ORIGINATOR: &str = "hooktape";
 pub use state::AgentEnv;
 pub use state::Endpoints;

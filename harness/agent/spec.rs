@@ -435,3 +435,6 @@ fn push_responses(responses: &[ModelResponse], out: &mut Vec<ModelResponse>) {
         }
     }
 }
+
+/// The mock agent's originator: the rollout's `session_meta` and analytics' `product_client_id`.
+pub(crate) const ORIGINATOR: &str = "hooktape";

@@ -109,7 +109,7 @@ impl<H, M> Agent<'_, H, M> {
             "forked_from_id": parent.thread_id,
             "timestamp": self.rec.now(),
             "cwd": spec.cwd,
-            "originator": super::ORIGINATOR,
+            "originator": super::spec::ORIGINATOR,
             "model": spec.model,
             "approval_policy": spec.approval_policy,
             "instructions": spec.base_instructions,

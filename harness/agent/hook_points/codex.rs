@@ -16,9 +16,8 @@ use crate::agent::recorder::Recorder;
 use crate::agent::recording::{
     EventRunRecord, HookNotice, HookRunRecord, McpCallRecord, SkippedHookRecord, TimelineEntry,
 };
-use crate::agent::spec::{ChildSpec, SessionSpec};
+use crate::agent::spec::{ChildSpec, SessionSpec, ORIGINATOR};
 use crate::agent::tools::{blocked_text, HookedCall, HookedKind, ParsedCall, ToolKind};
-use crate::agent::ORIGINATOR;
 use crate::engine::config::DEFAULT_TIMEOUT_SECS;
 use crate::engine::hooks::Deferred;
 use crate::engine::lifecycle::NotifyHook;
