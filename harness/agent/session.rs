@@ -64,15 +64,7 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
                 raw_requests: Vec::new(),
             });
         }
-        let meta = json!({
-            "id": spec.thread_id,
-            "timestamp": self.rec.now(),
-            "cwd": spec.cwd,
-            "originator": super::spec::ORIGINATOR,
-            "model": spec.model,
-            "approval_policy": spec.approval_policy,
-            "instructions": spec.base_instructions,
-        });
+        let meta = self.session_meta(&spec.thread_id, None);
         let rollout = Rollout::create(
             &self.env.sessions_dir,
             &spec.thread_id,

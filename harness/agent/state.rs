@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::error::AgentError;
 use super::recorder::Recorder;
@@ -102,11 +102,15 @@ impl<H, M> Agent<'_, H, M> {
     /// A fork of `parent` (app-server `thread/fork`): a new thread with `parent`'s history
     /// and a rollout of its own whose `session_meta` names the parent; SessionStart `fork`
     /// pending.
-    pub(super) fn fork(&mut self, parent: &Thread, thread_id: &str) -> Result<Thread, AgentError> {
+    /// The `session_meta` payload of a session's thread (the root, or a fork of `forked_from`).
+    pub(super) fn session_meta(&self, thread_id: &str, forked_from: Option<&str>) -> Value {
         let spec = self.spec;
-        let meta = json!({
-            "id": thread_id,
-            "forked_from_id": parent.thread_id,
+        let mut meta = serde_json::Map::new();
+        meta.insert("id".into(), thread_id.into());
+        if let Some(parent) = forked_from {
+            meta.insert("forked_from_id".into(), parent.into());
+        }
+        let rest = json!({
             "timestamp": self.rec.now(),
             "cwd": spec.cwd,
             "originator": super::spec::ORIGINATOR,
@@ -114,6 +118,15 @@ impl<H, M> Agent<'_, H, M> {
             "approval_policy": spec.approval_policy,
             "instructions": spec.base_instructions,
         });
+        if let Value::Object(rest) = rest {
+            meta.extend(rest);
+        }
+        Value::Object(meta)
+    }
+
+    pub(super) fn fork(&mut self, parent: &Thread, thread_id: &str) -> Result<Thread, AgentError> {
+        let spec = self.spec;
+        let meta = self.session_meta(thread_id, Some(&parent.thread_id));
         // Only a reference to the parent: 0.171 copies none of its items into the fork's
         // rollout (a hook that reads `transcript_path` sees the fork's own turns).
         let rollout = Rollout::create(&self.env.sessions_dir, thread_id, meta, &self.rec.now())?;

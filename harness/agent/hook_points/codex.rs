@@ -198,6 +198,17 @@ impl CodexHooks<'_> {
         Ok(())
     }
 
+    /// SessionEnd's payload: Codex 0.171 always says `other` (spec/codex-current.md §2.9).
+    fn session_end_payload(&self) -> EventPayload {
+        EventPayload::SessionEnd {
+            reason: if self.spec.dialect.is_current() {
+                "other".to_owned()
+            } else {
+                self.spec.end_reason.clone()
+            },
+        }
+    }
+
     async fn event(
         &self,
         rec: &mut Recorder,
@@ -502,14 +513,7 @@ impl HookPoints for CodexHooks<'_> {
     }
 
     async fn session_end(&self, rec: &mut Recorder, at: At<'_>) -> Result<(), AgentError> {
-        let payload = EventPayload::SessionEnd {
-            // Codex 0.171 always says `other` (spec/codex-current.md §2.9).
-            reason: if self.spec.dialect.is_current() {
-                "other".to_owned()
-            } else {
-                self.spec.end_reason.clone()
-            },
-        };
+        let payload = self.session_end_payload();
         self.event(rec, at, payload).await.map(|_| ())
     }
 
@@ -518,13 +522,7 @@ impl HookPoints for CodexHooks<'_> {
         rec: &mut Recorder,
         at: At<'_>,
     ) -> Result<(), AgentError> {
-        let payload = EventPayload::SessionEnd {
-            reason: if self.spec.dialect.is_current() {
-                "other".to_owned()
-            } else {
-                self.spec.end_reason.clone()
-            },
-        };
+        let payload = self.session_end_payload();
         self.run(rec, at, payload, Vec::new(), None, false)
             .await
             .map(|_| ())
