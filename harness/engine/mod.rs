@@ -2,6 +2,7 @@
 //! parsing (pure), aggregation, run summaries and their wire shapes. Imports nothing above it.
 
 pub mod aggregate;
+pub mod claude;
 pub mod clock;
 pub mod config;
 pub mod dialect;

@@ -96,6 +96,11 @@ pub enum Invocation<'a> {
     Argv(&'a [String]),
 }
 
+/// The runner's error entry for a run killed at its timeout of `secs` seconds.
+pub fn timeout_message(secs: u64) -> String {
+    format!("hook timed out after {secs}s")
+}
+
 /// Runs one hook to completion. Never panics and never returns an error: every failure
 /// is a [`HandlerExit::RunnerError`] with the text the summary shows.
 pub async fn run_command(
@@ -237,12 +242,12 @@ pub async fn run_command(
     };
     let exit = if timed_out {
         HandlerExit::RunnerError {
-            message: format!("hook timed out after {timeout_secs_shown}s"),
+            message: timeout_message(timeout_secs_shown),
         }
     } else if held_open {
         HandlerExit::OutputHeldOpen {
             code: status.and_then(|s| s.code()),
-            message: format!("hook timed out after {timeout_secs_shown}s"),
+            message: timeout_message(timeout_secs_shown),
         }
     } else if let Some(err) = stdin_error {
         HandlerExit::RunnerError {
