@@ -125,6 +125,7 @@ impl Fixture {
             codex: Some(&self.codex),
             lifecycle: Some(&self.lifecycle),
             notify: self.notify.as_ref(),
+            claude: None,
         };
         // `play_with` fails on a request that breaks the protocol.
         Ok(play_with(spec, hooks, &self.env).await?)

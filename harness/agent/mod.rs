@@ -10,10 +10,13 @@
 //!   the sink received.
 //! - [`play_with`] is the same over [`Hooks`]: the engine of each dialect the caller has
 //!   (the spec's `dialect` picks which one runs) and the legacy `notify` hook.
+//! - [`claude::play`] is the `claude` dialect's own session (Claude Code's loop and the
+//!   Messages API), which `play_with` hands a `claude` spec to.
 //! - [`session::Agent`] is the turn loop over a [`client::ModelClient`], the
 //!   [`hook_points::HookPoints`] of one dialect, a [`recorder::Recorder`] and the tool
 //!   pipeline.
 
+pub mod claude;
 pub(crate) mod client;
 mod compaction;
 mod error;

@@ -256,7 +256,7 @@ async fn route(request: hyper::Request<hyper::body::Incoming>) -> HttpReply {
         }
     };
     match rest.as_str() {
-        "/v1/responses" => match answer(&model, &body) {
+        "/v1/responses" | "/v1/messages" => match answer(&model, &body) {
             Answer::Stream(sse) => reply(200, &[("content-type", "text/event-stream")], sse),
             Answer::Exhausted(text) => reply(500, &[(SCRIPT_EXHAUSTED_HEADER, "1")], text),
         },
@@ -297,7 +297,18 @@ pub async fn start_servers(
     responses: &[ModelResponse],
     mode: Servers,
 ) -> (ScriptedModel, AnalyticsSink) {
-    let state = Arc::new(Mutex::new(State::new(responses)));
+    start_servers_rendered(responses, mode, &sse_body).await
+}
+
+/// [`start_servers`] with each response's body rendered by `render` (1-based index): the
+/// `claude` dialect's Messages-API stream. The model answers `POST …/v1/responses` and
+/// `POST …/v1/messages` alike, from the one script.
+pub async fn start_servers_rendered(
+    responses: &[ModelResponse],
+    mode: Servers,
+    render: &(dyn Fn(usize, &ModelResponse) -> String + Sync),
+) -> (ScriptedModel, AnalyticsSink) {
+    let state = Arc::new(Mutex::new(State::new(responses, render)));
     match mode {
         Servers::PerSession => (
             ScriptedModel::own(state).await,
@@ -307,7 +318,14 @@ pub async fn start_servers(
             let hub = match hub() {
                 Ok(hub) => hub,
                 // No loopback port for a shared server: each session starts its own.
-                Err(_) => return Box::pin(start_servers(responses, Servers::PerSession)).await,
+                Err(_) => {
+                    return Box::pin(start_servers_rendered(
+                        responses,
+                        Servers::PerSession,
+                        render,
+                    ))
+                    .await
+                }
             };
             let id = hub.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let analytics = Arc::new(Mutex::new(Vec::new()));
@@ -339,13 +357,16 @@ pub async fn start_servers(
 }
 
 impl State {
-    fn new(responses: &[ModelResponse]) -> State {
+    fn new(
+        responses: &[ModelResponse],
+        render: &(dyn Fn(usize, &ModelResponse) -> String + Sync),
+    ) -> State {
         let queue: VecDeque<Scripted> = responses
             .iter()
             .enumerate()
             .map(|(i, r)| Scripted {
                 summary: describe_response(i + 1, r),
-                body: sse_body(i + 1, r),
+                body: render(i + 1, r),
             })
             .collect();
         State {
@@ -359,16 +380,18 @@ impl State {
 impl ScriptedModel {
     /// Starts a server of its own serving `responses` in order, one per request.
     pub async fn start(responses: &[ModelResponse]) -> ScriptedModel {
-        ScriptedModel::own(Arc::new(Mutex::new(State::new(responses)))).await
+        ScriptedModel::own(Arc::new(Mutex::new(State::new(responses, &sse_body)))).await
     }
 
     async fn own(state: Arc<Mutex<State>>) -> ScriptedModel {
         let server = MockServer::start().await;
-        Mock::given(method("POST"))
-            .and(path("/v1/responses"))
-            .respond_with(ScriptResponder(state.clone()))
-            .mount(&server)
-            .await;
+        for route in ["/v1/responses", "/v1/messages"] {
+            Mock::given(method("POST"))
+                .and(path(route))
+                .respond_with(ScriptResponder(state.clone()))
+                .mount(&server)
+                .await;
+        }
         ScriptedModel {
             base_url: format!("{}/v1", server.uri()),
             state,

@@ -31,6 +31,8 @@ pub struct Hooks<'a> {
     pub lifecycle: Option<&'a LifecycleEngine>,
     /// The legacy `notify = [argv…]` hook.
     pub notify: Option<&'a NotifyHook>,
+    /// The claude dialect's engine (`settings.json` hooks).
+    pub claude: Option<&'a crate::engine::claude::ClaudeEngine>,
 }
 
 impl<'a> Hooks<'a> {
@@ -51,6 +53,14 @@ impl<'a> Hooks<'a> {
         }
     }
 
+    /// The claude dialect's engine.
+    pub fn claude(engine: &'a crate::engine::claude::ClaudeEngine) -> Self {
+        Hooks {
+            claude: Some(engine),
+            ..Hooks::default()
+        }
+    }
+
     /// Replaces the notify hook.
     pub fn with_notify(mut self, notify: Option<&'a NotifyHook>) -> Self {
         self.notify = notify;
@@ -63,6 +73,7 @@ pub fn validate_hooks(spec: &SessionSpec, hooks: &Hooks<'_>) -> Result<(), Agent
     let present = match spec.dialect {
         Dialect::Codex | Dialect::Codex4e30281 => hooks.codex.is_some(),
         Dialect::Lifecycle => hooks.lifecycle.is_some(),
+        Dialect::Claude => hooks.claude.is_some(),
     };
     if present {
         Ok(())
@@ -180,6 +191,10 @@ pub async fn play_with(
 ) -> Result<Recording, AgentError> {
     validate(spec)?;
     validate_hooks(spec, &hooks)?;
+    if let (Dialect::Claude, Some(engine)) = (spec.dialect, hooks.claude) {
+        // Claude Code's loop is its own (see `claude`): the dialect is decided here too.
+        return super::claude::play(spec, engine, env).await;
+    }
     let (model, sink) = start_servers(&spec.model_script(), Servers::from_env()).await;
     let endpoints = Endpoints {
         model_base_url: model.base_url(),

@@ -48,7 +48,23 @@ impl Recording {
 
     /// The sum of every hook run's real wall time.
     pub fn hook_time(&self) -> std::time::Duration {
-        self.hook_runs().map(|r| r.duration).sum()
+        let claude: std::time::Duration = self
+            .claude_events()
+            .flat_map(|e| e.runs.iter())
+            .map(|r| r.duration)
+            .sum();
+        self.hook_runs()
+            .map(|r| r.duration)
+            .sum::<std::time::Duration>()
+            + claude
+    }
+
+    /// Every Claude Code event that ran hooks, in order.
+    pub fn claude_events(&self) -> impl Iterator<Item = &ClaudeEventRecord> {
+        self.timeline.iter().filter_map(|e| match e {
+            TimelineEntry::ClaudeHooks(r) => Some(r.as_ref()),
+            _ => None,
+        })
     }
 
     /// Every handler run, in order.
@@ -156,6 +172,8 @@ pub enum TimelineEntry {
     LifecycleHook(Box<LifecycleRunRecord>),
     /// The legacy notify hook ran after a completed turn (either dialect).
     Notify(NotifyRecord),
+    /// One Claude Code event's hooks ran (the `claude` dialect).
+    ClaudeHooks(Box<ClaudeEventRecord>),
     ModelRequest(ModelRequestRecord),
     ToolCall(ToolCallRecord),
     /// A warning the agent surfaced (e.g. a Stop block without a prompt).
@@ -545,4 +563,52 @@ impl PartialEq<&str> for Disposition {
     fn eq(&self, other: &&str) -> bool {
         self.as_str() == *other
     }
+}
+
+/// One Claude Code event: what its matcher saw, each handler's run, and what the agent made
+/// of them together.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClaudeEventRecord {
+    pub event: crate::engine::claude::ClaudeEvent,
+    pub thread_id: String,
+    pub turn_id: String,
+    /// What the matchers were compared with (`Bash`, `startup`, …).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub subject: Option<String>,
+    pub runs: Vec<ClaudeRunRecord>,
+    /// Handlers the matcher selected that did not run, with why.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub not_run: Vec<ClaudeNotRunRecord>,
+    /// What the session did with the event's verdict, in words (`tool denied: …`).
+    pub effect: Vec<String>,
+}
+
+/// One Claude Code handler's run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClaudeRunRecord {
+    pub command: String,
+    /// The settings layer that declared it (`user`, `project`, `local`, `flag`, `managed`).
+    pub source: String,
+    /// The exact stdin (one JSON line).
+    pub stdin: String,
+    /// `exit code N`, `timed out`, or why it could not run.
+    pub exit: String,
+    pub stdout: String,
+    pub stderr: String,
+    /// `success`, `error` or `cancelled`, as stream-json's `hook_response` says.
+    pub outcome: crate::engine::claude::parse::ClaudeOutcome,
+    /// JSON keys Claude Code does not read on this event (ignored without a word).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub ignored_keys: Vec<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub background: bool,
+    #[serde(skip)]
+    pub duration: std::time::Duration,
+}
+
+/// A selected handler that did not run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClaudeNotRunRecord {
+    pub command: String,
+    pub why: String,
 }

@@ -232,6 +232,12 @@ pub enum ToolSpec {
     },
     /// `spawn_agent`: runs a child agent; its output to the parent is the child's last message.
     SpawnAgent(ChildSpec),
+    /// A Claude Code tool call (the `claude` dialect): `tool_use` block `tool` with `input`
+    /// (`Bash` `{command}`, `Write` `{file_path, content}`, `Edit`, `Read`, …).
+    Claude {
+        tool: String,
+        input: serde_json::Value,
+    },
     /// Any other function call; the model gets `unsupported call: <name>`, no hook fires.
     Other {
         tool_name: String,

@@ -29,6 +29,7 @@ pub fn model_name(tool: &ToolSpec) -> String {
         ToolSpec::UpdatePlan { .. } => "update_plan".to_owned(),
         ToolSpec::SpawnAgent(_) => "spawn_agent".to_owned(),
         ToolSpec::Other { tool_name, .. } => tool_name.clone(),
+        ToolSpec::Claude { tool, .. } => tool.clone(),
     }
 }
 
@@ -157,6 +158,7 @@ pub fn call_item(call_id: &str, tool: &ToolSpec) -> HistoryItem {
         ToolSpec::Mcp { arguments, .. }
         | ToolSpec::UpdatePlan { arguments }
         | ToolSpec::Other { arguments, .. } => function(raw_or_empty_object(arguments)),
+        ToolSpec::Claude { input, .. } => function(input.to_string()),
         ToolSpec::SpawnAgent(ChildSpec {
             agent_type,
             message,

@@ -249,6 +249,45 @@ pub fn timeline(name: &str, description: &str, rec: &Recording, st: Style, wide:
                 r.disposition,
                 st.dim(&format!("→ {:?}", r.output_to_model))
             ),
+            TimelineEntry::ClaudeHooks(r) => {
+                let mut lines = vec![st.magenta(&format!(
+                    "⚑ {}{}",
+                    r.event,
+                    r.subject
+                        .as_ref()
+                        .map(|s| format!(" ({s})"))
+                        .unwrap_or_default()
+                ))];
+                for n in &r.not_run {
+                    let cmd = if wide {
+                        n.command.clone()
+                    } else {
+                        shorten(&n.command, 60)
+                    };
+                    lines.push(format!(
+                        "{cmd} {}",
+                        st.yellow(&format!("not run: {}", n.why))
+                    ));
+                }
+                for run in &r.runs {
+                    let cmd = if wide {
+                        run.command.clone()
+                    } else {
+                        shorten(&run.command, 60)
+                    };
+                    let outcome = serde_json::to_value(run.outcome).unwrap_or_default();
+                    let outcome = outcome.as_str().unwrap_or_default();
+                    let painted = match run.outcome {
+                        crate::engine::claude::parse::ClaudeOutcome::Success => st.green(outcome),
+                        _ => st.yellow(outcome),
+                    };
+                    lines.push(format!("{cmd} {painted} ({})", run.exit));
+                }
+                for e in &r.effect {
+                    lines.push(format!("→ {e}"));
+                }
+                lines.join("\n      ")
+            }
             TimelineEntry::LifecycleHook(r) => {
                 let argv = r.argv.join(" ");
                 format!(
@@ -294,6 +333,7 @@ pub fn timeline(name: &str, description: &str, rec: &Recording, st: Style, wide:
 fn place(e: &TimelineEntry) -> (&str, &str) {
     match e {
         TimelineEntry::Hooks(r) => (&r.thread_id, &r.turn_id),
+        TimelineEntry::ClaudeHooks(r) => (&r.thread_id, &r.turn_id),
         TimelineEntry::LifecycleHook(r) => (&r.thread_id, r.turn_id.as_deref().unwrap_or("")),
         TimelineEntry::Notify(r) => (&r.thread_id, &r.turn_id),
         TimelineEntry::ModelRequest(r) => (&r.thread_id, &r.turn_id),

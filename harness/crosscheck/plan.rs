@@ -11,6 +11,9 @@ use crate::scenario::{LayerKind, Scenario};
 /// Why a scenario cannot be played through the real CLI, or `None`: it can.
 /// `drift`: `codex-4e30281` scenarios are played too (else skipped).
 pub fn skip_reason(scenario: &Scenario, spec: &SessionSpec, drift: bool) -> Option<String> {
+    if scenario.session.dialect == Dialect::Claude {
+        return Some("the `claude` dialect is Claude Code's, not Codex's".to_owned());
+    }
     if scenario.session.dialect == Dialect::Lifecycle {
         return Some("the `lifecycle` dialect is not a Codex release".to_owned());
     }
@@ -52,6 +55,9 @@ pub fn skip_reason(scenario: &Scenario, spec: &SessionSpec, drift: bool) -> Opti
                 return Some(
                     "a session-flags layer (`-c`): not passed to the real CLI yet".to_owned(),
                 )
+            }
+            LayerKind::Local => {
+                return Some("a `local` layer belongs to the claude dialect".to_owned())
             }
             LayerKind::Project if !layer.trusted => {
                 return Some(

@@ -21,10 +21,20 @@ pub enum Dialect {
     /// in `[hooks]` of `config.toml`, a flat JSON payload on stdin, exit code 2 as the only abort.
     #[serde(rename = "lifecycle")]
     Lifecycle,
+    /// Claude Code 2.1.197 (npm `@anthropic-ai/claude-code`, `spec/claude-hooks.md`): the
+    /// `hooks` of its `settings.json` layers, its events, tools and output contract, and the
+    /// Anthropic Messages API on the model side.
+    #[serde(rename = "claude")]
+    Claude,
 }
 
 impl Dialect {
-    pub const ALL: [Dialect; 3] = [Dialect::Codex, Dialect::Codex4e30281, Dialect::Lifecycle];
+    pub const ALL: [Dialect; 4] = [
+        Dialect::Codex,
+        Dialect::Codex4e30281,
+        Dialect::Lifecycle,
+        Dialect::Claude,
+    ];
 
     /// The serde spelling (`codex`, `codex-4e30281`, `lifecycle`).
     pub fn as_str(self) -> &'static str {
@@ -32,6 +42,7 @@ impl Dialect {
             Dialect::Codex => "codex",
             Dialect::Codex4e30281 => "codex-4e30281",
             Dialect::Lifecycle => "lifecycle",
+            Dialect::Claude => "claude",
         }
     }
 
@@ -41,6 +52,7 @@ impl Dialect {
             Dialect::Codex => "Codex 0.171.0",
             Dialect::Codex4e30281 => "Codex at upstream commit 4e30281",
             Dialect::Lifecycle => "Codex's lifecycle branch",
+            Dialect::Claude => "Claude Code 2.1.197",
         }
     }
 
@@ -74,6 +86,6 @@ mod tests {
             let back: Dialect = serde_json::from_str(&json).unwrap();
             assert_eq!(back, d);
         }
-        assert!(serde_json::from_str::<Dialect>("\"claude\"").is_err());
+        assert!(serde_json::from_str::<Dialect>("\"claude-code\"").is_err());
     }
 }

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::agent::{self, AgentEnv, Hooks, Recording};
+use crate::engine::claude::{ClaudeConfig, ClaudeEngine};
 use crate::engine::clock::FixedClock;
 use crate::engine::lifecycle::{discover_notify, LifecycleEngine};
 use crate::engine::runner::RunnerConfig;
@@ -308,7 +309,7 @@ pub async fn replay(scenario: &Scenario) -> Result<Replayed, ReplayError> {
         ReplayError::Input(format!("{name}: a filter does not compile: {e}"))
     })?;
     // Only the scenario's dialect is discovered and run; `notify` runs in both.
-    let (codex, lifecycle, notify);
+    let (codex, lifecycle, notify, claude);
     let hooks = match scenario.session.dialect {
         Dialect::Codex | Dialect::Codex4e30281 => {
             codex = Engine::discover_as(
@@ -337,10 +338,30 @@ pub async fn replay(scenario: &Scenario) -> Result<Replayed, ReplayError> {
                 })?;
             Hooks::lifecycle(&lifecycle)
         }
+        Dialect::Claude => {
+            let files = ws
+                .claude_settings(scenario)
+                .map_err(|source| ReplayError::Workspace {
+                    scenario: name.clone(),
+                    source,
+                })?;
+            claude = ClaudeEngine::new(ClaudeConfig::read(&files), runner);
+            let warnings: Vec<String> = claude
+                .config()
+                .warnings
+                .iter()
+                .map(|w| normaliser.text(w))
+                .collect();
+            check_warnings(scenario, &warnings)?;
+            Hooks::claude(&claude)
+        }
     };
     phases.discover = split();
     let env = AgentEnv {
-        sessions_dir: ws.codex_home.join("sessions"),
+        sessions_dir: match scenario.session.dialect {
+            Dialect::Claude => ws.home.join(".claude/projects"),
+            _ => ws.codex_home.join("sessions"),
+        },
         clock,
     };
     let spec = scenario.session_spec(&ws);
@@ -386,7 +407,12 @@ pub(crate) fn normaliser(scenario: &Scenario, ws: &Workspace) -> Result<Normalis
     let machine = machine_paths();
     paths.extend(machine.prefixes.iter().cloned());
     let path_var = machine.path_var.clone();
+    // Claude Code names a session's transcript folder after its cwd (`/` and the like made
+    // `-`): that folder name is the workspace's path in another spelling.
+    let slug = (scenario.session.dialect == Dialect::Claude)
+        .then(|| crate::agent::claude::project_slug(&ws.cwd.display().to_string()));
     Normaliser::new(paths)
+        .with_exact(slug, "<CWD_SLUG>")
         .with_exact(path_var, "<PATH>")
         .with_programs()
         .with_filters(

@@ -72,6 +72,7 @@ pub fn render(description: &str, rec: &Recording) -> String {
         }
         match entry {
             TimelineEntry::Hooks(r) => hooks(&mut out, r),
+            TimelineEntry::ClaudeHooks(r) => claude_hooks(&mut out, r),
             TimelineEntry::LifecycleHook(r) => lifecycle_hook(&mut out, r),
             TimelineEntry::Notify(r) => notify(&mut out, r),
             TimelineEntry::ModelRequest(r) => {
@@ -174,6 +175,11 @@ fn section(rec: &Recording, entry: &TimelineEntry) -> String {
                 None => return "session start".to_owned(),
             }
         }
+        TimelineEntry::ClaudeHooks(r) => match r.event {
+            crate::engine::claude::ClaudeEvent::SessionEnd => return "session end".to_owned(),
+            _ if r.turn_id.is_empty() => return "session start".to_owned(),
+            _ => (r.thread_id.as_str(), r.turn_id.as_str()),
+        },
         TimelineEntry::Notify(r) => (r.thread_id.as_str(), r.turn_id.as_str()),
         TimelineEntry::ModelRequest(r) => (r.thread_id.as_str(), r.turn_id.as_str()),
         TimelineEntry::ToolCall(r) => (r.thread_id.as_str(), r.turn_id.as_str()),
@@ -214,6 +220,54 @@ fn hooks(out: &mut String, entry: &EventRunRecord) {
         if !entry.runs.iter().any(|r| r.run_id == started.run.id) {
             let _ = writeln!(out, "   started, never run: {}", compact(&started.wire()));
         }
+    }
+}
+
+/// One Claude Code event: the matcher's subject, each run (its layer, stdin, exit, output,
+/// the keys Claude Code ignored), the handlers that did not run, and what the session did.
+fn claude_hooks(out: &mut String, entry: &crate::agent::recording::ClaudeEventRecord) {
+    let subject = entry
+        .subject
+        .as_ref()
+        .map(|s| format!(" ({s})"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "\n-> hooks {}{subject}: {} run(s)",
+        entry.event,
+        entry.runs.len()
+    );
+    for n in &entry.not_run {
+        let _ = writeln!(out, "   - not run: {}: {}", n.command, n.why);
+    }
+    for run in &entry.runs {
+        let outcome = serde_json::to_value(run.outcome).unwrap_or(Value::Null);
+        let _ = writeln!(
+            out,
+            "   * [{}] {}: {}{}",
+            run.source,
+            run.command,
+            outcome.as_str().unwrap_or_default(),
+            if run.background {
+                " (async: decides nothing)"
+            } else {
+                ""
+            }
+        );
+        stdin(out, "     stdin", &run.stdin);
+        let _ = writeln!(out, "     exit: {}", run.exit);
+        block(out, "     stdout", &run.stdout);
+        block(out, "     stderr", &run.stderr);
+        if !run.ignored_keys.is_empty() {
+            let _ = writeln!(
+                out,
+                "     ignored by Claude Code: {}",
+                run.ignored_keys.join(", ")
+            );
+        }
+    }
+    for e in &entry.effect {
+        let _ = writeln!(out, "   => {}", escape_controls(e));
     }
 }
 

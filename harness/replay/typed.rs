@@ -51,6 +51,24 @@ pub fn normalised(rec: &Recording, n: &Normaliser) -> Recording {
                     run.duration = std::time::Duration::ZERO;
                 }
             }
+            TimelineEntry::ClaudeHooks(r) => {
+                r.thread_id = t(&r.thread_id);
+                r.turn_id = t(&r.turn_id);
+                r.subject = r.subject.as_ref().map(t);
+                for run in &mut r.runs {
+                    run.command = t(&run.command);
+                    run.stdin = t(&run.stdin);
+                    run.stdout = t(&run.stdout);
+                    run.stderr = t(&run.stderr);
+                    run.exit = t(&run.exit);
+                    run.duration = std::time::Duration::ZERO;
+                }
+                for n in &mut r.not_run {
+                    n.command = t(&n.command);
+                    n.why = t(&n.why);
+                }
+                r.effect = texts(&r.effect);
+            }
             TimelineEntry::LifecycleHook(r) => {
                 r.event = t(&r.event);
                 r.name = t(&r.name);

@@ -195,7 +195,10 @@ impl Validator<'_> {
                 .session
                 .model
                 .clone()
-                .unwrap_or_else(|| DEFAULT_MODEL.to_owned()),
+                .unwrap_or_else(|| match file.session.dialect {
+                    Dialect::Claude => super::DEFAULT_CLAUDE_MODEL.to_owned(),
+                    _ => DEFAULT_MODEL.to_owned(),
+                }),
             approval_policy: file.session.approval_policy.unwrap_or_default(),
             cwd,
             dialect: file.session.dialect,
@@ -211,11 +214,13 @@ impl Validator<'_> {
                 .map(|s| *s.get_ref())
                 .unwrap_or(SessionStartSource::Startup),
             auto_compact_tokens: file.session.auto_compact_tokens,
-            end_reason: file
-                .session
-                .end_reason
-                .clone()
-                .unwrap_or_else(|| "exit".to_owned()),
+            end_reason: file.session.end_reason.clone().unwrap_or_else(|| {
+                match file.session.dialect {
+                    // What `claude -p` sends when its session ends.
+                    Dialect::Claude => "other".to_owned(),
+                    _ => "exit".to_owned(),
+                }
+            }),
             instructions: file.session.instructions.clone(),
             output_cap: file.session.output_cap.as_ref().map(|c| *c.get_ref()),
             shell: file.session.shell.as_ref().map(|s| s.get_ref().clone()),

@@ -23,6 +23,10 @@ use crate::engine::request::{ApprovalPolicy, SessionStartSource};
 
 /// Default model slug.
 pub const DEFAULT_MODEL: &str = "gpt-5-codex";
+/// The `claude` dialect's default model: the id crosscheck pins the real CLI to
+/// (`--model`), which sends SessionStart and UserPromptSubmit texts as `<system-reminder>`
+/// blocks of the first user message.
+pub const DEFAULT_CLAUDE_MODEL: &str = "claude-sonnet-4-5";
 /// Default thread id (a fixed UUID: goldens stay stable).
 pub const DEFAULT_THREAD_ID: &str = "00000000-0000-4000-8000-000000000001";
 

@@ -172,15 +172,17 @@ pub struct SessionFile {
 pub enum LayerKind {
     /// `/etc/codex` analogue: `<workspace>/system/`.
     System,
-    /// `$CODEX_HOME` (`<workspace>/home/.codex/`).
+    /// `$CODEX_HOME` (`<workspace>/home/.codex/`). Claude Code: `~/.claude/settings.json`.
     User,
-    /// The project's `.codex/` folder.
+    /// The project's `.codex/` folder. Claude Code: `.claude/settings.json`.
     Project,
-    /// `-c` session flags: inline `config.toml` only.
+    /// `-c` session flags: inline `config.toml` only. Claude Code: `--settings FILE`.
     SessionFlags,
     /// Managed requirements (`requirements.toml` `[hooks]`); `managed_dir` defaults to
-    /// `<workspace>/managed/`.
+    /// `<workspace>/managed/`. Claude Code: `managed-settings.json` (`/etc/claude-code/`).
     Managed,
+    /// Claude Code only: `.claude/settings.local.json` of the project.
+    Local,
 }
 
 /// One hooks source. Give exactly one of `hooks`, `hooks_json`, `config_toml`, `file`
@@ -219,6 +221,10 @@ pub struct LayerFile {
     /// Managed layer: the requirements TOML, verbatim.
     #[serde(default)]
     pub requirements: Option<String>,
+    /// The `claude` dialect: the layer's `settings.json`, verbatim (not checked: Claude Code
+    /// skips what it cannot read, with a warning).
+    #[serde(default)]
+    pub settings_json: Option<String>,
 }
 
 /// Where a workspace file is written.
@@ -316,6 +322,10 @@ pub struct HookHandlerFile {
     /// `prompt` / `agent` handlers: the model.
     #[serde(default)]
     pub model: Option<String>,
+    /// The `claude` dialect: a permission rule (`Bash(git *)`, `Edit(*.ts)`); the handler
+    /// runs only for tool calls it applies to, and never on events without a tool.
+    #[serde(default, rename = "if")]
+    pub if_rule: Option<String>,
 }
 
 /// One step: a prompt turn (`prompt`), a manual compaction (`compact`), or a resume
@@ -432,7 +442,8 @@ pub struct ResponseFile {
 }
 
 /// A tool call: `id` (optional) plus exactly one of `shell`, `shell_command`, `exec`,
-/// `local_shell`, `apply_patch`, `mcp`, `write_stdin`, `update_plan`, `spawn`, `tool`.
+/// `local_shell`, `apply_patch`, `mcp`, `write_stdin`, `update_plan`, `spawn`, `tool`. In the
+/// `claude` dialect: one of `exec` (`Bash`), `write`, `edit`, `read`, `tool`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ToolCallFile {
@@ -479,6 +490,30 @@ pub struct ToolCallFile {
     /// Raw JSON arguments text (`mcp`, `update_plan`, `tool`).
     #[serde(default)]
     pub arguments: Option<String>,
+    /// The `claude` dialect: `Write` this file (with `content`).
+    #[serde(default)]
+    pub write: Option<String>,
+    /// `write`: the file's content.
+    #[serde(default)]
+    pub content: Option<String>,
+    /// The `claude` dialect: `Edit` this file (`old_string` → `new_string`, `replace_all`).
+    #[serde(default)]
+    pub edit: Option<String>,
+    /// `edit`: the text to replace.
+    #[serde(default)]
+    pub old_string: Option<String>,
+    /// `edit`: its replacement.
+    #[serde(default)]
+    pub new_string: Option<String>,
+    /// `edit`: replace every occurrence.
+    #[serde(default)]
+    pub replace_all: Option<bool>,
+    /// The `claude` dialect: `Read` this file.
+    #[serde(default)]
+    pub read: Option<String>,
+    /// The `claude` dialect: `exec`'s `Bash` `description`.
+    #[serde(default)]
+    pub description: Option<String>,
     /// Justification (`shell`, `shell_command`, `exec`).
     #[serde(default)]
     pub justification: Option<String>,

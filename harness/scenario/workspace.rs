@@ -343,6 +343,72 @@ impl Workspace {
             .replace(&format!("{root}/"), &format!("{project}/"))
     }
 
+    /// The `claude` dialect's settings files, lowest precedence first: each declared layer
+    /// written where Claude Code reads it (user `<HOME>/.claude/settings.json`, project
+    /// `.claude/settings.json`, local `.claude/settings.local.json`, `--settings`
+    /// `<workspace>/flag-settings.json`, managed `<workspace>/managed/managed-settings.json`);
+    /// a file `[[files]]` put there is read as well, as Claude Code would.
+    pub fn claude_settings(
+        &self,
+        scenario: &Scenario,
+    ) -> Result<Vec<crate::engine::claude::SettingsFile>, WorkspaceError> {
+        use crate::engine::claude::{SettingsFile, SettingsSource};
+        let places = [
+            (
+                LayerKind::User,
+                SettingsSource::User,
+                self.home.join(".claude/settings.json"),
+            ),
+            (
+                LayerKind::Project,
+                SettingsSource::Project,
+                self.project.join(".claude/settings.json"),
+            ),
+            (
+                LayerKind::Local,
+                SettingsSource::Local,
+                self.project.join(".claude/settings.local.json"),
+            ),
+            (
+                LayerKind::SessionFlags,
+                SettingsSource::Flag,
+                self.root.join("flag-settings.json"),
+            ),
+            (
+                LayerKind::Managed,
+                SettingsSource::Managed,
+                self.managed.join("managed-settings.json"),
+            ),
+        ];
+        let mut files = Vec::new();
+        for (kind, source, path) in places {
+            let mut declared = scenario.layers.iter().filter(|l| l.kind == kind);
+            if let Some(layer) = declared.next() {
+                if declared.next().is_some() {
+                    return Err(WorkspaceError::DuplicateLayerFile {
+                        scenario: scenario.path.display().to_string(),
+                        kind: kind_name(kind),
+                        what: "settings.json",
+                    });
+                }
+                if let LayerSource::HooksJson(text) | LayerSource::SettingsJson(text) =
+                    &layer.source
+                {
+                    if let Some(dir) = path.parent() {
+                        std::fs::create_dir_all(dir).map_err(|source| WorkspaceError::Write {
+                            path: dir.to_path_buf(),
+                            source,
+                        })?;
+                    }
+                    write_file(&path, text, false)?;
+                }
+            }
+            let text = std::fs::read_to_string(&path).ok();
+            files.push(SettingsFile { source, path, text });
+        }
+        Ok(files)
+    }
+
     fn undeclared_layer(&self, kind: LayerKind) -> Option<ConfigLayer> {
         let (folder, source) = match kind {
             LayerKind::System => (self.system.clone(), HookSource::System),
@@ -405,6 +471,7 @@ fn kind_name(kind: LayerKind) -> &'static str {
         LayerKind::Project => "project",
         LayerKind::SessionFlags => "session_flags",
         LayerKind::Managed => "managed",
+        LayerKind::Local => "local",
     }
 }
 

@@ -57,6 +57,8 @@ pub struct ClaudeAnswer {
     pub permission: Option<(Permission, Option<String>)>,
     pub updated_input: Option<Value>,
     pub additional_context: Option<String>,
+    /// PostToolUse `updatedToolOutput`: replaces the tool's output (its `stdout` for Bash).
+    pub updated_output: Option<Value>,
     /// Keys present that this event does not read (Claude Code ignores them silently).
     pub ignored: Vec<String>,
 }
@@ -176,6 +178,9 @@ fn read_answer(event: ClaudeEvent, map: &Map<String, Value>) -> ClaudeAnswer {
                     .filter(|v| v.is_object())
                     .cloned();
             }
+            if event == ClaudeEvent::PostToolUse {
+                a.updated_output = specific.get("updatedToolOutput").cloned();
+            }
             a.additional_context = string(specific, "additionalContext");
         }
     }
@@ -192,12 +197,14 @@ fn read_answer(event: ClaudeEvent, map: &Map<String, Value>) -> ClaudeAnswer {
 pub struct ClaudeVerdict {
     /// Exit-2 errors: (command, stderr).
     pub blocking: Vec<(String, String)>,
-    /// JSON `decision: "block"` reasons (a block without a reason is `None`).
-    pub blocks: Vec<Option<String>>,
+    /// JSON `decision: "block"`s: (command, reason; `None` without one).
+    pub blocks: Vec<(String, Option<String>)>,
     /// PreToolUse: the strongest decision (deny > defer > ask > allow) and its reason.
     pub permission: Option<(Permission, Option<String>)>,
     /// The last `updatedInput` (2.1.197 applies it with or without `allow`).
     pub updated_input: Option<Value>,
+    /// PostToolUse: the last `updatedToolOutput`.
+    pub updated_output: Option<Value>,
     /// JSON `additionalContext`s, in order.
     pub contexts: Vec<String>,
     /// Plain stdout of exit-0 runs, in order.
@@ -222,7 +229,7 @@ pub fn fold<'a>(runs: impl IntoIterator<Item = (&'a str, &'a ClaudeJudgement)>) 
         }
         let Some(a) = &j.answer else { continue };
         if let Some(block) = &a.block {
-            v.blocks.push(block.clone());
+            v.blocks.push((command.to_owned(), block.clone()));
         }
         if let Some((p, reason)) = &a.permission {
             let stronger = v.permission.as_ref().is_none_or(|(q, _)| p > q);
@@ -232,6 +239,9 @@ pub fn fold<'a>(runs: impl IntoIterator<Item = (&'a str, &'a ClaudeJudgement)>) 
         }
         if a.updated_input.is_some() {
             v.updated_input = a.updated_input.clone();
+        }
+        if a.updated_output.is_some() {
+            v.updated_output = a.updated_output.clone();
         }
         if let Some(c) = &a.additional_context {
             v.contexts.push(c.clone());

@@ -55,6 +55,21 @@ impl Validator<'_> {
     pub(super) fn layer(&self, l: &LayerFile, dialect: Dialect) -> Result<Layer, ScenarioError> {
         let kind = *l.kind.get_ref();
         let span = l.kind.span();
+        if dialect == Dialect::Claude {
+            return self.claude_layer(l);
+        }
+        if kind == LayerKind::Local {
+            return self.err(
+                span,
+                "a `local` layer (`.claude/settings.local.json`) belongs to the `claude` dialect",
+            );
+        }
+        if l.settings_json.is_some() {
+            return self.err(
+                span,
+                "`settings_json` belongs to the `claude` dialect; Codex reads `hooks_json`, `config_toml` or a settings.json `file`",
+            );
+        }
         let given: Vec<&str> = [
             l.hooks.as_ref().map(|_| "hooks"),
             l.hooks_json.as_ref().map(|_| "hooks_json"),
@@ -140,6 +155,100 @@ impl Validator<'_> {
         })
     }
 
+    /// A `claude` layer: one `settings.json`, from inline `hooks` (events and handlers
+    /// checked as Claude Code names them), `settings_json` verbatim or a repository `file`.
+    fn claude_layer(&self, l: &LayerFile) -> Result<Layer, ScenarioError> {
+        let kind = *l.kind.get_ref();
+        let span = l.kind.span();
+        let given: Vec<&str> = [
+            l.hooks.as_ref().map(|_| "hooks"),
+            l.settings_json.as_ref().map(|_| "settings_json"),
+            l.file.as_ref().map(|_| "file"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let codex_only: Vec<&str> = [
+            l.hooks_json.as_ref().map(|_| "hooks_json"),
+            l.config_toml.as_ref().map(|_| "config_toml"),
+            l.requirements.as_ref().map(|_| "requirements"),
+            l.trusted.map(|_| "trusted"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !codex_only.is_empty() {
+            return self.err(
+                span,
+                format!(
+                    "{} belong(s) to the Codex dialects; a `claude` layer is one settings.json: give `hooks`, `settings_json` or `file`",
+                    codex_only.join(", ")
+                ),
+            );
+        }
+        if given.len() != 1 {
+            return self.err(
+                span,
+                format!(
+                    "expected exactly one of `hooks`, `settings_json`, `file` in this layer, found {}",
+                    if given.is_empty() { "none".to_owned() } else { given.join(", ") }
+                ),
+            );
+        }
+        if kind == LayerKind::System {
+            return self.err(
+                span,
+                "Claude Code has no `system` layer: use `user`, `project`, `local`, `session_flags` (--settings) or `managed`",
+            );
+        }
+        let text = if let Some(hooks) = &l.hooks {
+            let mut events = serde_json::Map::new();
+            for (name, groups) in hooks {
+                if crate::engine::claude::ClaudeEvent::from_name(name.get_ref()).is_none() {
+                    let known: Vec<&str> = crate::engine::claude::ClaudeEvent::ALL
+                        .iter()
+                        .map(|e| e.name())
+                        .collect();
+                    return self.err(
+                        name.span(),
+                        format!(
+                            "unknown Claude Code hook event `{}`, expected one of {}",
+                            name.get_ref(),
+                            known.join(", ")
+                        ),
+                    );
+                }
+                events.insert(name.get_ref().clone(), self.hook_groups(groups)?);
+            }
+            let doc = serde_json::json!({ "hooks": events });
+            serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
+        } else if let Some(text) = &l.settings_json {
+            text.clone()
+        } else if let Some(file) = &l.file {
+            let rel = self.repo_path(file, "a layer `file`")?;
+            match std::fs::read_to_string(self.repo.root.join(&rel)) {
+                Ok(t) => t,
+                Err(e) => {
+                    return self.err(
+                        file.span(),
+                        format!(
+                            "cannot read layer file {:?} (relative to the repository root {}): {e}",
+                            file.get_ref(),
+                            self.repo.root.display()
+                        ),
+                    )
+                }
+            }
+        } else {
+            return self.err(span, "layer has no source");
+        };
+        Ok(Layer {
+            kind,
+            trusted: true,
+            source: LayerSource::SettingsJson(text),
+        })
+    }
+
     /// Checks a layer's `config.toml` as the session's dialect will read it: in the
     /// lifecycle dialect the `[hooks]` argv table (unknown keys are errors) and `notify`; in
     /// the codex dialect `notify` only (a file that is not TOML at all is left to the
@@ -156,6 +265,8 @@ impl Validator<'_> {
             ConfigAt::File(file) => file.get_ref().clone(),
         };
         let result = match dialect {
+            // A `claude` layer has no config.toml (`claude_layer` refuses it).
+            Dialect::Claude => return Ok(()),
             Dialect::Lifecycle => {
                 LifecycleConfig::from_toml_str(&name, text, HookSource::User).map(|_| ())
             }
@@ -185,7 +296,7 @@ impl Validator<'_> {
         };
         let what = match dialect {
             Dialect::Lifecycle => "lifecycle `config.toml`",
-            Dialect::Codex | Dialect::Codex4e30281 => "`notify` of `config.toml`",
+            Dialect::Codex | Dialect::Codex4e30281 | Dialect::Claude => "`notify` of `config.toml`",
         };
         match (&at, &err) {
             (
@@ -357,6 +468,7 @@ impl Validator<'_> {
             ),
             ("prompt", handler.prompt.clone().map(Into::into)),
             ("model", handler.model.clone().map(Into::into)),
+            ("if", handler.if_rule.clone().map(Into::into)),
         ];
         for (key, value) in optional {
             if let Some(v) = value {

@@ -12,6 +12,24 @@ impl Validator<'_> {
     ) -> Result<(), ScenarioError> {
         let span = t.span();
         let t = t.into_inner();
+        if self.dialect == Dialect::Claude {
+            let unsupported = [
+                ("resume", t.resume),
+                ("fork", t.fork),
+                ("compact", t.compact.is_some()),
+                ("queued", !t.queued.is_empty()),
+                ("interrupt_after", t.interrupt_after.is_some()),
+                ("tokens", t.responses.iter().any(|r| r.tokens.is_some())),
+                ("failed", t.responses.iter().any(|r| r.failed.is_some())),
+                ("disconnect", t.responses.iter().any(|r| r.disconnect)),
+            ];
+            if let Some((key, _)) = unsupported.iter().find(|(_, given)| *given) {
+                return self.err(
+                    span,
+                    format!("`{key}`: not played by the `claude` dialect (prompt turns of Claude Code's `-p` session, whose responses are messages and tool calls)"),
+                );
+            }
+        }
         if t.resume {
             steps.push(Step::Resume);
         }
@@ -229,7 +247,7 @@ impl Validator<'_> {
         let span = c.span();
         let c = c.into_inner();
         ids.calls += 1;
-        let id = match c.id {
+        let id = match c.id.clone() {
             Some(id) => {
                 if id.get_ref().is_empty() {
                     return self.err(id.span(), "expected a non-empty call `id`");
@@ -252,6 +270,34 @@ impl Validator<'_> {
             }
         };
         call_ids.insert(id.clone());
+        if self.dialect == Dialect::Claude {
+            let tool = self.claude_tool(&c, &id, span.clone())?;
+            let result = self.take_result(&id, &tool, results, ids)?;
+            return Ok(ToolCallSpec {
+                call_id: id,
+                tool,
+                result,
+            });
+        }
+        let claude_keys: Vec<&str> = [
+            c.write.as_ref().map(|_| "write"),
+            c.edit.as_ref().map(|_| "edit"),
+            c.read.as_ref().map(|_| "read"),
+            c.content.as_ref().map(|_| "content"),
+            c.old_string.as_ref().map(|_| "old_string"),
+            c.new_string.as_ref().map(|_| "new_string"),
+            c.replace_all.as_ref().map(|_| "replace_all"),
+            c.description.as_ref().map(|_| "description"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if let Some(key) = claude_keys.first() {
+            return self.err(
+                span,
+                format!("`{key}` in call `{id}`: it belongs to the `claude` dialect's tools (Codex writes files with `apply_patch`)"),
+            );
+        }
         let kinds: Vec<&str> = [
             c.shell.as_ref().map(|_| "shell"),
             c.shell_command.as_ref().map(|_| "shell_command"),
@@ -402,7 +448,156 @@ impl Validator<'_> {
             // `kinds.len() == 1` above guarantees one branch matched.
             return self.err(span, "call has no tool");
         };
-        let key = results.keys().find(|k| k.get_ref() == &id).cloned();
+        let result = self.take_result(&id, &tool, results, ids)?;
+        Ok(ToolCallSpec {
+            call_id: id,
+            tool,
+            result,
+        })
+    }
+
+    /// A Claude Code tool call: `exec` (`Bash`), `write`, `edit`, `read` or `tool` with JSON
+    /// `arguments`; any Codex-only key is an error.
+    fn claude_tool(
+        &self,
+        c: &ToolCallFile,
+        id: &str,
+        span: Range<usize>,
+    ) -> Result<ToolSpec, ScenarioError> {
+        let kinds: Vec<&str> = [
+            c.exec.as_ref().map(|_| "exec"),
+            c.write.as_ref().map(|_| "write"),
+            c.edit.as_ref().map(|_| "edit"),
+            c.read.as_ref().map(|_| "read"),
+            c.tool.as_ref().map(|_| "tool"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let codex: Vec<&str> = [
+            c.shell.as_ref().map(|_| "shell"),
+            c.shell_command.as_ref().map(|_| "shell_command"),
+            c.local_shell.as_ref().map(|_| "local_shell"),
+            c.apply_patch.as_ref().map(|_| "apply_patch"),
+            c.mcp.as_ref().map(|_| "mcp"),
+            c.write_stdin.as_ref().map(|_| "write_stdin"),
+            c.update_plan.as_ref().map(|_| "update_plan"),
+            c.spawn.as_ref().map(|_| "spawn"),
+            c.justification.as_ref().map(|_| "justification"),
+            c.chars.as_ref().map(|_| "chars"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if let Some(key) = codex.first() {
+            return self.err(
+                span,
+                format!("`{key}` in call `{id}` is a Codex tool; the `claude` dialect's calls are `exec` (Bash), `write`, `edit`, `read` or `tool`"),
+            );
+        }
+        if kinds.len() != 1 {
+            return self.err(
+                span,
+                format!(
+                    "expected exactly one of `exec`, `write`, `edit`, `read`, `tool` in call `{id}`, found {}",
+                    if kinds.is_empty() { "none".to_owned() } else { kinds.join(", ") }
+                ),
+            );
+        }
+        let kind = kinds[0];
+        let owned = [
+            ("content", c.content.is_some(), "write"),
+            ("old_string", c.old_string.is_some(), "edit"),
+            ("new_string", c.new_string.is_some(), "edit"),
+            ("replace_all", c.replace_all.is_some(), "edit"),
+            ("description", c.description.is_some(), "exec"),
+            ("arguments", c.arguments.is_some(), "tool"),
+        ];
+        if let Some((key, _, owner)) = owned
+            .iter()
+            .find(|(_, given, owner)| *given && *owner != kind)
+        {
+            return self.err(
+                span,
+                format!(
+                    "`{key}` in call `{id}`, a `{kind}` call: `{key}` belongs to `{owner}` calls"
+                ),
+            );
+        }
+        let mut input = serde_json::Map::new();
+        let tool = match kind {
+            "exec" => {
+                input.insert("command".into(), c.exec.clone().unwrap_or_default().into());
+                if let Some(d) = &c.description {
+                    input.insert("description".into(), d.clone().into());
+                }
+                "Bash"
+            }
+            "write" => {
+                input.insert(
+                    "file_path".into(),
+                    c.write.clone().unwrap_or_default().into(),
+                );
+                input.insert(
+                    "content".into(),
+                    c.content.clone().unwrap_or_default().into(),
+                );
+                "Write"
+            }
+            "edit" => {
+                let (Some(old), Some(new)) = (&c.old_string, &c.new_string) else {
+                    return self.err(
+                        span,
+                        format!("an `edit` call (`{id}`) needs `old_string` and `new_string`"),
+                    );
+                };
+                input.insert(
+                    "file_path".into(),
+                    c.edit.clone().unwrap_or_default().into(),
+                );
+                input.insert("old_string".into(), old.clone().into());
+                input.insert("new_string".into(), new.clone().into());
+                if let Some(all) = c.replace_all {
+                    input.insert("replace_all".into(), all.into());
+                }
+                "Edit"
+            }
+            "read" => {
+                input.insert(
+                    "file_path".into(),
+                    c.read.clone().unwrap_or_default().into(),
+                );
+                "Read"
+            }
+            _ => {
+                let text = c.arguments.clone().unwrap_or_else(|| "{}".to_owned());
+                match serde_json::from_str::<serde_json::Value>(&text) {
+                    Ok(serde_json::Value::Object(map)) => input = map,
+                    _ => {
+                        return self.err(
+                            span,
+                            format!("`arguments` of call `{id}`: expected a JSON object (the tool's input), found {text:?}"),
+                        )
+                    }
+                }
+                c.tool.as_deref().unwrap_or_default()
+            }
+        };
+        Ok(ToolSpec::Claude {
+            tool: tool.to_owned(),
+            input: serde_json::Value::Object(input),
+        })
+    }
+
+    /// The scripted result of call `id` (taken from the turn's `results`), checked.
+    fn take_result(
+        &self,
+        id: &str,
+        tool: &ToolSpec,
+        results: &mut BTreeMap<Spanned<String>, ToolResultFile>,
+        ids: &mut Ids,
+    ) -> Result<ToolResult, ScenarioError> {
+        let key = results.keys().find(|k| k.get_ref() == id).cloned();
         let result = match key.and_then(|k| results.remove(&k).map(|r| (k, r))) {
             Some((key, r)) => {
                 let result = ToolResult {
@@ -411,25 +606,21 @@ impl Validator<'_> {
                     needs_approval: r.needs_approval,
                     user_decision: user_decision(r.user_decision),
                     sandbox_denied: r.sandbox_denied,
-                    run_approvals: self.run_approvals(&id, r.run_approvals, ids)?,
+                    run_approvals: self.run_approvals(id, r.run_approvals, ids)?,
                     when_denied: r.when_denied.map(|d| DeniedRun {
                         exit_code: d.exit_code.unwrap_or(DeniedRun::default().exit_code),
                         output: d.output,
                     }),
                     running: r.running,
                 };
-                if let Some(problem) = result_problem(&tool, &result) {
+                if let Some(problem) = result_problem(tool, &result) {
                     return self.err(key.span(), format!("result of call `{id}`: {problem}"));
                 }
                 result
             }
             None => ToolResult::default(),
         };
-        Ok(ToolCallSpec {
-            call_id: id,
-            tool,
-            result,
-        })
+        Ok(result)
     }
 
     pub(super) fn run_approvals(
