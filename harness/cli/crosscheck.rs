@@ -45,6 +45,40 @@ pub struct CrosscheckArgs {
     /// they pin, differs from the real CLI.
     #[arg(long)]
     pub drift: bool,
+    /// The real agent: `codex` (the default; plays `codex`-dialect scenarios) or `claude`
+    /// (the real Claude Code CLI; plays `claude`-dialect scenarios).
+    #[arg(long, value_enum, default_value_t = Agent::Codex)]
+    pub agent: Agent,
+    /// The real Claude Code CLI for `--agent claude` (default: $CLAUDE_BIN, else the pinned
+    /// one under agents/claude/, else `claude` on PATH).
+    #[arg(long, value_name = "BIN")]
+    pub claude: Option<PathBuf>,
+}
+
+/// Which real agent crosscheck plays the scenarios through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Agent {
+    Codex,
+    Claude,
+}
+
+/// The real Claude Code to run: `--claude`, `$CLAUDE_BIN`, the pinned native binary under
+/// the repository's `agents/claude/`, else `claude`.
+fn claude_bin(flag: Option<PathBuf>) -> PathBuf {
+    if let Some(bin) = flag.or_else(|| std::env::var_os("CLAUDE_BIN").map(PathBuf::from)) {
+        return bin;
+    }
+    let root = std::env::current_dir()
+        .ok()
+        .and_then(|d| crate::scenario::Repo::discover(&d).ok().flatten())
+        .map(|r| r.root);
+    if let Some(root) = root {
+        let pinned = crosscheck::claude::pinned_bin(&root);
+        if pinned.is_file() {
+            return pinned;
+        }
+    }
+    PathBuf::from("claude")
 }
 
 /// The real CLI to run: `--codex`, `$CODEX_BIN`, the pinned native binary (or its npm
@@ -104,8 +138,16 @@ pub fn run(args: CrosscheckArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(EXIT_BAD_INPUT));
         }
     }
-    let bin = codex_bin(args.codex);
-    let version = crosscheck::real::version(&bin).unwrap_or_else(|e| format!("unknown ({e})"));
+    let agent = args.agent;
+    let bin = match agent {
+        Agent::Codex => codex_bin(args.codex),
+        Agent::Claude => claude_bin(args.claude),
+    };
+    let version = match agent {
+        Agent::Codex => crosscheck::real::version(&bin),
+        Agent::Claude => crosscheck::claude::version(&bin),
+    }
+    .unwrap_or_else(|e| format!("unknown ({e})"));
     outln!("real CLI: {version} ({})", bin.display());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -119,7 +161,11 @@ pub fn run(args: CrosscheckArgs) -> anyhow::Result<ExitCode> {
         let bin = &bin;
         let mut results =
             futures::stream::iter(scenarios.iter().map(|(name, scenario)| async move {
-                (name.clone(), crosscheck::check(bin, scenario, drift).await)
+                let checked = match agent {
+                    Agent::Codex => crosscheck::check(bin, scenario, drift).await,
+                    Agent::Claude => crosscheck::claude::check(bin, scenario).await,
+                };
+                (name.clone(), checked)
             }))
             .buffered(jobs);
         while let Some((name, checked)) = results.next().await {

@@ -6,6 +6,7 @@
 
 pub mod app_server;
 pub mod aspects;
+pub mod claude;
 pub mod isolation;
 pub mod mcp_standin;
 pub mod plan;

@@ -35,8 +35,13 @@ pub fn plan(spec: &SessionSpec) -> Result<StandIns, String> {
                 let OutputItem::Call(call) = item else {
                     continue;
                 };
-                let ToolSpec::ExecCommand { cmd, .. } = &call.tool else {
-                    continue;
+                let cmd = match &call.tool {
+                    ToolSpec::ExecCommand { cmd, .. } => cmd.as_str(),
+                    // Claude Code's Bash (the `claude` dialect).
+                    ToolSpec::Claude { tool, input } if tool == "Bash" => {
+                        input.get("command").and_then(|c| c.as_str()).unwrap_or("")
+                    }
+                    _ => continue,
                 };
                 let Some((program, args)) = simple_command(cmd) else {
                     // Nothing scripted: the real CLI runs it, and what it prints is compared.

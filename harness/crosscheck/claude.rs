@@ -1,0 +1,565 @@
+//! The real Claude Code CLI as a second backend (`hooktape crosscheck --agent claude`): a
+//! `claude`-dialect scenario played through `claude -p` (stream-json in and out, hook
+//! events included, permission mode `bypassPermissions`, the scenario's model) against the
+//! same scripted model, then both sides reduced to the same [`Aspects`]:
+//!
+//! - **payloads**: each handler's stdin, captured by wrapping its command
+//!   (`tee -p -a FILE | eval 'COMMAND'`), keyed by event and the command as written;
+//! - **runs**: per event, each run's `outcome` and exit code (stream-json `hook_response`;
+//!   the mock's own), as a sorted list since handlers run at once;
+//! - **requests**: every message block of each model request, Claude Code's own
+//!   `<system-reminder>`s (agent list, skills, date) left out and hook reminders kept;
+//!   the wrapped commands mapped back to the commands as written.
+//!
+//! Session ids, prompt ids and durations differ by nature and are normalised on both sides.
+//! Discovery warnings are not compared (Claude Code prints none in `-p` mode).
+
+use std::io::{BufRead as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use regex::Regex;
+use serde_json::Value;
+
+use super::aspects::{self, payload_text, Aspects, Difference};
+use super::{Checked, CrosscheckError, Verdict};
+use crate::agent::claude::wire::{compact_messages, sse_body};
+use crate::agent::model_server::{start_servers_rendered, Servers};
+use crate::agent::recording::{Recording, TimelineEntry};
+use crate::agent::spec::Step;
+use crate::engine::Dialect;
+use crate::replay;
+use crate::scenario::{LayerKind, Scenario, Workspace};
+
+/// Why the real Claude Code cannot play `scenario` as the mock does, if it cannot.
+pub fn skip_reason(scenario: &Scenario) -> Option<String> {
+    if scenario.session.dialect != Dialect::Claude {
+        return Some(format!(
+            "dialect `{}`: `--agent claude` plays `claude`-dialect scenarios",
+            scenario.session.dialect
+        ));
+    }
+    if scenario.layers.iter().any(|l| l.kind == LayerKind::Managed) {
+        return Some(
+            "a managed layer: the real CLI reads it from /etc/claude-code, outside the workspace"
+                .to_owned(),
+        );
+    }
+    if scenario.session.output_cap.is_some() {
+        return Some("`output_cap` is hooktape's own limit; Claude Code has none".to_owned());
+    }
+    None
+}
+
+/// The pinned binary under `agents/claude/` of the repository holding `from`, if installed.
+pub fn pinned_bin(root: &Path) -> PathBuf {
+    root.join("agents/claude/node_modules/@anthropic-ai/claude-code/bin/claude.exe")
+}
+
+/// `claude --version`.
+pub fn version(bin: &Path) -> Result<String, CrosscheckError> {
+    let out = std::process::Command::new(bin)
+        .arg("--version")
+        .env("DISABLE_AUTOUPDATER", "1")
+        .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
+        .output()
+        .map_err(|e| CrosscheckError::Real(format!("{}: {e}", bin.display())))?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// Plays `scenario` through the mock and the real Claude Code at `bin`, and compares.
+pub async fn check(bin: &Path, scenario: &Scenario) -> Checked {
+    let mut checked = Checked {
+        verdict: Verdict::Agree,
+        mock_wall: Duration::ZERO,
+        real_wall: Duration::ZERO,
+        real_peak_kb: None,
+        compared: String::new(),
+        sides: None,
+    };
+    if let Some(reason) = skip_reason(scenario) {
+        checked.verdict = Verdict::Skipped(reason);
+        return checked;
+    }
+    let started = Instant::now();
+    let mock = match replay::replay(scenario).await {
+        Ok(r) => r,
+        Err(e) => {
+            checked.verdict = Verdict::Failed(CrosscheckError::Mock(e.to_string()));
+            return checked;
+        }
+    };
+    checked.mock_wall = started.elapsed();
+    let real = match play(bin, scenario).await {
+        Ok(r) => r,
+        Err(e) => {
+            checked.verdict = Verdict::Failed(e);
+            return checked;
+        }
+    };
+    checked.real_wall = real.wall;
+    let mock_side = mock_aspects(&mock.recording);
+    let real_side = real.aspects;
+    checked.compared = format!(
+        "{} payloads, {} runs, {} requests",
+        real_side.payloads.values().map(Vec::len).sum::<usize>(),
+        real_side.runs.values().map(Vec::len).sum::<usize>(),
+        real_side.requests.len()
+    );
+    let mut differences = aspects::compare(&mock_side, &real_side);
+    if !real.unused.is_empty() {
+        differences.push(Difference {
+            aspect: "model script".to_owned(),
+            mock: "every scripted response asked for".to_owned(),
+            real: format!("never asked for: {}", real.unused.join("; ")),
+        });
+    }
+    checked.sides = Some((mock_side, real_side));
+    checked.verdict = if differences.is_empty() {
+        Verdict::Agree
+    } else {
+        Verdict::Differ(differences)
+    };
+    checked
+}
+
+/// What stands for session ids, prompt ids and durations on both sides.
+fn ids(text: &str, session: &str, prompts: &[String]) -> String {
+    let mut out = text.replace(session, "<SESSION>");
+    for (i, p) in prompts.iter().enumerate() {
+        out = out.replace(&format!("\"{p}\""), &format!("\"<PROMPT-{}>\"", i + 1));
+    }
+    static DURATION: std::sync::OnceLock<Option<Regex>> = std::sync::OnceLock::new();
+    match DURATION.get_or_init(|| Regex::new(r#""duration_ms": \d+"#).ok()) {
+        Some(re) => re.replace_all(&out, "\"duration_ms\": <N>").into_owned(),
+        None => out,
+    }
+}
+
+/// The prompt ids of a side's payloads, in order of first appearance.
+fn prompt_ids<'a>(stdins: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for s in stdins {
+        let id = serde_json::from_str::<Value>(s).ok().and_then(|v| {
+            v.get("prompt_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        });
+        if let Some(id) = id.filter(|id| !out.contains(id)) {
+            out.push(id);
+        }
+    }
+    out
+}
+
+/// A request's lines without Claude Code's own reminders (agent list, skills, date): a
+/// reminder stays when it opens with a hook event's name, as every hook text does.
+fn hook_lines(lines: Vec<String>) -> Vec<String> {
+    const OPEN: &str = "user: text \"<system-reminder>\\n";
+    lines
+        .into_iter()
+        .filter(|l| match l.strip_prefix(OPEN) {
+            None => true,
+            Some(rest) => crate::engine::claude::ClaudeEvent::ALL
+                .iter()
+                .any(|e| rest.starts_with(e.name())),
+        })
+        .collect()
+}
+
+fn run_line(outcome: &str, exit: &str) -> String {
+    format!("{outcome} ({exit})")
+}
+
+/// The mock's side, from its normalised recording.
+pub fn mock_aspects(rec: &Recording) -> Aspects {
+    let mut out = Aspects::default();
+    let stdins = rec
+        .claude_events()
+        .flat_map(|e| e.runs.iter().map(|r| r.stdin.as_str()));
+    let prompts = prompt_ids(stdins);
+    let session = rec.thread_id.as_str();
+    for entry in &rec.timeline {
+        match entry {
+            TimelineEntry::ClaudeHooks(r) => {
+                for run in &r.runs {
+                    let key = format!("{} `{}`", r.event, run.command);
+                    let payload = serde_json::from_str::<Value>(&run.stdin)
+                        .map(|v| payload_text(&v))
+                        .unwrap_or_else(|_| run.stdin.clone());
+                    out.payloads
+                        .entry(key)
+                        .or_default()
+                        .push(ids(&payload, session, &prompts));
+                    let outcome = serde_json::to_value(run.outcome).unwrap_or_default();
+                    out.runs
+                        .entry(r.event.to_string())
+                        .or_default()
+                        .push(run_line(outcome.as_str().unwrap_or_default(), &run.exit));
+                }
+            }
+            TimelineEntry::ModelRequest(r) => out.requests.push(
+                hook_lines(r.input.clone())
+                    .iter()
+                    .map(|l| ids(l, session, &prompts))
+                    .collect(),
+            ),
+            _ => {}
+        }
+    }
+    for runs in out.runs.values_mut() {
+        runs.sort();
+    }
+    out
+}
+
+/// One real run.
+pub struct RealRun {
+    pub aspects: Aspects,
+    pub unused: Vec<String>,
+    pub wall: Duration,
+}
+
+/// A wrapped handler: its capture file, event and command as written.
+struct Wrapped {
+    capture: PathBuf,
+    event: String,
+    command: String,
+    wrapped: String,
+}
+
+fn io(path: &Path, e: std::io::Error) -> CrosscheckError {
+    CrosscheckError::Real(format!("{}: {e}", path.display()))
+}
+
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// Wraps every command handler of one settings file so its stdin is kept.
+fn wrap_settings(
+    path: &Path,
+    captures: &Path,
+    out: &mut Vec<Wrapped>,
+) -> Result<(), CrosscheckError> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Ok(());
+    };
+    let Ok(mut doc) = serde_json::from_str::<Value>(&text) else {
+        return Ok(());
+    };
+    let Some(events) = doc.get_mut("hooks").and_then(Value::as_object_mut) else {
+        return Ok(());
+    };
+    for (event, groups) in events.iter_mut() {
+        let Some(groups) = groups.as_array_mut() else {
+            continue;
+        };
+        for group in groups {
+            let Some(handlers) = group.get_mut("hooks").and_then(Value::as_array_mut) else {
+                continue;
+            };
+            for handler in handlers {
+                if handler.get("type").and_then(Value::as_str) != Some("command") {
+                    continue;
+                }
+                let Some(command) = handler.get("command").and_then(Value::as_str) else {
+                    continue;
+                };
+                let command = command.to_owned();
+                // Identical handlers run once: they share a capture.
+                if let Some(w) = out
+                    .iter()
+                    .find(|w| w.command == command && w.event == *event)
+                {
+                    handler["command"] = Value::String(w.wrapped.clone());
+                    continue;
+                }
+                let capture = captures.join(format!("h{}.jsonl", out.len()));
+                let wrapped = format!(
+                    "tee -p -a {} | eval {}",
+                    quote(&capture.display().to_string()),
+                    quote(&command)
+                );
+                handler["command"] = Value::String(wrapped.clone());
+                out.push(Wrapped {
+                    capture,
+                    event: event.clone(),
+                    command,
+                    wrapped,
+                });
+            }
+        }
+    }
+    let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    std::fs::write(path, text).map_err(|e| io(path, e))
+}
+
+/// Plays `scenario` through the real Claude Code at `bin`.
+pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, CrosscheckError> {
+    let started = Instant::now();
+    let ws = Workspace::materialise(scenario).map_err(|e| CrosscheckError::Input(e.to_string()))?;
+    let spec = scenario.session_spec(&ws);
+    let files = ws
+        .claude_settings(scenario)
+        .map_err(|e| CrosscheckError::Input(e.to_string()))?;
+    let captures = ws.root.join("crosscheck-captures");
+    std::fs::create_dir_all(&captures).map_err(|e| io(&captures, e))?;
+    let mut wrapped = Vec::new();
+    let mut flag_settings = None;
+    for f in &files {
+        if f.text.is_some() {
+            wrap_settings(&f.path, &captures, &mut wrapped)?;
+            if f.source == crate::engine::claude::SettingsSource::Flag {
+                flag_settings = Some(f.path.clone());
+            }
+        }
+    }
+    // Bash calls get their scripted results from stand-ins first on the PATH.
+    let standins = super::standins::plan(&spec).map_err(CrosscheckError::Input)?;
+    let standin_dir = ws.root.join("crosscheck-standins");
+    super::standins::write(&standin_dir, &standins).map_err(|e| io(&standin_dir, e))?;
+    let model = spec.model.clone();
+    let (server, _sink) = start_servers_rendered(&spec.model_script(), Servers::Shared, &|i, r| {
+        sse_body(i, &model, r)
+    })
+    .await;
+    let base = server
+        .base_url()
+        .trim_end_matches('/')
+        .trim_end_matches("/v1")
+        .to_owned();
+    let mut env: Vec<(std::ffi::OsString, std::ffi::OsString)> = match ws.hook_env() {
+        crate::engine::runner::HookEnv::Exactly(vars) => vars,
+        crate::engine::runner::HookEnv::Inherit => std::env::vars_os().collect(),
+    };
+    let path = env
+        .iter()
+        .find(|(k, _)| k == "PATH")
+        .map(|(_, v)| v.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    env.retain(|(k, _)| k != "PATH");
+    env.push((
+        "PATH".into(),
+        format!("{}:{path}", standin_dir.display()).into(),
+    ));
+    for (k, v) in [
+        ("ANTHROPIC_BASE_URL", base.as_str()),
+        ("ANTHROPIC_API_KEY", "hooktape-dummy-key"),
+        ("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1"),
+        ("DISABLE_AUTOUPDATER", "1"),
+        ("DISABLE_TELEMETRY", "1"),
+        ("DISABLE_ERROR_REPORTING", "1"),
+        ("IS_SANDBOX", "1"),
+    ] {
+        env.retain(|(name, _)| name != k);
+        env.push((k.into(), v.into()));
+    }
+    let prompts: Vec<String> = spec
+        .steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::Turn(t) => Some(t.prompt.clone()),
+            _ => None,
+        })
+        .collect();
+    let bin = bin.to_path_buf();
+    let cwd = ws.cwd.clone();
+    let stream = tokio::task::spawn_blocking(move || {
+        drive(
+            &bin,
+            &cwd,
+            &env,
+            &spec.model,
+            flag_settings.as_deref(),
+            &prompts,
+        )
+    })
+    .await
+    .map_err(|e| CrosscheckError::Real(e.to_string()))??;
+    let requests = server.requests();
+    let unused = server.unused();
+    // The real side through the same normaliser as the mock's recording.
+    let normaliser =
+        replay::normaliser(scenario, &ws).map_err(|e| CrosscheckError::Input(e.to_string()))?;
+    let unwrap = |text: &str| -> String {
+        let mut out = text.to_owned();
+        for w in &wrapped {
+            out = out.replace(&w.wrapped, &w.command);
+        }
+        normaliser.text(&out)
+    };
+    let mut stdins: Vec<(usize, String)> = Vec::new();
+    for (i, w) in wrapped.iter().enumerate() {
+        if let Ok(text) = std::fs::read_to_string(&w.capture) {
+            stdins.extend(text.lines().map(|l| (i, unwrap(l))));
+        }
+    }
+    let session = stdins
+        .iter()
+        .find_map(|(_, s)| {
+            serde_json::from_str::<Value>(s)
+                .ok()?
+                .get("session_id")?
+                .as_str()
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| "<none>".to_owned());
+    let prompt_list = prompt_ids(stdins.iter().map(|(_, s)| s.as_str()));
+    let mut aspects = Aspects::default();
+    for (i, stdin) in &stdins {
+        let w = &wrapped[*i];
+        let payload = serde_json::from_str::<Value>(stdin)
+            .map(|v| payload_text(&v))
+            .unwrap_or_else(|_| stdin.clone());
+        aspects
+            .payloads
+            .entry(format!("{} `{}`", w.event, w.command))
+            .or_default()
+            .push(ids(&payload, &session, &prompt_list));
+    }
+    for event in &stream {
+        if event.get("subtype").and_then(Value::as_str) != Some("hook_response") {
+            continue;
+        }
+        let name = event
+            .get("hook_event")
+            .and_then(Value::as_str)
+            .unwrap_or("?");
+        let outcome = event.get("outcome").and_then(Value::as_str).unwrap_or("?");
+        let exit = match (outcome, event.get("exit_code").and_then(Value::as_i64)) {
+            ("cancelled", _) => "timed out".to_owned(),
+            (_, Some(code)) => format!("exit code {code}"),
+            (_, None) => "no exit code".to_owned(),
+        };
+        aspects
+            .runs
+            .entry(name.to_owned())
+            .or_default()
+            .push(run_line(outcome, &exit));
+    }
+    for runs in aspects.runs.values_mut() {
+        runs.sort();
+    }
+    for body in &requests {
+        aspects.requests.push(
+            hook_lines(compact_messages(body))
+                .iter()
+                .map(|l| ids(&unwrap(l), &session, &prompt_list))
+                .collect(),
+        );
+    }
+    Ok(RealRun {
+        aspects,
+        unused,
+        wall: started.elapsed(),
+    })
+}
+
+/// Runs `claude -p` with stream-json in and out: each prompt written once the previous one's
+/// `result` came, stdin closed after the last (SessionEnd runs then). Returns every event.
+fn drive(
+    bin: &Path,
+    cwd: &Path,
+    env: &[(std::ffi::OsString, std::ffi::OsString)],
+    model: &str,
+    flag_settings: Option<&Path>,
+    prompts: &[String],
+) -> Result<Vec<Value>, CrosscheckError> {
+    let mut cmd = std::process::Command::new(bin);
+    cmd.args([
+        "-p",
+        "--input-format",
+        "stream-json",
+        "--output-format",
+        "stream-json",
+        "--verbose",
+        "--include-hook-events",
+        "--permission-mode",
+        "bypassPermissions",
+        "--model",
+        model,
+    ]);
+    if let Some(file) = flag_settings {
+        cmd.arg("--settings").arg(file);
+    }
+    cmd.current_dir(cwd)
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| CrosscheckError::Real(format!("{}: {e}", bin.display())))?;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut stdin = child.stdin.take();
+    let Some(stdout) = child.stdout.take() else {
+        return Err(CrosscheckError::Real("no stdout".to_owned()));
+    };
+    // A watchdog: past the deadline the run is killed, which ends the reads below.
+    let pid = child.id();
+    let watchdog = std::thread::spawn(move || {
+        while Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(100));
+            if !Path::new(&format!("/proc/{pid}")).exists() {
+                return false;
+            }
+        }
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid as i32),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+        true
+    });
+    let send = |stdin: &mut Option<std::process::ChildStdin>, prompt: &str| {
+        let line = serde_json::json!({
+            "type": "user",
+            "message": {"role": "user", "content": [{"type": "text", "text": prompt}]},
+            "parent_tool_use_id": null,
+            "session_id": "",
+        });
+        if let Some(s) = stdin.as_mut() {
+            let _ = writeln!(s, "{line}");
+            let _ = s.flush();
+        }
+    };
+    let mut next = prompts.iter();
+    match next.next() {
+        Some(p) => send(&mut stdin, p),
+        None => drop(stdin.take()),
+    }
+    let mut events = Vec::new();
+    for line in std::io::BufReader::new(stdout).lines() {
+        let Ok(line) = line else { break };
+        let Ok(event) = serde_json::from_str::<Value>(&line) else {
+            continue;
+        };
+        if event.get("type").and_then(Value::as_str) == Some("result") {
+            match next.next() {
+                Some(p) => send(&mut stdin, p),
+                None => drop(stdin.take()),
+            }
+        }
+        events.push(event);
+    }
+    let status = child
+        .wait()
+        .map_err(|e| CrosscheckError::Real(e.to_string()))?;
+    let mut stderr = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = std::io::Read::read_to_string(&mut e, &mut stderr);
+    }
+    if watchdog.join().unwrap_or(false) {
+        return Err(CrosscheckError::Real(
+            "claude did not finish within 120 s and was killed".to_owned(),
+        ));
+    }
+    if !status.success() && events.is_empty() {
+        return Err(CrosscheckError::Real(format!(
+            "claude exited {status}: {}",
+            stderr.trim()
+        )));
+    }
+    Ok(events)
+}
