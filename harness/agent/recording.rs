@@ -121,6 +121,7 @@ impl Recording {
             TurnEnd::StoppedBySessionStart => ("SessionStart", "stopped the session"),
             TurnEnd::StoppedByStopHook { .. } => ("Stop", "stopped the turn"),
             TurnEnd::CompactionAborted { event, .. } => (event.as_str(), "stopped the compaction"),
+            TurnEnd::StoppedByHook { event, .. } => (event.as_str(), "stopped the session"),
             TurnEnd::Failed { message } => {
                 return Some(format!(
                     "turn {} failed before they were asked for: {message}",
@@ -444,6 +445,12 @@ pub enum TurnEnd {
     },
     /// PreCompact stopped a compaction, or PostCompact stopped after it.
     CompactionAborted { event: String, reason: String },
+    /// Claude Code: a hook ended the session (`continue: false` on a tool event, a
+    /// PostToolBatch block, a `defer`): no further request.
+    StoppedByHook {
+        event: String,
+        reason: Option<String>,
+    },
     /// A manual compaction completed.
     Compacted,
     /// The user interrupted the turn (Interrupt hooks ran; Stop did not).
@@ -597,6 +604,10 @@ pub struct ClaudeRunRecord {
     pub stderr: String,
     /// `success`, `error` or `cancelled`, as stream-json's `hook_response` says.
     pub outcome: crate::engine::claude::parse::ClaudeOutcome,
+    /// Claude Code refused the output as a whole (and reports the run as an error with exit
+    /// code 1): its words.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub rejected: Option<String>,
     /// JSON keys Claude Code does not read on this event (ignored without a word).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub ignored_keys: Vec<String>,

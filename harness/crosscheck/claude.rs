@@ -5,11 +5,15 @@
 //!
 //! - **payloads**: each handler's stdin, captured by wrapping its command
 //!   (`tee -p -a FILE | eval 'COMMAND'`), keyed by event and the command as written;
-//! - **runs**: per event, each run's `outcome` and exit code (stream-json `hook_response`;
-//!   the mock's own), as a sorted list since handlers run at once;
+//! - **runs**: per event, each run's `outcome` and the exit code Claude Code reports
+//!   (stream-json `hook_response`; the mock's own), as a sorted list since handlers run at
+//!   once; SessionEnd, which stream-json does not report, by its payloads only;
 //! - **requests**: every message block of each model request, Claude Code's own
 //!   `<system-reminder>`s (agent list, skills, date) left out and hook reminders kept;
 //!   the wrapped commands mapped back to the commands as written.
+//!
+//! - **warnings**: what the session reported to the user (stream-json `informational`
+//!   events: a blocked prompt, a stopped one).
 //!
 //! Session ids, prompt ids and durations differ by nature and are normalised on both sides.
 //! Discovery warnings are not compared (Claude Code prints none in `-p` mode).
@@ -191,13 +195,22 @@ pub fn mock_aspects(rec: &Recording) -> Aspects {
                         .entry(key)
                         .or_default()
                         .push(ids(&payload, session, &prompts));
+                    // stream-json prints no events for SessionEnd, which runs after `result`.
+                    if r.event == crate::engine::claude::ClaudeEvent::SessionEnd {
+                        continue;
+                    }
                     let outcome = serde_json::to_value(run.outcome).unwrap_or_default();
+                    let exit = match &run.rejected {
+                        Some(_) => "exit code 1".to_owned(),
+                        None => run.exit.clone(),
+                    };
                     out.runs
                         .entry(r.event.to_string())
                         .or_default()
-                        .push(run_line(outcome.as_str().unwrap_or_default(), &run.exit));
+                        .push(run_line(outcome.as_str().unwrap_or_default(), &exit));
                 }
             }
+            TimelineEntry::Warning { text, .. } => out.warnings.push(ids(text, session, &prompts)),
             TimelineEntry::ModelRequest(r) => out.requests.push(
                 hook_lines(r.input.clone())
                     .iter()
@@ -419,6 +432,13 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
             .push(ids(&payload, &session, &prompt_list));
     }
     for event in &stream {
+        if event.get("subtype").and_then(Value::as_str) == Some("informational") {
+            let content = event.get("content").and_then(Value::as_str).unwrap_or("");
+            aspects
+                .warnings
+                .push(ids(&unwrap(content), &session, &prompt_list));
+            continue;
+        }
         if event.get("subtype").and_then(Value::as_str) != Some("hook_response") {
             continue;
         }

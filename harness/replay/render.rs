@@ -112,7 +112,7 @@ pub fn render(description: &str, rec: &Recording) -> String {
                 block(&mut out, "   output to model", &r.output_to_model);
             }
             TimelineEntry::Warning { text, .. } => {
-                let _ = writeln!(out, "\n-> warning: {text}");
+                let _ = writeln!(out, "\n-> warning: {}", escape_controls(text));
             }
             TimelineEntry::TurnEnd(r) => {
                 let end = serde_json::to_value(&r.end).unwrap_or(Value::Null);
@@ -142,6 +142,10 @@ pub fn render(description: &str, rec: &Recording) -> String {
     let _ = writeln!(out, "\n== transcript ==");
     for line in &rec.transcript {
         let _ = writeln!(out, "{}", compact(line));
+    }
+    if rec.dialect == crate::engine::Dialect::Claude {
+        // hooktape's Claude Code sends no analytics (the real one runs with it off).
+        return out;
     }
     let _ = writeln!(out, "\n== analytics ==");
     if rec.analytics.is_empty() {
@@ -258,6 +262,9 @@ fn claude_hooks(out: &mut String, entry: &crate::agent::recording::ClaudeEventRe
         let _ = writeln!(out, "     exit: {}", run.exit);
         block(out, "     stdout", &run.stdout);
         block(out, "     stderr", &run.stderr);
+        if let Some(why) = &run.rejected {
+            block(out, "     refused (reported as exit code 1)", why);
+        }
         if !run.ignored_keys.is_empty() {
             let _ = writeln!(
                 out,

@@ -179,8 +179,11 @@ impl Session<'_> {
                 .into_iter()
                 .map(|t| json!({"type": "text", "text": t}))
                 .collect();
-            for c in contexts {
-                content.push(json!({"type": "text", "text": format!("{}\n", reminder(&c))}));
+            // The last UserPromptSubmit text ends with a newline of its own (as 2.1.197 sends).
+            let n = contexts.len();
+            for (i, c) in contexts.iter().enumerate() {
+                let end = if i + 1 == n { "\n" } else { "" };
+                content.push(json!({"type": "text", "text": format!("{}{end}", reminder(c))}));
             }
             content.push(json!({"type": "text", "text": turn.prompt}));
             self.push_user(content)?;
@@ -276,6 +279,7 @@ impl Session<'_> {
                         stdout: r.stdout.clone(),
                         stderr: r.stderr.clone(),
                         outcome: r.judgement.outcome,
+                        rejected: r.judgement.rejected.clone(),
                         ignored_keys: r
                             .judgement
                             .answer
@@ -410,6 +414,16 @@ impl Session<'_> {
         }
         let (blocks, stop) =
             parse_sse(&text).map_err(|message| AgentError::Stream { index, message })?;
+        let blocks: Vec<Block> = blocks
+            .into_iter()
+            .map(|b| match b {
+                Block::ToolUse { id, name, input } => {
+                    let input = tools::parsed_input(&name, &input);
+                    Block::ToolUse { id, name, input }
+                }
+                text => text,
+            })
+            .collect();
         self.timeline
             .push(TimelineEntry::ModelRequest(ModelRequestRecord {
                 index,
@@ -471,11 +485,10 @@ impl Session<'_> {
                 continue;
             }
             if let Some(halt) = self.round(uses).await? {
-                let why = match &halt.reason {
-                    Some(r) => format!("{} hook stopped the session: {r}", halt.event),
-                    None => format!("{} hook stopped the session", halt.event),
-                };
-                self.end(TurnEnd::Failed { message: why });
+                self.end(TurnEnd::StoppedByHook {
+                    event: halt.event.to_string(),
+                    reason: halt.reason,
+                });
                 return Ok(());
             }
         }
@@ -719,6 +732,9 @@ impl Session<'_> {
         });
         if let Some(r) = &replaced {
             self.effect(format!("output replaced: {r:?}"));
+        }
+        if v.stop.is_some() {
+            self.effect("continue: false: the session stops after this round".to_owned());
         }
         (replaced, reminders, v.stop.clone())
     }

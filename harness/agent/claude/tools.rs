@@ -41,6 +41,30 @@ fn absolute(cwd: &Path, path: &str) -> PathBuf {
     }
 }
 
+/// The input as Claude Code keeps it once its tool parsed it: `Edit`'s `replace_all`
+/// default (false) set before the model's keys, as a JavaScript spread of the defaults does.
+/// The history, the transcript and PostToolBatch carry this form.
+pub(crate) fn parsed_input(tool: &str, raw: &Value) -> Value {
+    match (tool, raw.as_object()) {
+        ("Edit", Some(map)) => {
+            let mut out = Map::new();
+            out.insert(
+                "replace_all".into(),
+                map.get("replace_all")
+                    .cloned()
+                    .unwrap_or(Value::Bool(false)),
+            );
+            for (k, v) in map {
+                if k != "replace_all" {
+                    out.insert(k.clone(), v.clone());
+                }
+            }
+            Value::Object(out)
+        }
+        _ => raw.clone(),
+    }
+}
+
 /// The input hooks see: file paths made absolute; Edit's keys in its schema order with
 /// `replace_all` defaulted. The model's history keeps the raw input.
 pub(crate) fn hook_input(tool: &str, raw: &Value, cwd: &Path) -> Value {

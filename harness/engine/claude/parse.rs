@@ -74,6 +74,20 @@ pub struct ClaudeJudgement {
     pub blocking: Option<String>,
     /// Another failure: what Claude Code shows the user (stderr, or why it could not run).
     pub error: Option<String>,
+    /// The output was refused as a whole (Claude Code reports the run as an error with exit
+    /// code 1): why.
+    pub rejected: Option<String>,
+}
+
+impl ClaudeJudgement {
+    /// The exit code stream-json's `hook_response` reports: 1 for a refused output.
+    pub fn reported_exit(&self, exit: &ClaudeExit) -> Option<i32> {
+        match exit {
+            ClaudeExit::Code(_) if self.rejected.is_some() => Some(1),
+            ClaudeExit::Code(c) => Some(*c),
+            _ => None,
+        }
+    }
 }
 
 /// Judges one handler's run.
@@ -84,12 +98,29 @@ pub fn judge(event: ClaudeEvent, exit: &ClaudeExit, stdout: &str, stderr: &str) 
         answer: None,
         blocking: None,
         error: None,
+        rejected: None,
     };
     if let ClaudeExit::Code(code) = exit {
         let trimmed = stdout.trim();
         if trimmed.starts_with('{') {
             if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(trimmed) {
-                j.answer = Some(read_answer(event, &map));
+                let named = map
+                    .get("hookSpecificOutput")
+                    .and_then(|s| s.get("hookEventName"))
+                    .and_then(Value::as_str);
+                match named {
+                    Some(name) if name != event.name() => {
+                        let pretty = serde_json::to_string_pretty(&Value::Object(map.clone()))
+                            .unwrap_or_default();
+                        j.rejected = Some(format!(
+                            "Failed to run: Hook returned incorrect event name: expected '{}' but got '{name}'. Full stdout: {pretty}",
+                            event.name()
+                        ));
+                        j.outcome = ClaudeOutcome::Error;
+                        return j;
+                    }
+                    _ => j.answer = Some(read_answer(event, &map)),
+                }
             }
         }
         if j.answer.is_none() && *code == 0 && !trimmed.is_empty() {
