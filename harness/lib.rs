@@ -13,6 +13,7 @@ pub mod crosscheck;
 pub mod engine;
 pub mod fuzz;
 pub mod import;
+pub mod port;
 pub mod probe;
 pub mod replay;
 pub mod scenario;

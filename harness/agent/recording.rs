@@ -604,6 +604,10 @@ pub struct ClaudeRunRecord {
     pub stderr: String,
     /// `success`, `error` or `cancelled`, as stream-json's `hook_response` says.
     pub outcome: crate::engine::claude::parse::ClaudeOutcome,
+    /// What this run alone decided, in words (`blocks: …`, `denies: …`, `asks: …`,
+    /// `allows`, `defers`, `stops: …`), if anything.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub decision: Option<String>,
     /// Claude Code refused the output as a whole (and reports the run as an error with exit
     /// code 1): its words.
     #[serde(skip_serializing_if = "Option::is_none", default)]

@@ -11,6 +11,7 @@ mod import;
 mod init;
 mod new;
 mod out;
+mod port;
 mod probe;
 mod record;
 mod run;
@@ -27,7 +28,7 @@ use clap::{Parser, Subcommand};
 const LONG_VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     "\ndialects: codex = Codex 0.171.0 (the default), codex-4e30281 = Codex at upstream commit \
-     4e30281, lifecycle = Codex's lifecycle branch"
+     4e30281, lifecycle = Codex's lifecycle branch, claude = Claude Code 2.1.197"
 );
 
 pub const EXIT_BAD_INPUT: u8 = 2;
@@ -52,6 +53,8 @@ enum Command {
     #[command(subcommand)]
     Conformance(conformance::ConformanceCommand),
     Crosscheck(crosscheck::CrosscheckArgs),
+    /// Play scenarios under two dialects and report, per hook, what behaves differently.
+    Port(port::PortArgs),
     /// Fuzz the hook-output parsers against their properties, in-process, with shrinking.
     Fuzz(fuzz::FuzzArgs),
     /// Run one command as the single hook of an event through the real engine, no agent.
@@ -90,6 +93,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Conformance(cmd) => conformance::run(cmd),
         Command::Crosscheck(args) => crosscheck::run(args),
+        Command::Port(args) => port::run(args),
         Command::Fuzz(args) => fuzz::run(args),
         Command::Probe(args) => probe::run(*args),
         Command::Bench(args) => bench::run(args),

@@ -278,6 +278,15 @@ pub async fn replay_file(file: &Path) -> Result<Replayed, ReplayError> {
 
 /// Plays a scenario in a fresh workspace and normalises what it recorded.
 pub async fn replay(scenario: &Scenario) -> Result<Replayed, ReplayError> {
+    replay_checked(scenario, true).await
+}
+
+/// [`replay`] that accepts any discovery warning (`hooktape port` reports them instead).
+pub async fn replay_any_warnings(scenario: &Scenario) -> Result<Replayed, ReplayError> {
+    replay_checked(scenario, false).await
+}
+
+async fn replay_checked(scenario: &Scenario, check: bool) -> Result<Replayed, ReplayError> {
     let mut phases = Phases::default();
     let mut lap = Instant::now();
     let mut split = || {
@@ -325,7 +334,9 @@ pub async fn replay(scenario: &Scenario) -> Result<Replayed, ReplayError> {
                 .iter()
                 .map(|w| normaliser.text(w))
                 .collect();
-            check_warnings(scenario, &warnings)?;
+            if check {
+                check_warnings(scenario, &warnings)?;
+            }
             // Loading checked every `notify`; a config.toml that is not TOML at all is
             // reported by the engine as a discovery warning, and then sets no notify.
             notify = discover_notify(ws.discovery_input()).unwrap_or(None);
@@ -352,7 +363,9 @@ pub async fn replay(scenario: &Scenario) -> Result<Replayed, ReplayError> {
                 .iter()
                 .map(|w| normaliser.text(w))
                 .collect();
-            check_warnings(scenario, &warnings)?;
+            if check {
+                check_warnings(scenario, &warnings)?;
+            }
             Hooks::claude(&claude)
         }
     };

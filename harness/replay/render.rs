@@ -262,6 +262,9 @@ fn claude_hooks(out: &mut String, entry: &crate::agent::recording::ClaudeEventRe
         let _ = writeln!(out, "     exit: {}", run.exit);
         block(out, "     stdout", &run.stdout);
         block(out, "     stderr", &run.stderr);
+        if let Some(d) = &run.decision {
+            let _ = writeln!(out, "     decides: {}", escape_controls(d));
+        }
         if let Some(why) = &run.rejected {
             block(out, "     refused (reported as exit code 1)", why);
         }

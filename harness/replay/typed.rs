@@ -62,6 +62,7 @@ pub fn normalised(rec: &Recording, n: &Normaliser) -> Recording {
                     run.stderr = t(&run.stderr);
                     run.exit = t(&run.exit);
                     run.rejected = run.rejected.as_ref().map(t);
+                    run.decision = run.decision.as_ref().map(t);
                     run.duration = std::time::Duration::ZERO;
                 }
                 for n in &mut r.not_run {

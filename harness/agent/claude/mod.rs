@@ -280,6 +280,7 @@ impl Session<'_> {
                         stderr: r.stderr.clone(),
                         outcome: r.judgement.outcome,
                         rejected: r.judgement.rejected.clone(),
+                        decision: decision(event, &r.judgement),
                         ignored_keys: r
                             .judgement
                             .answer
@@ -808,6 +809,57 @@ fn refusal(tool: &str, v: &ClaudeVerdict) -> Refused {
         ),
         Some((Permission::Defer, _)) => Refused::Deferred,
         _ => Refused::No,
+    }
+}
+
+/// What one run decided on its own, in words.
+fn decision(
+    event: ClaudeEvent,
+    j: &crate::engine::claude::parse::ClaudeJudgement,
+) -> Option<String> {
+    use crate::engine::claude::parse::Permission;
+    // Exit 2 blocks only where Claude Code reads it as a block; elsewhere (SessionStart,
+    // SessionEnd, …) it is an error shown to the user.
+    let exit2_blocks = matches!(
+        event,
+        ClaudeEvent::PreToolUse
+            | ClaudeEvent::UserPromptSubmit
+            | ClaudeEvent::PostToolUse
+            | ClaudeEvent::PostToolUseFailure
+            | ClaudeEvent::PostToolBatch
+            | ClaudeEvent::Stop
+    );
+    if let (Some(_), false) = (&j.blocking, exit2_blocks) {
+        return None;
+    }
+    if let Some(stderr) = &j.blocking {
+        let denied = j.answer.as_ref().and_then(|a| match &a.permission {
+            Some((Permission::Deny, r)) => Some(r.clone().unwrap_or_default()),
+            _ => None,
+        });
+        return Some(match denied {
+            Some(reason) if !reason.is_empty() => format!("denies: {reason}"),
+            Some(_) => "denies (no reason)".to_owned(),
+            None => format!("blocks (exit 2): {}", stderr.trim_end()),
+        });
+    }
+    let a = j.answer.as_ref()?;
+    if let Some(stop) = &a.stop {
+        return Some(format!("stops: {}", stop.clone().unwrap_or_default()));
+    }
+    if let Some(block) = &a.block {
+        return Some(format!("blocks: {}", block.clone().unwrap_or_default()));
+    }
+    let reason = |r: &Option<String>| match r.as_deref() {
+        Some(r) if !r.is_empty() => format!(": {r}"),
+        _ => " (no reason)".to_owned(),
+    };
+    match &a.permission {
+        Some((Permission::Deny, r)) => Some(format!("denies{}", reason(r))),
+        Some((Permission::Ask, r)) => Some(format!("asks{}", reason(r))),
+        Some((Permission::Defer, _)) => Some("defers".to_owned()),
+        Some((Permission::Allow, _)) => Some("allows".to_owned()),
+        None => None,
     }
 }
 
