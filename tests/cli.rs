@@ -33,6 +33,21 @@ fn scenario_count(dir: &Path) -> usize {
 
 /// (fixture, expected line:col, expected message part)
 const BAD: &[(&str, &str, &str)] = &[
+    (
+        "claude_codex_tool",
+        "9:10",
+        "`apply_patch` in call `call-1` is a Codex tool",
+    ),
+    (
+        "claude_unknown_event",
+        "8:16",
+        "unknown Claude Code hook event `PreToolUsee`",
+    ),
+    (
+        "codex_local_layer",
+        "4:8",
+        "a `local` layer (`.claude/settings.local.json`) belongs to the `claude` dialect",
+    ),
     ("bad_approval_policy", "4:19", "unknown variant `sometimes`"),
     (
         "bad_env_name",

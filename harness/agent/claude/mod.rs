@@ -234,6 +234,15 @@ impl Session<'_> {
 
     fn hook_env(&self, event: ClaudeEvent) -> Vec<(String, String)> {
         let mut env = vec![
+            (
+                "AI_AGENT".to_owned(),
+                format!("claude-code_{}_harness", VERSION.replace('.', "-")),
+            ),
+            ("COREPACK_ENABLE_AUTO_PIN".to_owned(), "0".to_owned()),
+            (
+                "NoDefaultCurrentDirectoryInExePath".to_owned(),
+                "1".to_owned(),
+            ),
             ("CLAUDECODE".to_owned(), "1".to_owned()),
             ("CLAUDE_CODE_CHILD_SESSION".to_owned(), "1".to_owned()),
             ("CLAUDE_CODE_ENTRYPOINT".to_owned(), "sdk-cli".to_owned()),

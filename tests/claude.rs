@@ -1,0 +1,240 @@
+//! The `claude` dialect end to end: `hooktape crosscheck --agent claude` against the pinned
+//! real Claude Code (agents/claude/, installed by agents/install.sh; in CI required, elsewhere
+//! the tests say why they did not run), and `hooktape port` between Claude Code and Codex
+//! (mock only, always runs).
+
+#[path = "support/cli.rs"]
+mod cli;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{ensure, Result};
+
+fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false")
+}
+
+fn pinned() -> PathBuf {
+    cli::repo().join("agents/claude/node_modules/@anthropic-ai/claude-code/bin/claude.exe")
+}
+
+/// Whether the real Claude Code can be crosschecked here; outside CI, a reason to skip.
+fn available() -> Result<bool> {
+    let unshare_ok = std::process::Command::new("unshare")
+        .args(["-n", "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if pinned().is_file() && unshare_ok {
+        return Ok(true);
+    }
+    ensure!(
+        !in_ci(),
+        "CI must crosscheck Claude Code: pinned CLI present: {}, network namespaces: {unshare_ok}",
+        pinned().is_file()
+    );
+    eprintln!("SKIP: no pinned Claude Code (bash agents/install.sh) or no network namespace");
+    Ok(false)
+}
+
+fn repository(dir: &Path, scenarios: &[(&str, &str)]) -> Result<()> {
+    cli::write(&dir.join("hooktape.toml"), "")?;
+    for (name, text) in scenarios {
+        cli::write(&dir.join(format!("scenarios/{name}.toml")), text)?;
+    }
+    Ok(())
+}
+
+fn crosscheck(dir: &Path, args: &[&str]) -> Result<std::process::Output> {
+    let mut cmd = cli::hooktape(dir)?;
+    cmd.args(["crosscheck", "--agent", "claude"])
+        .args(args)
+        .env("CLAUDE_BIN", pinned());
+    Ok(cmd.output()?)
+}
+
+const INTERFACES: &str = r#"description = "A Claude Code hook lists the network interfaces it sees"
+
+[session]
+dialect = "claude"
+
+[[layers]]
+kind = "project"
+[layers.hooks]
+UserPromptSubmit = [{ hooks = [{ type = "command", command = "cat >/dev/null; echo \"interfaces: $(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\\n' ' ')\"" }] }]
+
+[[turns]]
+prompt = "hi"
+[[turns.responses]]
+message = "hello"
+"#;
+
+#[test]
+fn the_real_claude_code_runs_with_nothing_but_loopback_and_agrees() -> Result<()> {
+    if !available()? {
+        return Ok(());
+    }
+    let dir = tempfile::tempdir()?;
+    repository(dir.path(), &[("interfaces", INTERFACES)])?;
+    let keep = dir.path().join("kept");
+    let out = crosscheck(dir.path(), &["--keep", &keep.display().to_string()])?;
+    let text = cli::text(&out);
+    ensure!(out.status.code() == Some(0), "{text}");
+    ensure!(
+        text.contains("isolation: a network namespace with lo\n"),
+        "{text}"
+    );
+    ensure!(text.contains("real CLI: 2.1.197 (Claude Code)"), "{text}");
+    let real = std::fs::read_to_string(keep.join("interfaces.real.txt"))?;
+    ensure!(
+        real.contains("UserPromptSubmit hook success: interfaces: lo"),
+        "the real CLI's hook saw more than loopback:\n{real}"
+    );
+    ensure!(
+        text.ends_with("crosscheck: 1 scenarios, 1 agree, 0 differ, 0 skipped\n"),
+        "{text}"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_difference_is_reported_with_both_texts_and_codex_scenarios_are_skipped() -> Result<()> {
+    if !available()? {
+        return Ok(());
+    }
+    // The real CLI runs with IS_SANDBOX=1 (as root, for bypassPermissions); the mock's hooks
+    // do not see it: a hook that prints it differs, and says how.
+    let sandbox = INTERFACES.replace(
+        "cat >/dev/null; echo \\\"interfaces: $(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\\\\n' ' ')\\\"",
+        "cat >/dev/null; echo \\\"sandbox=$IS_SANDBOX\\\"",
+    );
+    ensure!(sandbox.contains("sandbox=$IS_SANDBOX"), "{sandbox}");
+    let codex = "description = \"codex\"\n\n[[turns]]\nprompt = \"hi\"\n[[turns.responses]]\nmessage = \"ok\"\n";
+    let dir = tempfile::tempdir()?;
+    repository(dir.path(), &[("sandbox", &sandbox), ("codex", codex)])?;
+    let out = crosscheck(dir.path(), &[])?;
+    let text = cli::text(&out);
+    ensure!(out.status.code() == Some(1), "{text}");
+    ensure!(text.contains("DIFFER sandbox"), "{text}");
+    ensure!(
+        text.contains("-     user: text \"<system-reminder>\\nUserPromptSubmit hook success: sandbox=\\n</system-reminder>\\n\"")
+            || text.contains("- user: text \"<system-reminder>\\nUserPromptSubmit hook success: sandbox=\\n</system-reminder>\\n\""),
+        "{text}"
+    );
+    ensure!(
+        text.contains("UserPromptSubmit hook success: sandbox=1"),
+        "{text}"
+    );
+    ensure!(
+        text.contains(
+            "  codex: dialect `codex`: `--agent claude` plays `claude`-dialect scenarios\n"
+        ),
+        "{text}"
+    );
+    ensure!(
+        text.ends_with("crosscheck: 2 scenarios, 0 agree, 1 differ, 1 skipped\n"),
+        "{text}"
+    );
+    Ok(())
+}
+
+#[test]
+fn port_reports_the_claude_guards_that_fail_open_in_codex() -> Result<()> {
+    let out = cli::run(
+        &cli::repo(),
+        &[
+            "port",
+            "scenarios/port/claude_guards_under_codex.toml",
+            "--from",
+            "claude",
+            "--to",
+            "codex",
+        ],
+    )?;
+    let text = cli::text(&out);
+    ensure!(out.status.code() == Some(1), "{text}");
+    for expected in [
+        "FAILS OPEN PreToolUse `./.claude/hooks/protect_env.sh`",
+        "call:     call-1 Write → apply_patch",
+        "claude:   blocks (exit 2): refusing to touch <PROJECT>/config.env",
+        "codex:    completed, decided nothing",
+        "the hook reads keys codex never sends: file_path, content",
+        "claude:   asks: this discards local changes",
+        "codex:    failed: PreToolUse hook returned unsupported permissionDecision:ask",
+        "claude:   denies (no reason)",
+        "without a non-empty permissionDecisionReason",
+        "port: 3 finding(s), 3 hook run(s) that block in claude fail open in codex",
+    ] {
+        ensure!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    Ok(())
+}
+
+#[test]
+fn port_json_is_machine_readable_and_alike_hooks_pass() -> Result<()> {
+    let out = cli::run(
+        &cli::repo(),
+        &[
+            "port",
+            "scenarios/port/claude_guards_under_codex.toml",
+            "--from",
+            "claude",
+            "--to",
+            "codex",
+            "--format",
+            "json",
+        ],
+    )?;
+    ensure!(out.status.code() == Some(1), "{}", cli::text(&out));
+    let reports: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let findings = reports[0]["findings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    ensure!(findings.len() == 3, "{reports:#}");
+    ensure!(
+        findings.iter().all(|f| f["severity"] == "fails_open"),
+        "{reports:#}"
+    );
+    ensure!(
+        findings[0]["declared"] == ".claude/settings.json: PreToolUse[0].hooks[0]",
+        "{reports:#}"
+    );
+    // A Codex guard that exits 2 blocks under Claude Code too.
+    let same = cli::run(
+        &cli::repo(),
+        &[
+            "port",
+            "scenarios/pre_tool_use/deny_rm_rf.toml",
+            "--from",
+            "codex",
+            "--to",
+            "claude",
+        ],
+    )?;
+    let text = cli::text(&same);
+    ensure!(same.status.code() == Some(0), "{text}");
+    ensure!(text.contains("every hook behaves the same"), "{text}");
+    Ok(())
+}
+
+#[test]
+fn port_refuses_a_scenario_of_another_dialect() -> Result<()> {
+    let out = cli::run(
+        &cli::repo(),
+        &[
+            "port",
+            "scenarios/port/claude_guards_under_codex.toml",
+            "--from",
+            "codex",
+            "--to",
+            "claude",
+        ],
+    )?;
+    let text = cli::text(&out);
+    ensure!(out.status.code() == Some(2), "{text}");
+    ensure!(
+        text.contains("is a `claude` scenario, not `codex` (--from)"),
+        "{text}"
+    );
+    Ok(())
+}
