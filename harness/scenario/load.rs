@@ -467,6 +467,7 @@ impl Validator<'_> {
     }
 }
 
+mod claude;
 mod layers;
 mod plugins;
 mod steps;

@@ -105,7 +105,7 @@ impl Transcript {
         line.insert("entrypoint".into(), json!("sdk-cli"));
         line.insert("cwd".into(), json!(self.cwd));
         line.insert("sessionId".into(), json!(self.session_id));
-        line.insert("version".into(), json!(super::VERSION));
+        line.insert("version".into(), json!(super::names::VERSION));
         self.last_uuid = Some(uuid);
         let mut file = std::fs::OpenOptions::new()
             .create(true)

@@ -1,0 +1,283 @@
+//! One round of tool calls, as Claude Code plays it: each call checked by its tool, then
+//! PreToolUse (a refusal, contexts, a rewrite, a stop), the tool, PostToolUse or
+//! PostToolUseFailure; then one PostToolBatch for the round, whose block ends the session.
+
+use serde_json::{json, Value};
+
+use super::names::reminder;
+use super::session::{Halt, Session};
+use super::tools::{self, ToolRun};
+use crate::agent::error::AgentError;
+use crate::agent::recording::{Disposition, TimelineEntry, ToolCallRecord};
+use crate::engine::claude::parse::{ClaudeVerdict, Permission};
+use crate::engine::claude::ClaudeEvent;
+
+impl Session<'_> {
+    /// One response's calls, then PostToolBatch; the tool results as the next user message.
+    pub(super) async fn round(
+        &mut self,
+        uses: Vec<(String, String, Value)>,
+    ) -> Result<Option<Halt>, AgentError> {
+        let mut content: Vec<Value> = Vec::new();
+        let mut batch: Vec<Value> = Vec::new();
+        let mut halt: Option<Halt> = None;
+        for (id, name, raw) in uses {
+            let scripted = self
+                .calls
+                .get(&id)
+                .map(|c| c.result.clone())
+                .unwrap_or_default();
+            let raw_path = raw
+                .get("file_path")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            let mut input = tools::hook_input(&name, &raw, &self.cwd);
+            let mut reminders: Vec<String> = Vec::new();
+            let mut record = ToolCallRecord {
+                thread_id: self.spec.thread_id.clone(),
+                turn_id: self.turn_id.clone(),
+                call_id: id.clone(),
+                name: name.clone(),
+                hook_tool_name: Some(name.clone()),
+                asked_user: false,
+                executed: false,
+                disposition: Disposition::Executed,
+                output_to_model: String::new(),
+            };
+            let (is_error, text) =
+                if let Some(ToolRun::Invalid(text)) = tools::validate(&name, &input, &self.files) {
+                    record.disposition = Disposition::InvalidArguments;
+                    (true, text)
+                } else {
+                    let pre = self.pre_tool_use(&name, &id, &input).await;
+                    reminders.extend(pre.contexts.iter().map(|c| {
+                        reminder(&format!("PreToolUse:{name} hook additional context: {c}"))
+                    }));
+                    if let Some(stop) = pre.stop.clone() {
+                        halt.get_or_insert(Halt {
+                            event: ClaudeEvent::PreToolUse,
+                            reason: stop,
+                        });
+                    }
+                    if let Some(updated) = &pre.updated_input {
+                        self.effect(format!("input replaced: {updated}"));
+                        input = updated.clone();
+                    }
+                    match refusal(&name, &pre) {
+                        Refused::Deferred => {
+                            self.effect("deferred: the session ends (tool_deferred)".to_owned());
+                            self.timeline.push(TimelineEntry::ToolCall(ToolCallRecord {
+                                disposition: Disposition::BlockedByPreToolUse,
+                                ..record
+                            }));
+                            return Ok(Some(Halt {
+                                event: ClaudeEvent::PreToolUse,
+                                reason: Some("tool_deferred".to_owned()),
+                            }));
+                        }
+                        Refused::Yes(text) => {
+                            self.effect(format!("call refused: {text:?}"));
+                            record.disposition = Disposition::BlockedByPreToolUse;
+                            (true, text)
+                        }
+                        Refused::No => {
+                            record.executed = true;
+                            match tools::run(
+                                &name,
+                                &input,
+                                raw_path.as_deref(),
+                                &scripted,
+                                &mut self.files,
+                            ) {
+                                ToolRun::Succeeded { text, response } => {
+                                    let post = self
+                                        .post(
+                                            ClaudeEvent::PostToolUse,
+                                            &name,
+                                            &id,
+                                            &input,
+                                            ("tool_response", response),
+                                        )
+                                        .await;
+                                    reminders.extend(post.1);
+                                    if let Some(stop) = post.2 {
+                                        halt.get_or_insert(Halt {
+                                            event: ClaudeEvent::PostToolUse,
+                                            reason: stop,
+                                        });
+                                    }
+                                    let text = match post.0 {
+                                        Some(out) => out,
+                                        None => text,
+                                    };
+                                    (false, text)
+                                }
+                                ToolRun::Failed { error } => {
+                                    let post = self
+                                        .post(
+                                            ClaudeEvent::PostToolUseFailure,
+                                            &name,
+                                            &id,
+                                            &input,
+                                            ("error", json!(error)),
+                                        )
+                                        .await;
+                                    reminders.extend(post.1);
+                                    if let Some(stop) = post.2 {
+                                        halt.get_or_insert(Halt {
+                                            event: ClaudeEvent::PostToolUseFailure,
+                                            reason: stop,
+                                        });
+                                    }
+                                    (true, error)
+                                }
+                                ToolRun::Invalid(text) => (true, text),
+                            }
+                        }
+                    }
+                };
+            record.output_to_model = text.clone();
+            self.timeline.push(TimelineEntry::ToolCall(record));
+            let mut result = json!({"type": "tool_result", "tool_use_id": id, "content": text});
+            if is_error {
+                result["is_error"] = json!(true);
+            }
+            content.push(result);
+            content.extend(
+                reminders
+                    .into_iter()
+                    .map(|r| json!({"type": "text", "text": r})),
+            );
+            batch.push(json!({"tool_name": name, "tool_input": raw, "tool_use_id": id, "tool_response": text}));
+        }
+        let mut input = self.common(ClaudeEvent::PostToolBatch, true);
+        input.insert("tool_calls".into(), Value::Array(batch));
+        let run = self.fire(ClaudeEvent::PostToolBatch, input).await;
+        let v = run.verdict;
+        if !v.contexts.is_empty() {
+            let last_result = content
+                .iter_mut()
+                .rev()
+                .find(|b| b["type"] == "tool_result");
+            if let Some(result) = last_result {
+                let mut text = result["content"].as_str().unwrap_or("").to_owned();
+                for c in &v.contexts {
+                    text.push_str(&format!(
+                        "\n\n{}",
+                        reminder(&format!("PostToolBatch hook additional context: {c}"))
+                    ));
+                }
+                result["content"] = json!(text);
+            }
+            self.effect("context appended to the last tool result".to_owned());
+        }
+        if !v.blocking.is_empty() || !v.blocks.is_empty() || v.stop.is_some() {
+            self.effect("the session stops after this round (hook_stopped)".to_owned());
+            let reason = v
+                .blocks
+                .first()
+                .and_then(|(_, r)| r.clone())
+                .or_else(|| v.blocking.first().map(|(_, s)| s.clone()))
+                .or_else(|| v.stop.clone().flatten());
+            halt.get_or_insert(Halt {
+                event: ClaudeEvent::PostToolBatch,
+                reason,
+            });
+        }
+        if halt.is_none() {
+            self.push_user(content)?;
+        } else {
+            let message = json!({"role": "user", "content": content});
+            self.transcript.message(&message)?;
+        }
+        Ok(halt)
+    }
+
+    async fn pre_tool_use(&mut self, name: &str, id: &str, input: &Value) -> ClaudeVerdict {
+        let mut payload = self.common(ClaudeEvent::PreToolUse, true);
+        payload.insert("tool_name".into(), json!(name));
+        payload.insert("tool_input".into(), input.clone());
+        payload.insert("tool_use_id".into(), json!(id));
+        self.fire(ClaudeEvent::PreToolUse, payload).await.verdict
+    }
+
+    /// PostToolUse or PostToolUseFailure: (replaced output, reminders, stop).
+    async fn post(
+        &mut self,
+        event: ClaudeEvent,
+        name: &str,
+        id: &str,
+        input: &Value,
+        (key, value): (&str, Value),
+    ) -> (Option<String>, Vec<String>, Option<Option<String>>) {
+        let mut payload = self.common(event, true);
+        payload.insert("tool_name".into(), json!(name));
+        payload.insert("tool_input".into(), input.clone());
+        if event == ClaudeEvent::PostToolUse {
+            payload.insert(key.into(), value);
+            payload.insert("tool_use_id".into(), json!(id));
+        } else {
+            payload.insert("tool_use_id".into(), json!(id));
+            payload.insert(key.into(), value);
+            payload.insert("is_interrupt".into(), json!(false));
+        }
+        payload.insert("duration_ms".into(), json!(0));
+        let v = self.fire(event, payload).await.verdict;
+        let mut reminders: Vec<String> = v
+            .contexts
+            .iter()
+            .map(|c| reminder(&format!("{event}:{name} hook additional context: {c}")))
+            .collect();
+        for (cmd, stderr) in &v.blocking {
+            reminders.push(reminder(&format!(
+                "{event}:{name} hook blocking error from command: \"{cmd}\": [{cmd}]: {stderr}"
+            )));
+        }
+        for (cmd, reason) in &v.blocks {
+            reminders.push(reminder(&format!(
+                "{event}:{name} hook blocking error from command: \"{cmd}\": {}",
+                reason.clone().unwrap_or_default()
+            )));
+        }
+        for r in &reminders {
+            self.effect(format!("reminder to the model: {r:?}"));
+        }
+        let replaced = v.updated_output.as_ref().map(|o| match o.get("stdout") {
+            Some(Value::String(s)) => s.clone(),
+            _ => match o {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            },
+        });
+        if let Some(r) = &replaced {
+            self.effect(format!("output replaced: {r:?}"));
+        }
+        if v.stop.is_some() {
+            self.effect("continue: false: the session stops after this round".to_owned());
+        }
+        (replaced, reminders, v.stop.clone())
+    }
+}
+
+enum Refused {
+    No,
+    Yes(String),
+    Deferred,
+}
+
+/// What PreToolUse's verdict does to a call: an exit 2 refuses with the hook's stderr; a
+/// deny or an ask (`-p` asks no one) with the reason; a defer ends the session.
+fn refusal(tool: &str, v: &ClaudeVerdict) -> Refused {
+    if let Some((cmd, stderr)) = v.blocking.first() {
+        return Refused::Yes(format!("PreToolUse:{tool} hook error: [{cmd}]: {stderr}"));
+    }
+    match &v.permission {
+        Some((Permission::Deny | Permission::Ask, reason)) => Refused::Yes(
+            reason
+                .clone()
+                .unwrap_or_else(|| format!("Hook PreToolUse:{tool} denied this tool")),
+        ),
+        Some((Permission::Defer, _)) => Refused::Deferred,
+        _ => Refused::No,
+    }
+}

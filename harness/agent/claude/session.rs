@@ -1,0 +1,508 @@
+//! The `claude` session's turn loop: SessionStart, each prompt (UserPromptSubmit, sampling
+//! rounds, Stop and its feedback), SessionEnd; each event's runs recorded as they happen.
+//! A round of tool calls is `round.rs`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde_json::{json, Map, Value};
+
+use super::names::{reminder, PERMISSION_MODE, VERSION};
+use super::tools::{self, FileState};
+use super::transcript::Transcript;
+use super::wire::{compact_messages, parse_sse, request_body, Block};
+use crate::agent::error::AgentError;
+use crate::agent::model_server::SCRIPT_EXHAUSTED_HEADER;
+use crate::agent::recording::{
+    ClaudeEventRecord, ClaudeNotRunRecord, ClaudeRunRecord, ModelRequestRecord, RequestPurpose,
+    TimelineEntry, TurnEnd, TurnEndRecord,
+};
+use crate::agent::spec::{SessionSpec, Step, ToolCallSpec};
+use crate::engine::claude::parse::ClaudeExit;
+use crate::engine::claude::{ClaudeEngine, ClaudeEvent, ClaudeEventRun};
+
+/// How a round of calls ended the turn early.
+pub(super) struct Halt {
+    pub(super) event: ClaudeEvent,
+    pub(super) reason: Option<String>,
+}
+
+pub(super) struct Session<'a> {
+    pub(super) spec: &'a SessionSpec,
+    pub(super) engine: &'a ClaudeEngine,
+    pub(super) cwd: PathBuf,
+    pub(super) home: PathBuf,
+    pub(super) transcript_path: String,
+    pub(super) transcript: Transcript,
+    pub(super) http: reqwest::Client,
+    pub(super) url: String,
+    pub(super) messages: Vec<Value>,
+    pub(super) timeline: Vec<TimelineEntry>,
+    pub(super) requests: usize,
+    pub(super) files: FileState,
+    pub(super) calls: BTreeMap<String, ToolCallSpec>,
+    pub(super) prompt_id: Option<String>,
+    pub(super) turn_id: String,
+}
+
+impl Session<'_> {
+    pub(super) async fn run(&mut self) -> Result<(), AgentError> {
+        let start = self.session_start().await;
+        let mut pending: Vec<String> = start.iter().map(|t| reminder(t)).collect();
+        for step in &self.spec.steps {
+            let Step::Turn(turn) = step else {
+                return Err(AgentError::InvalidSpec(
+                    "the claude dialect plays prompt turns only".to_owned(),
+                ));
+            };
+            self.turn_id = turn.turn_id.clone();
+            self.prompt_id = Some(turn.turn_id.clone());
+            let (blocked, contexts) = self.user_prompt(&turn.prompt).await;
+            if let Some(text) = blocked {
+                self.warn(text);
+                self.end(TurnEnd::BlockedByUserPromptSubmit);
+                continue;
+            }
+            let mut content: Vec<Value> = std::mem::take(&mut pending)
+                .into_iter()
+                .map(|t| json!({"type": "text", "text": t}))
+                .collect();
+            // The last UserPromptSubmit text ends with a newline of its own (as 2.1.197 sends).
+            let n = contexts.len();
+            for (i, c) in contexts.iter().enumerate() {
+                let end = if i + 1 == n { "\n" } else { "" };
+                content.push(json!({"type": "text", "text": format!("{}{end}", reminder(c))}));
+            }
+            content.push(json!({"type": "text", "text": turn.prompt}));
+            self.push_user(content)?;
+            self.turn().await?;
+        }
+        self.session_end().await;
+        Ok(())
+    }
+
+    pub(super) fn end(&mut self, end: TurnEnd) {
+        self.timeline.push(TimelineEntry::TurnEnd(TurnEndRecord {
+            thread_id: self.spec.thread_id.clone(),
+            turn_id: self.turn_id.clone(),
+            end,
+        }));
+    }
+
+    pub(super) fn warn(&mut self, text: String) {
+        self.timeline.push(TimelineEntry::Warning {
+            thread_id: self.spec.thread_id.clone(),
+            turn_id: self.turn_id.clone(),
+            text,
+        });
+    }
+
+    pub(super) fn push_user(&mut self, content: Vec<Value>) -> Result<(), AgentError> {
+        let message = json!({"role": "user", "content": content});
+        self.transcript.message(&message)?;
+        self.messages.push(message);
+        Ok(())
+    }
+
+    /// The fields every event after the first prompt starts with.
+    pub(super) fn common(&self, event: ClaudeEvent, with_mode: bool) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("session_id".into(), json!(self.spec.thread_id));
+        m.insert("transcript_path".into(), json!(self.transcript_path));
+        m.insert("cwd".into(), json!(self.spec.cwd));
+        if let Some(p) = &self.prompt_id {
+            m.insert("prompt_id".into(), json!(p));
+        }
+        if with_mode {
+            m.insert("permission_mode".into(), json!(PERMISSION_MODE));
+        }
+        m.insert("hook_event_name".into(), json!(event.name()));
+        m
+    }
+
+    pub(super) fn hook_env(&self, event: ClaudeEvent) -> Vec<(String, String)> {
+        let mut env = vec![
+            (
+                "AI_AGENT".to_owned(),
+                format!("claude-code_{}_harness", VERSION.replace('.', "-")),
+            ),
+            ("COREPACK_ENABLE_AUTO_PIN".to_owned(), "0".to_owned()),
+            (
+                "NoDefaultCurrentDirectoryInExePath".to_owned(),
+                "1".to_owned(),
+            ),
+            ("CLAUDECODE".to_owned(), "1".to_owned()),
+            ("CLAUDE_CODE_CHILD_SESSION".to_owned(), "1".to_owned()),
+            ("CLAUDE_CODE_ENTRYPOINT".to_owned(), "sdk-cli".to_owned()),
+            (
+                "CLAUDE_CODE_SESSION_ID".to_owned(),
+                self.spec.thread_id.clone(),
+            ),
+            ("CLAUDE_PROJECT_DIR".to_owned(), self.spec.cwd.clone()),
+        ];
+        if event == ClaudeEvent::SessionStart {
+            let file = self
+                .home
+                .join(".claude/session-env")
+                .join(&self.spec.thread_id)
+                .join("sessionstart-hook-0.sh");
+            env.push(("CLAUDE_ENV_FILE".to_owned(), file.display().to_string()));
+        }
+        env
+    }
+
+    /// Runs `event` and records it (when any handler was selected).
+    pub(super) async fn fire(
+        &mut self,
+        event: ClaudeEvent,
+        input: Map<String, Value>,
+    ) -> ClaudeEventRun {
+        let env = self.hook_env(event);
+        let run = self.engine.run(event, &input, &self.cwd, &env).await;
+        if !run.runs.is_empty() || !run.not_run.is_empty() {
+            let record = ClaudeEventRecord {
+                event,
+                thread_id: self.spec.thread_id.clone(),
+                turn_id: self.turn_id.clone(),
+                subject: run.subject.clone(),
+                runs: run
+                    .runs
+                    .iter()
+                    .map(|r| ClaudeRunRecord {
+                        command: r.command.clone(),
+                        source: r.source.as_str().to_owned(),
+                        stdin: r.stdin.clone(),
+                        exit: match &r.exit {
+                            ClaudeExit::Code(c) => format!("exit code {c}"),
+                            ClaudeExit::TimedOut => "timed out".to_owned(),
+                            ClaudeExit::Failed(why) => why.clone(),
+                        },
+                        stdout: r.stdout.clone(),
+                        stderr: r.stderr.clone(),
+                        outcome: r.judgement.outcome,
+                        rejected: r.judgement.rejected.clone(),
+                        decision: decision(event, &r.judgement),
+                        ignored_keys: r
+                            .judgement
+                            .answer
+                            .as_ref()
+                            .map(|a| a.ignored.clone())
+                            .unwrap_or_default(),
+                        background: r.is_async,
+                        duration: r.duration,
+                    })
+                    .collect(),
+                not_run: run
+                    .not_run
+                    .iter()
+                    .map(|n| ClaudeNotRunRecord {
+                        command: n.command.clone(),
+                        why: n.why.clone(),
+                    })
+                    .collect(),
+                effect: Vec::new(),
+            };
+            self.timeline
+                .push(TimelineEntry::ClaudeHooks(Box::new(record)));
+        }
+        run
+    }
+
+    /// Says what the session did with the last recorded event's verdict.
+    pub(super) fn effect(&mut self, text: String) {
+        if let Some(TimelineEntry::ClaudeHooks(r)) = self.timeline.last_mut() {
+            r.effect.push(text);
+        }
+    }
+
+    async fn session_start(&mut self) -> Vec<String> {
+        let mut input = self.common(ClaudeEvent::SessionStart, false);
+        input.insert("source".into(), json!(self.spec.start_source.as_str()));
+        let run = self.fire(ClaudeEvent::SessionStart, input).await;
+        let source = self.spec.start_source.as_str();
+        let mut texts: Vec<String> = run
+            .verdict
+            .plain
+            .iter()
+            .map(|p| format!("SessionStart:{source} hook success: {p}"))
+            .collect();
+        texts.extend(
+            run.verdict
+                .contexts
+                .iter()
+                .map(|c| format!("SessionStart hook additional context: {c}")),
+        );
+        for t in &texts {
+            self.effect(format!("context for the first prompt: {t:?}"));
+        }
+        texts
+    }
+
+    /// UserPromptSubmit: `(Some(why), _)` when the prompt is blocked; else its contexts.
+    async fn user_prompt(&mut self, prompt: &str) -> (Option<String>, Vec<String>) {
+        let mut input = self.common(ClaudeEvent::UserPromptSubmit, true);
+        input.insert("prompt".into(), json!(prompt));
+        let run = self.fire(ClaudeEvent::UserPromptSubmit, input).await;
+        let v = &run.verdict;
+        let reason = v
+            .blocking
+            .iter()
+            .map(|(cmd, stderr)| format!("[{cmd}]: {stderr}"))
+            .chain(v.blocks.iter().map(|(_, r)| r.clone().unwrap_or_default()))
+            .next();
+        if let Some(reason) = reason {
+            let text = format!(
+                "UserPromptSubmit operation blocked by hook:\n{reason}\n\nOriginal prompt: {prompt}"
+            );
+            self.effect("prompt blocked: no model request".to_owned());
+            return (Some(text), Vec::new());
+        }
+        if let Some(stop) = &v.stop {
+            let text = format!(
+                "Operation stopped by hook: {}",
+                stop.clone().unwrap_or_default()
+            );
+            self.effect("prompt stopped (continue: false): no model request".to_owned());
+            return (Some(text), Vec::new());
+        }
+        let mut texts: Vec<String> = v
+            .plain
+            .iter()
+            .map(|p| format!("UserPromptSubmit hook success: {p}"))
+            .collect();
+        texts.extend(
+            v.contexts
+                .iter()
+                .map(|c| format!("UserPromptSubmit hook additional context: {c}")),
+        );
+        for t in &texts {
+            self.effect(format!("context with the prompt: {t:?}"));
+        }
+        (None, texts)
+    }
+
+    async fn sample(&mut self) -> Result<(Vec<Block>, String), AgentError> {
+        self.requests += 1;
+        let index = self.requests;
+        let body = request_body(
+            &self.spec.model,
+            &self.spec.base_instructions,
+            &self.messages,
+        );
+        let response = self
+            .http
+            .post(&self.url)
+            .header("x-api-key", "hooktape")
+            .header("anthropic-version", "2023-06-01")
+            .header("x-claude-code-session-id", &self.spec.thread_id)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| AgentError::Http {
+                index,
+                message: e.to_string(),
+            })?;
+        let exhausted = response.headers().contains_key(SCRIPT_EXHAUSTED_HEADER);
+        let status = response.status();
+        let text = response.text().await.map_err(|e| AgentError::Http {
+            index,
+            message: e.to_string(),
+        })?;
+        if exhausted || !status.is_success() {
+            return Err(AgentError::Http {
+                index,
+                message: format!("{status}: {text}"),
+            });
+        }
+        let (blocks, stop) =
+            parse_sse(&text).map_err(|message| AgentError::Stream { index, message })?;
+        let blocks: Vec<Block> = blocks
+            .into_iter()
+            .map(|b| match b {
+                Block::ToolUse { id, name, input } => {
+                    let input = tools::parsed_input(&name, &input);
+                    Block::ToolUse { id, name, input }
+                }
+                text => text,
+            })
+            .collect();
+        self.timeline
+            .push(TimelineEntry::ModelRequest(ModelRequestRecord {
+                index,
+                thread_id: self.spec.thread_id.clone(),
+                turn_id: self.turn_id.clone(),
+                purpose: RequestPurpose::Sampling,
+                input: compact_messages(&body),
+                output: compact_messages(
+                    &json!({"messages": [{"role": "assistant", "content": blocks_wire(&blocks)}]}),
+                ),
+            }));
+        let message = json!({"role": "assistant", "content": blocks_wire(&blocks)});
+        self.transcript.message(&message)?;
+        self.messages.push(message);
+        Ok((blocks, stop))
+    }
+
+    async fn turn(&mut self) -> Result<(), AgentError> {
+        let mut stop_hook_active = false;
+        loop {
+            let (blocks, _) = self.sample().await?;
+            let uses: Vec<(String, String, Value)> = blocks
+                .iter()
+                .filter_map(|b| match b {
+                    Block::ToolUse { id, name, input } => {
+                        Some((id.clone(), name.clone(), input.clone()))
+                    }
+                    Block::Text(_) => None,
+                })
+                .collect();
+            if uses.is_empty() {
+                let last: Vec<&str> = blocks
+                    .iter()
+                    .filter_map(|b| match b {
+                        Block::Text(t) => Some(t.as_str()),
+                        Block::ToolUse { .. } => None,
+                    })
+                    .collect();
+                let last = last.join("\n");
+                match self.stop(stop_hook_active, &last).await {
+                    StopNext::End => {
+                        self.end(TurnEnd::Completed {
+                            last_assistant_message: Some(last),
+                        });
+                        return Ok(());
+                    }
+                    StopNext::Halt(reason) => {
+                        self.end(TurnEnd::StoppedByStopHook {
+                            stop_reason: reason,
+                            last_assistant_message: Some(last),
+                        });
+                        return Ok(());
+                    }
+                    StopNext::Continue(text) => {
+                        self.push_user(vec![json!({"type": "text", "text": text})])?;
+                        stop_hook_active = true;
+                    }
+                }
+                continue;
+            }
+            if let Some(halt) = self.round(uses).await? {
+                self.end(TurnEnd::StoppedByHook {
+                    event: halt.event.to_string(),
+                    reason: halt.reason,
+                });
+                return Ok(());
+            }
+        }
+    }
+
+    async fn stop(&mut self, active: bool, last: &str) -> StopNext {
+        let mut input = self.common(ClaudeEvent::Stop, true);
+        input.insert("stop_hook_active".into(), json!(active));
+        input.insert("last_assistant_message".into(), json!(last));
+        input.insert("background_tasks".into(), json!([]));
+        input.insert("session_crons".into(), json!([]));
+        let v = self.fire(ClaudeEvent::Stop, input).await.verdict;
+        if let Some(reason) = v.stop {
+            self.effect("the turn ends (continue: false)".to_owned());
+            return StopNext::Halt(reason);
+        }
+        let mut feedback: Vec<String> = v
+            .blocking
+            .iter()
+            .map(|(cmd, stderr)| format!("[{cmd}]: {stderr}"))
+            .collect();
+        feedback.extend(v.blocks.iter().map(|(_, r)| r.clone().unwrap_or_default()));
+        if !feedback.is_empty() {
+            let text = format!("Stop hook feedback:\n{}", feedback.join("\n"));
+            self.effect(format!("the turn goes on: {text:?}"));
+            return StopNext::Continue(text);
+        }
+        if !v.contexts.is_empty() {
+            let text = v
+                .contexts
+                .iter()
+                .map(|c| reminder(&format!("Stop hook additional context: {c}")))
+                .collect::<Vec<_>>()
+                .join("\n");
+            self.effect(format!("the turn goes on: {text:?}"));
+            return StopNext::Continue(text);
+        }
+        StopNext::End
+    }
+
+    async fn session_end(&mut self) {
+        let mut input = self.common(ClaudeEvent::SessionEnd, false);
+        input.insert("reason".into(), json!(self.spec.end_reason));
+        self.turn_id = String::new();
+        self.fire(ClaudeEvent::SessionEnd, input).await;
+    }
+}
+
+pub(super) enum StopNext {
+    End,
+    Halt(Option<String>),
+    Continue(String),
+}
+
+/// What one run decided on its own, in words.
+fn decision(
+    event: ClaudeEvent,
+    j: &crate::engine::claude::parse::ClaudeJudgement,
+) -> Option<String> {
+    use crate::engine::claude::parse::Permission;
+    // Exit 2 blocks only where Claude Code reads it as a block; elsewhere (SessionStart,
+    // SessionEnd, …) it is an error shown to the user.
+    let exit2_blocks = matches!(
+        event,
+        ClaudeEvent::PreToolUse
+            | ClaudeEvent::UserPromptSubmit
+            | ClaudeEvent::PostToolUse
+            | ClaudeEvent::PostToolUseFailure
+            | ClaudeEvent::PostToolBatch
+            | ClaudeEvent::Stop
+    );
+    if let (Some(_), false) = (&j.blocking, exit2_blocks) {
+        return None;
+    }
+    if let Some(stderr) = &j.blocking {
+        let denied = j.answer.as_ref().and_then(|a| match &a.permission {
+            Some((Permission::Deny, r)) => Some(r.clone().unwrap_or_default()),
+            _ => None,
+        });
+        return Some(match denied {
+            Some(reason) if !reason.is_empty() => format!("denies: {reason}"),
+            Some(_) => "denies (no reason)".to_owned(),
+            None => format!("blocks (exit 2): {}", stderr.trim_end()),
+        });
+    }
+    let a = j.answer.as_ref()?;
+    if let Some(stop) = &a.stop {
+        return Some(format!("stops: {}", stop.clone().unwrap_or_default()));
+    }
+    if let Some(block) = &a.block {
+        return Some(format!("blocks: {}", block.clone().unwrap_or_default()));
+    }
+    let reason = |r: &Option<String>| match r.as_deref() {
+        Some(r) if !r.is_empty() => format!(": {r}"),
+        _ => " (no reason)".to_owned(),
+    };
+    match &a.permission {
+        Some((Permission::Deny, r)) => Some(format!("denies{}", reason(r))),
+        Some((Permission::Ask, r)) => Some(format!("asks{}", reason(r))),
+        Some((Permission::Defer, _)) => Some("defers".to_owned()),
+        Some((Permission::Allow, _)) => Some("allows".to_owned()),
+        None => None,
+    }
+}
+fn blocks_wire(blocks: &[Block]) -> Vec<Value> {
+    blocks
+        .iter()
+        .map(|b| match b {
+            Block::Text(t) => json!({"type": "text", "text": t}),
+            Block::ToolUse { id, name, input } => {
+                json!({"type": "tool_use", "id": id, "name": name, "input": input})
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,255 @@
+//! A scenario as the other agent would play it: the same hooks object in the other agent's
+//! file, each call as the other agent's model would make it.
+
+use serde_json::Value;
+
+use super::report::{Finding, PortError, Severity};
+use crate::agent::spec::{ModelResponse, OutputItem, Step, ToolResult, ToolSpec};
+use crate::engine::Dialect;
+use crate::scenario::{FileContent, LayerKind, LayerSource, Scenario};
+
+/// `scenario` as the `to` agent would play it; findings for what cannot come along.
+pub fn translate(scenario: &Scenario, to: Dialect) -> Result<(Scenario, Vec<Finding>), PortError> {
+    let from = scenario.session.dialect;
+    let mut findings = Vec::new();
+    let mut out = scenario.clone();
+    out.session.dialect = to;
+    out.expect_warnings = Vec::new();
+    match (from, to) {
+        (Dialect::Claude, Dialect::Codex | Dialect::Codex4e30281) => {
+            out.session.model = crate::scenario::DEFAULT_MODEL.to_owned();
+            out.session.end_reason = "exit".to_owned();
+            out.layers = Vec::new();
+            for layer in &scenario.layers {
+                let LayerSource::SettingsJson(text) = &layer.source else {
+                    continue;
+                };
+                let kind = match layer.kind {
+                    LayerKind::User => LayerKind::User,
+                    LayerKind::Project => LayerKind::Project,
+                    other => {
+                        findings.push(Finding {
+                            severity: Severity::NeverRuns,
+                            hook: "(every hook of the layer)".to_owned(),
+                            declared: format!("the {other:?} settings layer"),
+                            event: "*".to_owned(),
+                            call: None,
+                            from: "loaded".to_owned(),
+                            to: "not read".to_owned(),
+                            why: format!("{to} has no such settings layer"),
+                            fix: "declare the hooks in .codex/hooks.json or $CODEX_HOME/hooks.json"
+                                .to_owned(),
+                        });
+                        continue;
+                    }
+                };
+                out.layers.push(crate::scenario::Layer {
+                    kind,
+                    trusted: true,
+                    source: LayerSource::HooksJson(text.clone()),
+                });
+            }
+            out.steps = map_calls(&scenario.steps, scenario, |tool, result| {
+                claude_to_codex(tool, result, scenario)
+            })?;
+        }
+        (Dialect::Codex | Dialect::Codex4e30281, Dialect::Claude) => {
+            out.session.model = crate::scenario::DEFAULT_CLAUDE_MODEL.to_owned();
+            out.session.end_reason = "other".to_owned();
+            out.layers = Vec::new();
+            for layer in &scenario.layers {
+                let LayerSource::HooksJson(text) = &layer.source else {
+                    continue;
+                };
+                out.layers.push(crate::scenario::Layer {
+                    kind: if layer.kind == LayerKind::User {
+                        LayerKind::User
+                    } else {
+                        LayerKind::Project
+                    },
+                    trusted: true,
+                    source: LayerSource::SettingsJson(text.clone()),
+                });
+            }
+            out.steps = map_calls(&scenario.steps, scenario, |tool, result| {
+                codex_to_claude(tool, result)
+            })?;
+        }
+        _ => {
+            return Err(PortError::Unsupported(format!(
+                "port plays `claude` ↔ `codex` (or `codex-4e30281`); not {from} -> {to}"
+            )))
+        }
+    }
+    Ok((out, findings))
+}
+
+fn map_calls(
+    steps: &[Step],
+    scenario: &Scenario,
+    f: impl Fn(&ToolSpec, &ToolResult) -> Result<(ToolSpec, ToolResult), PortError>,
+) -> Result<Vec<Step>, PortError> {
+    let mut out = Vec::new();
+    for step in steps {
+        let Step::Turn(t) = step else {
+            return Err(PortError::Unsupported(format!(
+                "{}: port plays prompt turns only",
+                scenario.path.display()
+            )));
+        };
+        let mut t = t.clone();
+        t.responses = t
+            .responses
+            .iter()
+            .map(|r| {
+                let output = r
+                    .output
+                    .iter()
+                    .map(|item| match item {
+                        OutputItem::Call(c) => {
+                            let (tool, result) = f(&c.tool, &c.result)?;
+                            let mut c = c.clone();
+                            c.tool = tool;
+                            c.result = result;
+                            Ok(OutputItem::Call(c))
+                        }
+                        other => Ok(other.clone()),
+                    })
+                    .collect::<Result<Vec<_>, PortError>>()?;
+                Ok(ModelResponse {
+                    output,
+                    ..r.clone()
+                })
+            })
+            .collect::<Result<Vec<_>, PortError>>()?;
+        out.push(Step::Turn(t));
+    }
+    Ok(out)
+}
+
+fn input_str(input: &Value, key: &str) -> String {
+    input
+        .get(key)
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned()
+}
+
+fn file_text(scenario: &Scenario, path: &str) -> Option<String> {
+    scenario.files.iter().find_map(|f| match &f.content {
+        FileContent::Inline { text, .. } if f.path == std::path::Path::new(path) => {
+            Some(text.clone())
+        }
+        _ => None,
+    })
+}
+
+fn claude_to_codex(
+    tool: &ToolSpec,
+    result: &ToolResult,
+    scenario: &Scenario,
+) -> Result<(ToolSpec, ToolResult), PortError> {
+    let ToolSpec::Claude { tool, input } = tool else {
+        return Ok((tool.clone(), result.clone()));
+    };
+    let plus = |text: &str| -> String { text.lines().map(|l| format!("+{l}\n")).collect() };
+    Ok(match tool.as_str() {
+        "Bash" => (
+            ToolSpec::ExecCommand {
+                cmd: input_str(input, "command"),
+                justification: None,
+            },
+            result.clone(),
+        ),
+        "Write" => (
+            ToolSpec::ApplyPatch {
+                patch: format!(
+                    "*** Begin Patch\n*** Add File: {}\n{}*** End Patch",
+                    input_str(input, "file_path"),
+                    plus(&input_str(input, "content"))
+                ),
+            },
+            ToolResult::default(),
+        ),
+        "Edit" => (
+            ToolSpec::ApplyPatch {
+                patch: format!(
+                    "*** Begin Patch\n*** Update File: {}\n@@\n{}{}*** End Patch",
+                    input_str(input, "file_path"),
+                    input_str(input, "old_string")
+                        .lines()
+                        .map(|l| format!("-{l}\n"))
+                        .collect::<String>(),
+                    plus(&input_str(input, "new_string"))
+                ),
+            },
+            ToolResult::default(),
+        ),
+        "Read" => {
+            let path = input_str(input, "file_path");
+            (
+                ToolSpec::ExecCommand {
+                    cmd: format!("cat {path}"),
+                    justification: None,
+                },
+                ToolResult::ok(file_text(scenario, &path).unwrap_or_default()),
+            )
+        }
+        other => (
+            ToolSpec::Other {
+                tool_name: other.to_owned(),
+                arguments: input.to_string(),
+            },
+            result.clone(),
+        ),
+    })
+}
+
+fn codex_to_claude(
+    tool: &ToolSpec,
+    result: &ToolResult,
+) -> Result<(ToolSpec, ToolResult), PortError> {
+    let claude = |name: &str, input: Value| ToolSpec::Claude {
+        tool: name.to_owned(),
+        input,
+    };
+    Ok(match tool {
+        ToolSpec::ExecCommand { cmd, .. } | ToolSpec::ShellCommand { command: cmd, .. } => (
+            claude("Bash", serde_json::json!({"command": cmd})),
+            result.clone(),
+        ),
+        ToolSpec::Shell { argv, .. } | ToolSpec::LocalShell { argv } => (
+            claude("Bash", serde_json::json!({"command": argv.join(" ")})),
+            result.clone(),
+        ),
+        ToolSpec::ApplyPatch { patch } => {
+            let add = patch
+                .lines()
+                .find_map(|l| l.strip_prefix("*** Add File: "))
+                .map(str::to_owned);
+            let Some(path) = add else {
+                return Err(PortError::Unsupported(
+                    "an apply_patch that updates a file: port translates `*** Add File` patches only".to_owned(),
+                ));
+            };
+            let content: String = patch
+                .lines()
+                .filter_map(|l| l.strip_prefix('+'))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            (
+                claude(
+                    "Write",
+                    serde_json::json!({"file_path": path, "content": content}),
+                ),
+                ToolResult::default(),
+            )
+        }
+        other => {
+            return Err(PortError::Unsupported(format!(
+                "a `{}` call has no Claude Code counterpart",
+                crate::agent::tools::model_name(other)
+            )))
+        }
+    })
+}

@@ -1,0 +1,139 @@
+//! Loading the `claude` dialect's tool calls: `exec` (Bash), `write`, `edit`, `read` and
+//! `tool`, each as the `tool_use` block Claude Code's model sends.
+
+use super::*;
+
+impl Validator<'_> {
+    /// A Claude Code tool call: `exec` (`Bash`), `write`, `edit`, `read` or `tool` with JSON
+    /// `arguments`; any Codex-only key is an error.
+    pub(super) fn claude_tool(
+        &self,
+        c: &ToolCallFile,
+        id: &str,
+        span: Range<usize>,
+    ) -> Result<ToolSpec, ScenarioError> {
+        let kinds: Vec<&str> = [
+            c.exec.as_ref().map(|_| "exec"),
+            c.write.as_ref().map(|_| "write"),
+            c.edit.as_ref().map(|_| "edit"),
+            c.read.as_ref().map(|_| "read"),
+            c.tool.as_ref().map(|_| "tool"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let codex: Vec<&str> = [
+            c.shell.as_ref().map(|_| "shell"),
+            c.shell_command.as_ref().map(|_| "shell_command"),
+            c.local_shell.as_ref().map(|_| "local_shell"),
+            c.apply_patch.as_ref().map(|_| "apply_patch"),
+            c.mcp.as_ref().map(|_| "mcp"),
+            c.write_stdin.as_ref().map(|_| "write_stdin"),
+            c.update_plan.as_ref().map(|_| "update_plan"),
+            c.spawn.as_ref().map(|_| "spawn"),
+            c.justification.as_ref().map(|_| "justification"),
+            c.chars.as_ref().map(|_| "chars"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if let Some(key) = codex.first() {
+            return self.err(
+                span,
+                format!("`{key}` in call `{id}` is a Codex tool; the `claude` dialect's calls are `exec` (Bash), `write`, `edit`, `read` or `tool`"),
+            );
+        }
+        if kinds.len() != 1 {
+            return self.err(
+                span,
+                format!(
+                    "expected exactly one of `exec`, `write`, `edit`, `read`, `tool` in call `{id}`, found {}",
+                    if kinds.is_empty() { "none".to_owned() } else { kinds.join(", ") }
+                ),
+            );
+        }
+        let kind = kinds[0];
+        let owned = [
+            ("content", c.content.is_some(), "write"),
+            ("old_string", c.old_string.is_some(), "edit"),
+            ("new_string", c.new_string.is_some(), "edit"),
+            ("replace_all", c.replace_all.is_some(), "edit"),
+            ("description", c.description.is_some(), "exec"),
+            ("arguments", c.arguments.is_some(), "tool"),
+        ];
+        if let Some((key, _, owner)) = owned
+            .iter()
+            .find(|(_, given, owner)| *given && *owner != kind)
+        {
+            return self.err(
+                span,
+                format!(
+                    "`{key}` in call `{id}`, a `{kind}` call: `{key}` belongs to `{owner}` calls"
+                ),
+            );
+        }
+        let mut input = serde_json::Map::new();
+        let tool = match kind {
+            "exec" => {
+                input.insert("command".into(), c.exec.clone().unwrap_or_default().into());
+                if let Some(d) = &c.description {
+                    input.insert("description".into(), d.clone().into());
+                }
+                "Bash"
+            }
+            "write" => {
+                input.insert(
+                    "file_path".into(),
+                    c.write.clone().unwrap_or_default().into(),
+                );
+                input.insert(
+                    "content".into(),
+                    c.content.clone().unwrap_or_default().into(),
+                );
+                "Write"
+            }
+            "edit" => {
+                let (Some(old), Some(new)) = (&c.old_string, &c.new_string) else {
+                    return self.err(
+                        span,
+                        format!("an `edit` call (`{id}`) needs `old_string` and `new_string`"),
+                    );
+                };
+                input.insert(
+                    "file_path".into(),
+                    c.edit.clone().unwrap_or_default().into(),
+                );
+                input.insert("old_string".into(), old.clone().into());
+                input.insert("new_string".into(), new.clone().into());
+                if let Some(all) = c.replace_all {
+                    input.insert("replace_all".into(), all.into());
+                }
+                "Edit"
+            }
+            "read" => {
+                input.insert(
+                    "file_path".into(),
+                    c.read.clone().unwrap_or_default().into(),
+                );
+                "Read"
+            }
+            _ => {
+                let text = c.arguments.clone().unwrap_or_else(|| "{}".to_owned());
+                match serde_json::from_str::<serde_json::Value>(&text) {
+                    Ok(serde_json::Value::Object(map)) => input = map,
+                    _ => {
+                        return self.err(
+                            span,
+                            format!("`arguments` of call `{id}`: expected a JSON object (the tool's input), found {text:?}"),
+                        )
+                    }
+                }
+                c.tool.as_deref().unwrap_or_default()
+            }
+        };
+        Ok(ToolSpec::Claude {
+            tool: tool.to_owned(),
+            input: serde_json::Value::Object(input),
+        })
+    }
+}
