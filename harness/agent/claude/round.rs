@@ -272,11 +272,14 @@ fn refusal(tool: &str, v: &ClaudeVerdict) -> Refused {
         return Refused::Yes(format!("PreToolUse:{tool} hook error: [{cmd}]: {stderr}"));
     }
     match &v.permission {
-        Some((Permission::Deny | Permission::Ask, reason)) => Refused::Yes(
+        Some((Permission::Deny, reason)) => Refused::Yes(
             reason
                 .clone()
                 .unwrap_or_else(|| format!("Hook PreToolUse:{tool} denied this tool")),
         ),
+        Some((Permission::Ask, reason)) => Refused::Yes(reason.clone().unwrap_or_else(|| {
+            format!("Hook PreToolUse:{tool} asked for confirmation for this tool")
+        })),
         Some((Permission::Defer, _)) => Refused::Deferred,
         _ => Refused::No,
     }

@@ -345,6 +345,7 @@ impl Session<'_> {
 
     async fn turn(&mut self) -> Result<(), AgentError> {
         let mut stop_hook_active = false;
+        let mut stop_blocks = 0;
         loop {
             let (blocks, _) = self.sample().await?;
             let uses: Vec<(String, String, Value)> = blocks
@@ -379,9 +380,24 @@ impl Session<'_> {
                         });
                         return Ok(());
                     }
+                    StopNext::Continue(_) if stop_blocks == MAX_STOP_CONTINUATIONS => {
+                        self.effect(format!(
+                            "a Stop hook blocked {} times in a row: the turn ends anyway",
+                            MAX_STOP_CONTINUATIONS + 1
+                        ));
+                        self.end(TurnEnd::StoppedByHook {
+                            event: ClaudeEvent::Stop.to_string(),
+                            reason: Some(format!(
+                                "{} consecutive Stop blocks",
+                                MAX_STOP_CONTINUATIONS + 1
+                            )),
+                        });
+                        return Ok(());
+                    }
                     StopNext::Continue(text) => {
                         self.push_user(vec![json!({"type": "text", "text": text})])?;
                         stop_hook_active = true;
+                        stop_blocks += 1;
                     }
                 }
                 continue;
@@ -438,6 +454,10 @@ impl Session<'_> {
         self.fire(ClaudeEvent::SessionEnd, input).await;
     }
 }
+
+/// Stop blocks Claude Code 2.1.197 follows in a row: the ninth ends the turn, without a
+/// word (9 Stop runs, 9 requests; observed).
+const MAX_STOP_CONTINUATIONS: usize = 8;
 
 pub(super) enum StopNext {
     End,

@@ -97,9 +97,43 @@ fn tool_error(text: &str) -> ToolRun {
     ToolRun::Invalid(format!("<tool_use_error>{text}</tool_use_error>"))
 }
 
-/// Checks the call as Claude Code's tool does before any hook: a file to change that was not
-/// read, a string to replace that is not there.
+/// The tools Claude Code 2.1.197 offers in a `-p` session (the request's `tools`).
+pub const TOOLS: [&str; 24] = [
+    "Agent",
+    "Bash",
+    "CronCreate",
+    "CronDelete",
+    "CronList",
+    "Edit",
+    "EnterWorktree",
+    "ExitWorktree",
+    "NotebookEdit",
+    "Read",
+    "ReportFindings",
+    "ScheduleWakeup",
+    "SendMessage",
+    "Skill",
+    "TaskCreate",
+    "TaskGet",
+    "TaskList",
+    "TaskOutput",
+    "TaskStop",
+    "TaskUpdate",
+    "WebFetch",
+    "WebSearch",
+    "Workflow",
+    "Write",
+];
+
+/// Checks the call as Claude Code's tool does before any hook: a tool it does not offer
+/// (`MultiEdit`, `Glob`, `Grep`), a file to change that was not read, a string to replace
+/// that is not there.
 pub(crate) fn validate(tool: &str, input: &Value, state: &FileState) -> Option<ToolRun> {
+    if !TOOLS.contains(&tool) {
+        return Some(tool_error(&format!(
+            "Error: No such tool available: {tool}"
+        )));
+    }
     let path = input
         .get("file_path")
         .and_then(Value::as_str)

@@ -394,9 +394,14 @@ mod tests {
         );
         let wrong_event = ok(
             ClaudeEvent::PostToolUse,
-            r#"{"hookSpecificOutput":{"hookEventName":"PreToolUse","additionalContext":"x"}}"#,
+            r#"{"decision":"block","hookSpecificOutput":{"hookEventName":"PreToolUse","additionalContext":"x"}}"#,
         );
-        assert_eq!(wrong_event.answer.unwrap().additional_context, None);
+        assert_eq!(wrong_event.answer, None, "the whole answer is refused");
+        assert_eq!(wrong_event.outcome, ClaudeOutcome::Error);
+        assert_eq!(wrong_event.reported_exit(&ClaudeExit::Code(0)), Some(1));
+        assert!(wrong_event.rejected.unwrap().starts_with(
+            "Failed to run: Hook returned incorrect event name: expected 'PostToolUse' but got 'PreToolUse'. Full stdout: {\n"
+        ));
     }
 
     #[test]
