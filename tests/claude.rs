@@ -10,10 +10,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{ensure, Result};
 
-fn in_ci() -> bool {
-    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false")
-}
-
 fn pinned() -> PathBuf {
     cli::repo().join("agents/claude/node_modules/@anthropic-ai/claude-code/bin/claude.exe")
 }
@@ -28,20 +24,12 @@ fn available() -> Result<bool> {
         return Ok(true);
     }
     ensure!(
-        !in_ci(),
+        !cli::in_ci(),
         "CI must crosscheck Claude Code: pinned CLI present: {}, network namespaces: {unshare_ok}",
         pinned().is_file()
     );
     eprintln!("SKIP: no pinned Claude Code (bash agents/install.sh) or no network namespace");
     Ok(false)
-}
-
-fn repository(dir: &Path, scenarios: &[(&str, &str)]) -> Result<()> {
-    cli::write(&dir.join("hooktape.toml"), "")?;
-    for (name, text) in scenarios {
-        cli::write(&dir.join(format!("scenarios/{name}.toml")), text)?;
-    }
-    Ok(())
 }
 
 fn crosscheck(dir: &Path, args: &[&str]) -> Result<std::process::Output> {
@@ -74,7 +62,7 @@ fn the_real_claude_code_runs_with_nothing_but_loopback_and_agrees() -> Result<()
         return Ok(());
     }
     let dir = tempfile::tempdir()?;
-    repository(dir.path(), &[("interfaces", INTERFACES)])?;
+    cli::repository(dir.path(), &[("interfaces", INTERFACES)])?;
     let keep = dir.path().join("kept");
     let out = crosscheck(dir.path(), &["--keep", &keep.display().to_string()])?;
     let text = cli::text(&out);
@@ -110,7 +98,7 @@ fn a_difference_is_reported_with_both_texts_and_codex_scenarios_are_skipped() ->
     ensure!(sandbox.contains("sandbox=$IS_SANDBOX"), "{sandbox}");
     let codex = "description = \"codex\"\n\n[[turns]]\nprompt = \"hi\"\n[[turns.responses]]\nmessage = \"ok\"\n";
     let dir = tempfile::tempdir()?;
-    repository(dir.path(), &[("sandbox", &sandbox), ("codex", codex)])?;
+    cli::repository(dir.path(), &[("sandbox", &sandbox), ("codex", codex)])?;
     let out = crosscheck(dir.path(), &[])?;
     let text = cli::text(&out);
     ensure!(out.status.code() == Some(1), "{text}");
@@ -236,5 +224,36 @@ fn port_refuses_a_scenario_of_another_dialect() -> Result<()> {
         text.contains("is a `claude` scenario, not `codex` (--from)"),
         "{text}"
     );
+    Ok(())
+}
+
+#[test]
+fn port_names_events_env_if_and_transcript_pitfalls() -> Result<()> {
+    let out = cli::run(
+        &cli::repo(),
+        &[
+            "port",
+            "scenarios/port/claude_env_events_transcript_under_codex.toml",
+            "--from",
+            "claude",
+            "--to",
+            "codex",
+        ],
+    )?;
+    let text = cli::text(&out);
+    ensure!(out.status.code() == Some(1), "{text}");
+    for expected in [
+        "BLOCKS ONLY IN TARGET UserPromptSubmit `./.claude/hooks/need_project_dir.sh`",
+        "codex:    blocked: CLAUDE_PROJECT_DIR is not set",
+        "the hook itself exited 0 under claude and 2 under codex",
+        "NEVER RUNS PostToolUseFailure `./.claude/hooks/hint.sh`",
+        "codex has no PostToolUseFailure event",
+        "codex does not know the handler key `if`",
+        "codex does not give hooks $CLAUDE_PROJECT_DIR",
+        "a hook reads transcript_path; the two agents write different transcript formats",
+        "codex:    never reached",
+    ] {
+        ensure!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
     Ok(())
 }

@@ -214,7 +214,7 @@ const BAD: &[(&str, &str, &str)] = &[
     (
         "unknown_dialect",
         "4:11",
-        "unknown variant `claude`, expected one of `codex`, `codex-4e30281`, `lifecycle`",
+        "unknown variant `gemini`, expected one of `codex`, `codex-4e30281`, `lifecycle`, `claude`",
     ),
     ("unknown_tool_kind", "6:23", "unknown field `bash`"),
     (

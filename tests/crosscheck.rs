@@ -9,10 +9,6 @@ use std::path::Path;
 
 use anyhow::{ensure, Result};
 
-fn in_ci() -> bool {
-    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false")
-}
-
 /// Whether the real CLI can be crosschecked here; outside CI, a reason to skip.
 fn available() -> Result<bool> {
     let pinned = cli::repo().join("agents/codex/node_modules/.bin/codex");
@@ -24,21 +20,12 @@ fn available() -> Result<bool> {
         return Ok(true);
     }
     ensure!(
-        !in_ci(),
+        !cli::in_ci(),
         "CI must crosscheck: pinned CLI present: {}, network namespaces: {unshare_ok}",
         pinned.exists()
     );
     eprintln!("SKIP: no pinned Codex CLI (bash agents/install.sh) or no network namespace");
     Ok(false)
-}
-
-/// A repository with `scenarios` and the pinned CLI reachable through CODEX_BIN.
-fn repository(dir: &Path, scenarios: &[(&str, &str)]) -> Result<()> {
-    cli::write(&dir.join("hooktape.toml"), "")?;
-    for (name, text) in scenarios {
-        cli::write(&dir.join(format!("scenarios/{name}.toml")), text)?;
-    }
-    Ok(())
 }
 
 fn crosscheck(dir: &Path, args: &[&str]) -> Result<std::process::Output> {
@@ -86,7 +73,7 @@ fn the_real_cli_runs_with_nothing_but_loopback() -> Result<()> {
         return Ok(());
     }
     let dir = tempfile::tempdir()?;
-    repository(dir.path(), &[("interfaces", INTERFACES)])?;
+    cli::repository(dir.path(), &[("interfaces", INTERFACES)])?;
     let keep = dir.path().join("kept");
     let out = crosscheck(dir.path(), &["--keep", &keep.display().to_string()])?;
     let text = cli::text(&out);
@@ -115,7 +102,7 @@ fn a_stop_block_agrees_and_a_lifecycle_scenario_is_skipped_with_its_reason() -> 
     }
     let dir = tempfile::tempdir()?;
     let lifecycle = "description = \"lifecycle\"\n\n[session]\ndialect = \"lifecycle\"\n\n[[turns]]\nprompt = \"hi\"\n[[turns.responses]]\nmessage = \"ok\"\n";
-    repository(
+    cli::repository(
         dir.path(),
         &[("stop", STOP_BLOCKS), ("lifecycle", lifecycle)],
     )?;
@@ -157,7 +144,7 @@ calls = [{ shell = ["true"] }]
 [[turns.responses]]
 message = "Listed."
 "#;
-    repository(dir.path(), &[("shell", shell)])?;
+    cli::repository(dir.path(), &[("shell", shell)])?;
     // A scenario pinned to 4e30281 is skipped, saying how to compare it anyway...
     let out = crosscheck(dir.path(), &[])?;
     let text = cli::text(&out);
@@ -185,7 +172,7 @@ message = "Listed."
 #[test]
 fn bad_input_is_exit_2() -> Result<()> {
     let dir = tempfile::tempdir()?;
-    repository(dir.path(), &[("broken", "description = 1\n")])?;
+    cli::repository(dir.path(), &[("broken", "description = 1\n")])?;
     let out = crosscheck(dir.path(), &[])?;
     ensure!(out.status.code() == Some(2), "{}", cli::text(&out));
     Ok(())

@@ -30,10 +30,6 @@ fn executable(path: &Path, text: &str) -> anyhow::Result<()> {
     cli::make_executable(path)
 }
 
-fn in_ci() -> bool {
-    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "0" && v != "false")
-}
-
 fn codex_bin() -> Option<PathBuf> {
     if let Some(bin) = std::env::var_os("CODEX_BIN") {
         return Some(PathBuf::from(bin));
@@ -263,7 +259,7 @@ fn main() {
         Ok(()) => println!("real_codex: ok"),
         Err(e) => {
             let text = format!("{e:#}");
-            if text.starts_with("SKIP:") && !in_ci() {
+            if text.starts_with("SKIP:") && !cli::in_ci() {
                 println!("real_codex: {text}");
                 return;
             }

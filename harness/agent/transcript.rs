@@ -80,17 +80,7 @@ impl Rollout {
     pub fn lines(&self) -> Result<Vec<Value>, AgentError> {
         let text =
             std::fs::read_to_string(&self.path).map_err(|e| AgentError::io(&self.path, e))?;
-        text.lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-            .map(|(i, l)| {
-                serde_json::from_str(l).map_err(|e| AgentError::Transcript {
-                    path: self.path.display().to_string(),
-                    line: i + 1,
-                    message: e.to_string(),
-                })
-            })
-            .collect()
+        jsonl(&self.path, &text)
     }
 
     /// The history the rollout holds: `response_item`s in order, a `compacted` line
@@ -135,6 +125,22 @@ impl Rollout {
 
 /// RFC 3339 UTC text for Unix seconds (the rollout's `timestamp`).
 pub use crate::engine::clock::rfc3339_utc as rfc3339;
+
+/// The lines of a JSONL file's `text` (blank lines skipped), each parsed; a bad line is an
+/// error naming `path` and its line number.
+pub(crate) fn jsonl(path: &std::path::Path, text: &str) -> Result<Vec<Value>, AgentError> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str(l).map_err(|e| AgentError::Transcript {
+                path: path.display().to_string(),
+                line: i + 1,
+                message: e.to_string(),
+            })
+        })
+        .collect()
+}
 
 #[cfg(test)]
 mod tests {

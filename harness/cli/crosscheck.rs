@@ -62,48 +62,38 @@ pub enum Agent {
     Claude,
 }
 
-/// The real Claude Code to run: `--claude`, `$CLAUDE_BIN`, the pinned native binary under
-/// the repository's `agents/claude/`, else `claude`.
-fn claude_bin(flag: Option<PathBuf>) -> PathBuf {
-    if let Some(bin) = flag.or_else(|| std::env::var_os("CLAUDE_BIN").map(PathBuf::from)) {
+/// The real agent binary to run: the flag, else the environment variable `env`, else the
+/// first of `pinned` (paths under the repository root) that exists, else `name` on PATH.
+fn agent_bin(flag: Option<PathBuf>, env: &str, pinned: &[&str], name: &str) -> PathBuf {
+    if let Some(bin) = flag.or_else(|| std::env::var_os(env).map(PathBuf::from)) {
         return bin;
     }
     let root = std::env::current_dir()
         .ok()
         .and_then(|d| crate::scenario::Repo::discover(&d).ok().flatten())
         .map(|r| r.root);
-    if let Some(root) = root {
-        let pinned = crosscheck::claude::pinned_bin(&root);
-        if pinned.is_file() {
-            return pinned;
-        }
-    }
-    PathBuf::from("claude")
+    root.and_then(|root| pinned.iter().map(|p| root.join(p)).find(|p| p.exists()))
+        .unwrap_or_else(|| PathBuf::from(name))
 }
 
-/// The real CLI to run: `--codex`, `$CODEX_BIN`, the pinned native binary (or its npm
-/// wrapper) under the repository's `agents/codex/`, else `codex`.
+/// The real Codex: `--codex`, `$CODEX_BIN`, the pinned native binary (or its npm wrapper)
+/// under `agents/codex/`, else `codex`.
 fn codex_bin(flag: Option<PathBuf>) -> PathBuf {
-    if let Some(bin) = flag.or_else(|| std::env::var_os("CODEX_BIN").map(PathBuf::from)) {
-        return bin;
-    }
-    let root = std::env::current_dir()
-        .ok()
-        .and_then(|d| crate::scenario::Repo::discover(&d).ok().flatten())
-        .map(|r| r.root);
-    if let Some(root) = root {
-        let modules = root.join("agents/codex/node_modules");
-        let native =
-            modules.join("@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex");
-        if native.is_file() {
-            return native;
-        }
-        let wrapper = modules.join(".bin/codex");
-        if wrapper.exists() {
-            return wrapper;
-        }
-    }
-    PathBuf::from("codex")
+    agent_bin(
+        flag,
+        "CODEX_BIN",
+        &[
+            "agents/codex/node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex",
+            "agents/codex/node_modules/.bin/codex",
+        ],
+        "codex",
+    )
+}
+
+/// The real Claude Code: `--claude`, `$CLAUDE_BIN`, the pinned native binary under
+/// `agents/claude/`, else `claude`.
+fn claude_bin(flag: Option<PathBuf>) -> PathBuf {
+    agent_bin(flag, "CLAUDE_BIN", &[crosscheck::claude::PINNED], "claude")
 }
 
 /// `hooktape mcp-standin SCRIPT`: serves the script until stdin closes.

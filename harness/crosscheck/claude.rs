@@ -55,10 +55,8 @@ pub fn skip_reason(scenario: &Scenario) -> Option<String> {
     None
 }
 
-/// The pinned binary under `agents/claude/` of the repository holding `from`, if installed.
-pub fn pinned_bin(root: &Path) -> PathBuf {
-    root.join("agents/claude/node_modules/@anthropic-ai/claude-code/bin/claude.exe")
-}
+/// The pinned binary, relative to the repository root (`agents/install.sh` installs it).
+pub const PINNED: &str = "agents/claude/node_modules/@anthropic-ai/claude-code/bin/claude.exe";
 
 /// `claude --version`.
 pub fn version(bin: &Path) -> Result<String, CrosscheckError> {

@@ -51,6 +51,13 @@ pub async fn port(scenario: &Scenario, to: Dialect) -> Result<Report, PortError>
     let scripts = script_texts(scenario);
     let mine = observations(&a.recording);
     let theirs = observations(&b);
+    // Whether the target's session got as far as a run: its call was made, or (no call) the
+    // event ran at all there.
+    let target_calls: Vec<&str> = b.tool_calls().map(|c| c.call_id.as_str()).collect();
+    let reached = |o: &Obs| match &o.call {
+        Some(id) => target_calls.contains(&id.as_str()),
+        None => theirs.iter().any(|t| t.event == o.event),
+    };
     let declared = |o: &Obs| {
         decl.get(&format!("{} {}", o.event, o.command))
             .cloned()
@@ -99,6 +106,21 @@ pub async fn port(scenario: &Scenario, to: Dialect) -> Result<Report, PortError>
                     fix: format!("move the check to an event {to} fires (PreToolUse / PostToolUse / Stop), or accept that it does not run there"),
                 });
             }
+            None if !reached(o) => {
+                findings.push(Finding {
+                    severity: Severity::Differs,
+                    hook: o.command.clone(),
+                    declared: declared(o),
+                    event: o.event.clone(),
+                    call: call_text(&o.call),
+                    from: o.what.clone(),
+                    to: "never reached".to_owned(),
+                    why: format!(
+                        "the {to} session ended before this point (see the session's finding)"
+                    ),
+                    fix: "fix what ends the session early first".to_owned(),
+                });
+            }
             None => {
                 let tool = call_names
                     .get(o.call.as_deref().unwrap_or(""))
@@ -143,6 +165,12 @@ pub async fn port(scenario: &Scenario, to: Dialect) -> Result<Report, PortError>
                             t.input_keys,
                             missing.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
                         )
+                    } else if o.exit != t.exit {
+                        format!(
+                            "the hook itself exited {} under {from} and {} under {to}: it read another input or environment (see the findings on scripts)",
+                            o.exit.map_or("-".to_owned(), |c| c.to_string()),
+                            t.exit.map_or("-".to_owned(), |c| c.to_string())
+                        )
                     } else {
                         format!("the same output means something else in {to}")
                     };
@@ -162,7 +190,11 @@ pub async fn port(scenario: &Scenario, to: Dialect) -> Result<Report, PortError>
                         from: o.what.clone(),
                         to: t.what.clone(),
                         why,
-                        fix: fix_for(&t.what, &missing, to),
+                        fix: if o.exit != t.exit && !t.what.starts_with("failed") {
+                            format!("make the script work with what {to} gives it (the payload's `cwd` rather than $CLAUDE_PROJECT_DIR; {to}'s tool names and input keys)")
+                        } else {
+                            fix_for(&t.what, &missing, to)
+                        },
                     });
                 } else if o.tool_name != t.tool_name || o.input_keys != t.input_keys {
                     let missing: Vec<&String> = o
@@ -272,7 +304,12 @@ async fn play_target(target: &Scenario) -> Result<(Recording, Option<String>), P
             if let Some(partial) = e.partial_recording() {
                 return Ok((
                     partial.clone(),
-                    Some(format!("stops before using every scripted answer ({e})")),
+                    Some(format!(
+                        "stops before using every scripted answer ({})",
+                        partial
+                            .ended_early()
+                            .unwrap_or_else(|| "the script ran long".to_owned())
+                    )),
                 ));
             }
             if !e.to_string().contains("no response left") {

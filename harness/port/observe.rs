@@ -22,6 +22,8 @@ pub(super) struct Obs {
     pub(super) blocks: bool,
     /// In words: `blocks (exit 2): …`, `failed: …`, `exit code 0, decided nothing`.
     pub(super) what: String,
+    /// The hook process's exit code, when it exited.
+    pub(super) exit: Option<i32>,
 }
 
 /// Where each handler is declared, by command: `file: Event[group].hooks[index]`.
@@ -155,6 +157,10 @@ pub(super) fn observations(rec: &Recording) -> Vec<Obs> {
                         input_keys,
                         blocks,
                         what,
+                        exit: run
+                            .exit
+                            .strip_prefix("exit code ")
+                            .and_then(|c| c.parse().ok()),
                     });
                 }
             }
@@ -188,6 +194,10 @@ pub(super) fn observations(rec: &Recording) -> Vec<Obs> {
                         input_keys,
                         blocks,
                         what,
+                        exit: match run.exit {
+                            crate::engine::outcome::HandlerExit::Code { code } => Some(code),
+                            _ => None,
+                        },
                     });
                 }
             }

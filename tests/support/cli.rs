@@ -81,3 +81,17 @@ pub fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// Whether this runs in CI (`CI` set to anything but empty, `0` or `false`).
+pub fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "0" && v != "false")
+}
+
+/// A repository in `dir`: an empty `hooktape.toml` and `scenarios/<name>.toml` for each.
+pub fn repository(dir: &Path, scenarios: &[(&str, &str)]) -> anyhow::Result<()> {
+    write(&dir.join("hooktape.toml"), "")?;
+    for (name, text) in scenarios {
+        write(&dir.join(format!("scenarios/{name}.toml")), text)?;
+    }
+    Ok(())
+}

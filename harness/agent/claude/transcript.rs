@@ -122,15 +122,6 @@ impl Transcript {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(io(&self.path, e)),
         };
-        text.lines()
-            .enumerate()
-            .map(|(i, l)| {
-                serde_json::from_str(l).map_err(|e| AgentError::Transcript {
-                    path: self.path.display().to_string(),
-                    line: i + 1,
-                    message: e.to_string(),
-                })
-            })
-            .collect()
+        crate::agent::transcript::jsonl(&self.path, &text)
     }
 }
