@@ -257,3 +257,36 @@ fn port_names_events_env_if_and_transcript_pitfalls() -> Result<()> {
     }
     Ok(())
 }
+
+#[test]
+fn init_in_a_claude_code_repository_writes_a_claude_scenario_that_runs_its_hooks() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let root = dir.path();
+    std::fs::create_dir(root.join(".git"))?;
+    cli::write(
+        &root.join(".claude/settings.json"),
+        r#"{"hooks": {"PreToolUse": [{"matcher": "Write|Edit", "hooks": [{"type": "command", "command": "./.claude/hooks/guard.sh"}]}]}}"#,
+    )?;
+    let guard = root.join(".claude/hooks/guard.sh");
+    cli::write(
+        &guard,
+        "#!/bin/sh\ncat >/dev/null\necho 'no writes' >&2\nexit 2\n",
+    )?;
+    cli::make_executable(&guard)?;
+    let init = cli::run(root, &["init"])?;
+    ensure!(init.status.success(), "{}", cli::text(&init));
+    let scenario = std::fs::read_to_string(root.join("hooktape/scenarios/repo_hooks.toml"))?;
+    ensure!(scenario.contains("dialect = \"claude\""), "{scenario}");
+    ensure!(
+        scenario.contains("file = \".claude/settings.json\""),
+        "{scenario}"
+    );
+    let run = cli::run(root, &["run", "repo_hooks"])?;
+    let text = cli::text(&run);
+    ensure!(run.status.success(), "{text}");
+    ensure!(
+        text.contains("PreToolUse:Write hook error: [./.claude/hooks/guard.sh]: no writes"),
+        "{text}"
+    );
+    Ok(())
+}

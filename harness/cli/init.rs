@@ -92,8 +92,13 @@ fn config() -> String {
     )
 }
 
-/// The example scenario: the repository's `.codex/` hooks when it has them.
+/// The example scenario: the repository's `.codex/` hooks when it has them; else its Claude
+/// Code hooks (`.claude/settings.json`) in the `claude` dialect.
 fn example(dir: &Path) -> String {
+    if template::repository_hooks_file(dir).is_none() && dir.join(".claude/settings.json").is_file()
+    {
+        return claude_example(dir);
+    }
     let layers = match template::repository_hooks_file(dir) {
         Some(file) => template::repository_hook_layers(dir, file),
         None => "# No .codex/hooks.json or .codex/config.toml was found: this layer is an\n\
@@ -114,6 +119,39 @@ fn example(dir: &Path) -> String {
          calls = [{{ exec = \"ls\" }}]             # the model runs `ls` with exec_command (hooks see Bash)\n\
          [turns.results.call-1]\n\
          output = \"README.md\\n\"                   # what the tool prints (scripted)\n\
+         [[turns.responses]]\n\
+         message = \"Done.\"\n"
+    )
+}
+
+/// The example for a repository whose hooks are Claude Code's.
+fn claude_example(dir: &Path) -> String {
+    let mut layers = String::from(
+        "[[layers]]                       # the repository's own file, read as Claude Code reads it\n\
+         kind = \"project\"\n\
+         file = \".claude/settings.json\"\n",
+    );
+    if dir.join(".claude/settings.local.json").is_file() {
+        layers += "\n[[layers]]\nkind = \"local\"\nfile = \".claude/settings.local.json\"\n";
+    }
+    if dir.join(".claude/hooks").is_dir() {
+        layers += "\n[[files]]                        # the hook scripts, copied at every run\nfrom = \".claude/hooks\"\n";
+    }
+    format!(
+        "description = \"The repository's Claude Code hooks on a prompt, a shell command, a file write and the final answer\"\n\
+         \n\
+         [session]\n\
+         dialect = \"claude\"                # Claude Code 2.1.197 (-p, bypassPermissions)\n\
+         \n\
+         {layers}\n\
+         [[turns]]\n\
+         prompt = \"List the files, write the notes, then stop\"\n\
+         [[turns.responses]]\n\
+         calls = [{{ exec = \"ls\", description = \"List files\" }}]   # Bash: its output is scripted\n\
+         [turns.results.call-1]\n\
+         output = \"README.md\\n\"\n\
+         [[turns.responses]]\n\
+         calls = [{{ write = \"NOTES.md\", content = \"# Notes\\n\" }}]  # Write: really written in the workspace\n\
          [[turns.responses]]\n\
          message = \"Done.\"\n"
     )
