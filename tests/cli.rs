@@ -39,6 +39,11 @@ const BAD: &[(&str, &str, &str)] = &[
         "`apply_patch` in call `call-1` is a Codex tool",
     ),
     (
+        "claude_path_escapes",
+        "9:10",
+        "the path \"../outside.txt\" of call `call-1`: expected a path relative to the workspace, without `..`",
+    ),
+    (
         "claude_unknown_event",
         "8:16",
         "unknown Claude Code hook event `PreToolUsee`",

@@ -45,7 +45,9 @@ impl Session<'_> {
                 output_to_model: String::new(),
             };
             let (is_error, text) =
-                if let Some(ToolRun::Invalid(text)) = tools::validate(&name, &input, &self.files) {
+                if let Some(ToolRun::Invalid(text)) =
+                    tools::validate(&name, &input, &self.files, &self.cwd)
+                {
                     record.disposition = Disposition::InvalidArguments;
                     (true, text)
                 } else {
@@ -61,7 +63,7 @@ impl Session<'_> {
                     }
                     if let Some(updated) = &pre.updated_input {
                         self.effect(format!("input replaced: {updated}"));
-                        input = updated.clone();
+                        input = tools::hook_input(&name, updated, &self.cwd);
                     }
                     match refusal(&name, &pre) {
                         Refused::Deferred => {
@@ -88,6 +90,7 @@ impl Session<'_> {
                                 raw_path.as_deref(),
                                 &scripted,
                                 &mut self.files,
+                                &self.cwd,
                             ) {
                                 ToolRun::Succeeded { text, response } => {
                                     let post = self

@@ -366,7 +366,14 @@ impl Session<'_> {
                     })
                     .collect();
                 let last = last.join("\n");
-                match self.stop(stop_hook_active, &last).await {
+                match self
+                    .stop(
+                        stop_hook_active,
+                        stop_blocks < MAX_STOP_CONTINUATIONS,
+                        &last,
+                    )
+                    .await
+                {
                     StopNext::End => {
                         self.end(TurnEnd::Completed {
                             last_assistant_message: Some(last),
@@ -377,20 +384,6 @@ impl Session<'_> {
                         self.end(TurnEnd::StoppedByStopHook {
                             stop_reason: reason,
                             last_assistant_message: Some(last),
-                        });
-                        return Ok(());
-                    }
-                    StopNext::Continue(_) if stop_blocks == MAX_STOP_CONTINUATIONS => {
-                        self.effect(format!(
-                            "a Stop hook blocked {} times in a row: the turn ends anyway",
-                            MAX_STOP_CONTINUATIONS + 1
-                        ));
-                        self.end(TurnEnd::StoppedByHook {
-                            event: ClaudeEvent::Stop.to_string(),
-                            reason: Some(format!(
-                                "{} consecutive Stop blocks",
-                                MAX_STOP_CONTINUATIONS + 1
-                            )),
                         });
                         return Ok(());
                     }
@@ -412,7 +405,9 @@ impl Session<'_> {
         }
     }
 
-    async fn stop(&mut self, active: bool, last: &str) -> StopNext {
+    /// Stop, once the model answered without a tool. `may_continue` is false after
+    /// [`MAX_STOP_CONTINUATIONS`] blocks in a row: a block then ends the turn as if allowed.
+    async fn stop(&mut self, active: bool, may_continue: bool, last: &str) -> StopNext {
         let mut input = self.common(ClaudeEvent::Stop, true);
         input.insert("stop_hook_active".into(), json!(active));
         input.insert("last_assistant_message".into(), json!(last));
@@ -429,22 +424,26 @@ impl Session<'_> {
             .map(|(cmd, stderr)| format!("[{cmd}]: {stderr}"))
             .collect();
         feedback.extend(v.blocks.iter().map(|(_, r)| r.clone().unwrap_or_default()));
-        if !feedback.is_empty() {
-            let text = format!("Stop hook feedback:\n{}", feedback.join("\n"));
-            self.effect(format!("the turn goes on: {text:?}"));
-            return StopNext::Continue(text);
-        }
-        if !v.contexts.is_empty() {
-            let text = v
-                .contexts
+        let text = if !feedback.is_empty() {
+            format!("Stop hook feedback:\n{}", feedback.join("\n"))
+        } else if !v.contexts.is_empty() {
+            v.contexts
                 .iter()
                 .map(|c| reminder(&format!("Stop hook additional context: {c}")))
                 .collect::<Vec<_>>()
-                .join("\n");
-            self.effect(format!("the turn goes on: {text:?}"));
-            return StopNext::Continue(text);
+                .join("\n")
+        } else {
+            return StopNext::End;
+        };
+        if !may_continue {
+            self.effect(format!(
+                "Stop blocked {} times in a row: the turn ends anyway, without a word",
+                MAX_STOP_CONTINUATIONS + 1
+            ));
+            return StopNext::End;
         }
-        StopNext::End
+        self.effect(format!("the turn goes on: {text:?}"));
+        StopNext::Continue(text)
     }
 
     async fn session_end(&mut self) {

@@ -93,6 +93,32 @@ pub(crate) fn hook_input(tool: &str, raw: &Value, cwd: &Path) -> Value {
     Value::Object(out)
 }
 
+/// The path lexically resolved (`.` and `..` folded) when it lies inside the workspace;
+/// `None` when it leaves it. hooktape never lets a scenario's tool (or a hook's
+/// `updatedInput`) touch a file outside its workspace, where the real CLI would.
+fn confined(cwd: &Path, path: &Path) -> Option<PathBuf> {
+    let mut out = PathBuf::new();
+    for part in absolute(cwd, &path.display().to_string()).components() {
+        match part {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out.starts_with(cwd).then_some(out)
+}
+
+fn outside(path: &Path) -> ToolRun {
+    ToolRun::Failed {
+        error: format!(
+            "hooktape refuses to touch {}: it lies outside the scenario's workspace",
+            path.display()
+        ),
+    }
+}
+
 fn tool_error(text: &str) -> ToolRun {
     ToolRun::Invalid(format!("<tool_use_error>{text}</tool_use_error>"))
 }
@@ -128,16 +154,20 @@ pub const TOOLS: [&str; 24] = [
 /// Checks the call as Claude Code's tool does before any hook: a tool it does not offer
 /// (`MultiEdit`, `Glob`, `Grep`), a file to change that was not read, a string to replace
 /// that is not there.
-pub(crate) fn validate(tool: &str, input: &Value, state: &FileState) -> Option<ToolRun> {
+pub(crate) fn validate(
+    tool: &str,
+    input: &Value,
+    state: &FileState,
+    cwd: &Path,
+) -> Option<ToolRun> {
     if !TOOLS.contains(&tool) {
         return Some(tool_error(&format!(
             "Error: No such tool available: {tool}"
         )));
     }
-    let path = input
-        .get("file_path")
-        .and_then(Value::as_str)
-        .map(PathBuf::from);
+    // A path outside the workspace is not Claude Code's refusal but hooktape's: hooks see
+    // the call, and `run` refuses it as a failed tool.
+    let path = file_path(tool, input, cwd).ok()?;
     match (tool, path) {
         ("Write", Some(path)) if path.exists() && !state.known.contains(&path) => Some(tool_error(
             "File has not been read yet. Read it first before writing to it.",
@@ -169,6 +199,19 @@ pub(crate) fn validate(tool: &str, input: &Value, state: &FileState) -> Option<T
     }
 }
 
+/// The file a `Write`, `Edit` or `Read` call names, confined to the workspace.
+fn file_path(tool: &str, input: &Value, cwd: &Path) -> Result<Option<PathBuf>, ToolRun> {
+    let Some(raw) = input.get("file_path").and_then(Value::as_str) else {
+        return Ok(None);
+    };
+    if !matches!(tool, "Write" | "Edit" | "Read") {
+        return Ok(Some(PathBuf::from(raw)));
+    }
+    confined(cwd, Path::new(raw))
+        .map(Some)
+        .ok_or_else(|| outside(Path::new(raw)))
+}
+
 /// Runs a validated call. `input` is what hooks saw (absolute paths); `raw_path` the path as
 /// the model wrote it (Claude Code's texts quote it).
 pub(crate) fn run(
@@ -177,11 +220,12 @@ pub(crate) fn run(
     raw_path: Option<&str>,
     result: &ToolResult,
     state: &mut FileState,
+    cwd: &Path,
 ) -> ToolRun {
-    let path = input
-        .get("file_path")
-        .and_then(Value::as_str)
-        .map(PathBuf::from);
+    let path = match file_path(tool, input, cwd) {
+        Ok(path) => path,
+        Err(refused) => return refused,
+    };
     let shown = raw_path.unwrap_or_default();
     match (tool, path) {
         ("Write", Some(path)) => {
@@ -361,13 +405,14 @@ mod tests {
             write["file_path"],
             json!(cwd.join("a.txt").display().to_string())
         );
-        assert_eq!(validate("Write", &write, &state), None);
+        assert_eq!(validate("Write", &write, &state, cwd), None);
         let ToolRun::Succeeded { text, response } = run(
             "Write",
             &write,
             Some("a.txt"),
             &ToolResult::default(),
             &mut state,
+            cwd,
         ) else {
             panic!("write failed")
         };
@@ -383,6 +428,7 @@ mod tests {
             Some("a.txt"),
             &ToolResult::default(),
             &mut state,
+            cwd,
         ) else {
             panic!("read failed")
         };
@@ -403,6 +449,7 @@ mod tests {
             Some("a.txt"),
             &ToolResult::default(),
             &mut state,
+            cwd,
         ) else {
             panic!("edit failed")
         };
@@ -423,8 +470,51 @@ mod tests {
             dir.path(),
         );
         assert_eq!(
-            validate("Edit", &input, &FileState::default()),
+            validate("Edit", &input, &FileState::default(), dir.path()),
             Some(ToolRun::Invalid("<tool_use_error>File has not been read yet. Read it first before writing to it.</tool_use_error>".into()))
         );
+    }
+
+    #[test]
+    fn no_path_leaves_the_workspace() {
+        let dir = tempfile::tempdir().unwrap();
+        let cwd = dir.path().join("ws");
+        std::fs::create_dir(&cwd).unwrap();
+        let mut state = FileState::default();
+        for path in [
+            "../escape.txt",
+            "sub/../../escape.txt",
+            "/tmp/hooktape-escape.txt",
+        ] {
+            let input = hook_input("Write", &json!({"file_path": path, "content": "x"}), &cwd);
+            let ran = run(
+                "Write",
+                &input,
+                Some(path),
+                &ToolResult::default(),
+                &mut state,
+                &cwd,
+            );
+            assert!(
+                matches!(&ran, ToolRun::Failed { error } if error.contains("outside the scenario's workspace")),
+                "{path}: {ran:?}"
+            );
+        }
+        assert!(!dir.path().join("escape.txt").exists());
+        let inside = hook_input(
+            "Write",
+            &json!({"file_path": "sub/../ok.txt", "content": "x"}),
+            &cwd,
+        );
+        let ran = run(
+            "Write",
+            &inside,
+            Some("ok.txt"),
+            &ToolResult::default(),
+            &mut state,
+            &cwd,
+        );
+        assert!(matches!(ran, ToolRun::Succeeded { .. }), "{ran:?}");
+        assert!(cwd.join("ok.txt").exists());
     }
 }

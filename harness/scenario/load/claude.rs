@@ -72,6 +72,18 @@ impl Validator<'_> {
                 ),
             );
         }
+        for path in [&c.write, &c.edit, &c.read].into_iter().flatten() {
+            let p = std::path::Path::new(path);
+            let escapes = p.is_absolute()
+                || p.components()
+                    .any(|part| matches!(part, std::path::Component::ParentDir));
+            if path.is_empty() || escapes {
+                return self.err(
+                    span,
+                    format!("the path {path:?} of call `{id}`: expected a path relative to the workspace, without `..` (the session may not touch files outside it)"),
+                );
+            }
+        }
         let mut input = serde_json::Map::new();
         let tool = match kind {
             "exec" => {
