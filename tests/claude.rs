@@ -290,3 +290,38 @@ fn init_in_a_claude_code_repository_writes_a_claude_scenario_that_runs_its_hooks
     );
     Ok(())
 }
+
+#[test]
+fn a_repository_plugin_folder_runs_its_hooks_with_its_root_and_data() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let root = dir.path();
+    std::fs::create_dir(root.join(".git"))?;
+    cli::write(
+        &root.join("plugins/guard/hooks/hooks.json"),
+        r#"{"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "${CLAUDE_PLUGIN_ROOT}/scripts/guard.sh"}]}]}}"#,
+    )?;
+    let guard = root.join("plugins/guard/scripts/guard.sh");
+    cli::write(
+        &guard,
+        "#!/bin/sh\ncat >/dev/null\necho \"guard at ${CLAUDE_PLUGIN_ROOT##*/}, data ${CLAUDE_PLUGIN_DATA##*/}\" >&2\nexit 2\n",
+    )?;
+    cli::make_executable(&guard)?;
+    cli::write(
+        &root.join("scenarios/plugin.toml"),
+        "description = \"the repository's plugin\"\n\n[session]\ndialect = \"claude\"\n\n[[plugins]]\nname = \"guard\"\nfrom = \"plugins/guard\"\n\n[[turns]]\nprompt = \"p\"\n[[turns.responses]]\ncalls = [{ exec = \"ls\" }]\n[[turns.responses]]\nmessage = \"m\"\n",
+    )?;
+    let run = cli::run(root, &["run", "plugin"])?;
+    let text = cli::text(&run);
+    ensure!(run.status.success(), "{text}");
+    ensure!(
+        text.contains(
+            "PreToolUse:Bash hook error: [${CLAUDE_PLUGIN_ROOT}/scripts/guard.sh]: guard at guard, data guard-inline"
+        ),
+        "{text}"
+    );
+    // The plugin's folder is read at every run: a changed script changes the outcome.
+    cli::write(&guard, "#!/bin/sh\ncat >/dev/null\nexit 0\n")?;
+    let again = cli::text(&cli::run(root, &["run", "plugin"])?);
+    ensure!(!again.contains("hook error"), "{again}");
+    Ok(())
+}

@@ -39,6 +39,11 @@ const BAD: &[(&str, &str, &str)] = &[
         "`apply_patch` in call `call-1` is a Codex tool",
     ),
     (
+        "claude_plugin_marketplace",
+        "6:1",
+        "`marketplace`: a `claude` plugin is loaded with `--plugin-dir` (source `<name>@inline`), not from a marketplace",
+    ),
+    (
         "claude_path_escapes",
         "9:10",
         "the path \"../outside.txt\" of call `call-1`: expected a path relative to the workspace, without `..`",

@@ -326,6 +326,11 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
             }
         }
     }
+    // Plugins load with `--plugin-dir`, each from its folder in the workspace.
+    let plugin_dirs: Vec<PathBuf> = files
+        .iter()
+        .filter_map(|f| f.plugin.as_ref().map(|p| p.root.clone()))
+        .collect();
     // Bash calls get their scripted results from stand-ins first on the PATH.
     let standins = super::standins::plan(&spec).map_err(CrosscheckError::Input)?;
     let standin_dir = ws.root.join("crosscheck-standins");
@@ -383,6 +388,7 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
             &env,
             &spec.model,
             flag_settings.as_deref(),
+            &plugin_dirs,
             &prompts,
         )
     })
@@ -482,6 +488,7 @@ fn drive(
     env: &[(std::ffi::OsString, std::ffi::OsString)],
     model: &str,
     flag_settings: Option<&Path>,
+    plugin_dirs: &[PathBuf],
     prompts: &[String],
 ) -> Result<Vec<Value>, CrosscheckError> {
     let mut cmd = std::process::Command::new(bin);
@@ -500,6 +507,9 @@ fn drive(
     ]);
     if let Some(file) = flag_settings {
         cmd.arg("--settings").arg(file);
+    }
+    for dir in plugin_dirs {
+        cmd.arg("--plugin-dir").arg(dir);
     }
     cmd.current_dir(cwd)
         .env_clear()

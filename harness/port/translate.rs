@@ -15,6 +15,24 @@ pub fn translate(scenario: &Scenario, to: Dialect) -> Result<(Scenario, Vec<Find
     let mut out = scenario.clone();
     out.session.dialect = to;
     out.expect_warnings = Vec::new();
+    out.plugins = Vec::new();
+    for (name, _) in &scenario.plugins {
+        findings.push(Finding {
+            severity: Severity::NeverRuns,
+            hook: format!("(every hook of plugin `{name}`)"),
+            declared: format!("the plugin `{name}`"),
+            event: "*".to_owned(),
+            call: None,
+            from: "loaded".to_owned(),
+            to: "not played".to_owned(),
+            why: format!(
+                "{from} and {to} install plugins differently (Claude Code: `--plugin-dir` or a \
+                 marketplace with `.claude-plugin/plugin.json`; Codex: \
+                 `$CODEX_HOME/plugins/cache/<marketplace>/<name>`); port does not move them"
+            ),
+            fix: format!("package `{name}` for {to} and test it in a {to}-dialect scenario"),
+        });
+    }
     match (from, to) {
         (Dialect::Claude, Dialect::Codex | Dialect::Codex4e30281) => {
             out.session.model = crate::scenario::DEFAULT_MODEL.to_owned();
@@ -59,6 +77,25 @@ pub fn translate(scenario: &Scenario, to: Dialect) -> Result<(Scenario, Vec<Find
             out.layers = Vec::new();
             for layer in &scenario.layers {
                 let LayerSource::HooksJson(text) = &layer.source else {
+                    findings.push(Finding {
+                        severity: Severity::NeverRuns,
+                        hook: "(every hook of the layer)".to_owned(),
+                        declared: format!(
+                            "the {:?} layer's {}",
+                            layer.kind,
+                            match layer.source {
+                                LayerSource::ConfigToml(_) => "config.toml",
+                                LayerSource::Requirements(_) => "managed requirements",
+                                _ => "settings.json",
+                            }
+                        ),
+                        event: "*".to_owned(),
+                        call: None,
+                        from: "loaded".to_owned(),
+                        to: "not read".to_owned(),
+                        why: format!("{to} reads hooks from settings.json only"),
+                        fix: "declare the hooks in .claude/settings.json".to_owned(),
+                    });
                     continue;
                 };
                 out.layers.push(crate::scenario::Layer {

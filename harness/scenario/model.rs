@@ -47,9 +47,11 @@ pub struct ScenarioFile {
     /// `hooktape.toml` filters): each match of `regex` becomes `replacement`.
     #[serde(default)]
     pub filters: Vec<super::repo::FilterFile>,
-    /// Enabled plugins with hooks (0.171, the `codex` dialect): each loads its
-    /// `hooks/hooks.json` after the config layers, its hooks get `PLUGIN_ROOT`,
-    /// `PLUGIN_DATA` (and their `CLAUDE_` twins) and `${VAR}` of those in commands.
+    /// Enabled plugins with hooks. `codex` (0.171): each loads its `hooks/hooks.json` after
+    /// the config layers, its hooks get `PLUGIN_ROOT`, `PLUGIN_DATA` (and their `CLAUDE_`
+    /// twins) and `${VAR}` of those in commands. `claude`: the folder `<HOME>/plugins/<name>`
+    /// as `--plugin-dir` loads it, hooks after the settings files, with `CLAUDE_PLUGIN_ROOT`
+    /// and `CLAUDE_PLUGIN_DATA` in their environment (commands are left to the shell).
     #[serde(default)]
     #[schemars(with = "Vec<PluginFile>")]
     pub plugins: Vec<Spanned<PluginFile>>,
@@ -63,14 +65,15 @@ pub struct ScenarioFile {
     pub turns: Spanned<Vec<Spanned<TurnFile>>>,
 }
 
-/// One enabled plugin. Its folder is `<CODEX_HOME>/plugins/cache/<marketplace>/<name>`.
+/// One enabled plugin. Its folder is `<CODEX_HOME>/plugins/cache/<marketplace>/<name>`
+/// (codex) or `<HOME>/plugins/<name>` (claude).
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PluginFile {
     /// The plugin's name.
     #[schemars(with = "String")]
     pub name: Spanned<String>,
-    /// Its marketplace (default `local`).
+    /// Its marketplace (default `local`; codex only).
     #[serde(default)]
     pub marketplace: Option<String>,
     /// Its `hooks/hooks.json`, written as an inline table (like `[layers.hooks]`).

@@ -404,9 +404,63 @@ impl Workspace {
                 }
             }
             let text = std::fs::read_to_string(&path).ok();
-            files.push(SettingsFile { source, path, text });
+            files.push(SettingsFile {
+                source,
+                path,
+                text,
+                plugin: None,
+            });
+        }
+        for (name, _) in &scenario.plugins {
+            files.push(self.claude_plugin(name)?);
         }
         Ok(files)
+    }
+
+    /// The folder of the `claude` dialect's plugin `name` (`--plugin-dir` takes it).
+    pub fn claude_plugin_root(&self, name: &str) -> PathBuf {
+        self.home.join(CLAUDE_PLUGINS).join(name)
+    }
+
+    /// A `[[plugins]]` entry as `--plugin-dir <HOME>/plugins/<name>` loads it: its
+    /// `hooks/hooks.json` (the files put it there), a `.claude-plugin/plugin.json` naming
+    /// it when the folder has none, and its data folder, which Claude Code creates at start.
+    fn claude_plugin(
+        &self,
+        name: &str,
+    ) -> Result<crate::engine::claude::SettingsFile, WorkspaceError> {
+        use crate::engine::claude::{Plugin, SettingsFile, SettingsSource};
+        let root = self.claude_plugin_root(name);
+        let path = root.join("hooks/hooks.json");
+        let mkdir = |dir: &Path| {
+            std::fs::create_dir_all(dir).map_err(|source| WorkspaceError::Write {
+                path: dir.to_path_buf(),
+                source,
+            })
+        };
+        let folder_name = name.to_owned();
+        let manifest = root.join(".claude-plugin/plugin.json");
+        if !manifest.exists() {
+            mkdir(&root.join(".claude-plugin"))?;
+            let text = serde_json::json!({ "name": folder_name, "version": "0.0.0" });
+            write_file(&manifest, &format!("{text}\n"), false)?;
+        }
+        let name = std::fs::read_to_string(&manifest)
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|v| v.get("name").and_then(|n| n.as_str()).map(str::to_owned))
+            .unwrap_or(folder_name);
+        let data = self
+            .home
+            .join(".claude/plugins/data")
+            .join(format!("{name}-inline"));
+        mkdir(&data)?;
+        Ok(SettingsFile {
+            source: SettingsSource::Plugin,
+            text: std::fs::read_to_string(&path).ok(),
+            path,
+            plugin: Some(Plugin { name, root, data }),
+        })
     }
 
     fn undeclared_layer(&self, kind: LayerKind) -> Option<ConfigLayer> {
@@ -474,6 +528,10 @@ fn kind_name(kind: LayerKind) -> &'static str {
         LayerKind::Local => "local",
     }
 }
+
+/// Where, under the home folder, the `claude` dialect's plugins are put
+/// (`[[plugins]] name = "x"` is `<HOME>/plugins/x`).
+pub const CLAUDE_PLUGINS: &str = "plugins";
 
 /// Sets `[hooks] managed_dir` to the workspace's managed dir unless the text names one
 /// (or is not valid TOML, which discovery then reports as the reference engine does).

@@ -322,8 +322,14 @@ pub(crate) fn run(
         ("Bash", _) => {
             let output = result.output.trim_end_matches('\n').to_owned();
             if result.exit_code == 0 {
+                // What the model reads when the command printed nothing (real, 2.1.197).
+                let text = if output.is_empty() {
+                    "(Bash completed with no output)".to_owned()
+                } else {
+                    output.clone()
+                };
                 ToolRun::Succeeded {
-                    text: output.clone(),
+                    text,
                     response: json!({
                         "stdout": output,
                         "stderr": "",

@@ -24,6 +24,8 @@ pub enum SettingsSource {
     Flag,
     /// `managed-settings.json` (`/etc/claude-code/` on Linux).
     Managed,
+    /// A plugin's `hooks/hooks.json` (`--plugin-dir`).
+    Plugin,
 }
 
 impl SettingsSource {
@@ -34,6 +36,7 @@ impl SettingsSource {
             SettingsSource::Local => "local",
             SettingsSource::Flag => "flag",
             SettingsSource::Managed => "managed",
+            SettingsSource::Plugin => "plugin",
         }
     }
 }
@@ -44,6 +47,34 @@ pub struct SettingsFile {
     pub source: SettingsSource,
     pub path: PathBuf,
     pub text: Option<String>,
+    /// The plugin the file belongs to (`source` is then [`SettingsSource::Plugin`]).
+    pub plugin: Option<Plugin>,
+}
+
+/// A plugin loaded with `--plugin-dir`: its hooks run with `CLAUDE_PLUGIN_ROOT` (the folder
+/// as given) and `CLAUDE_PLUGIN_DATA` (`~/.claude/plugins/data/<name>-inline`, which Claude
+/// Code creates before any hook runs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plugin {
+    pub name: String,
+    pub root: PathBuf,
+    pub data: PathBuf,
+}
+
+impl Plugin {
+    /// The variables a plugin's hooks get beside the others.
+    pub fn env(&self) -> [(String, String); 2] {
+        [
+            (
+                "CLAUDE_PLUGIN_ROOT".to_owned(),
+                self.root.display().to_string(),
+            ),
+            (
+                "CLAUDE_PLUGIN_DATA".to_owned(),
+                self.data.display().to_string(),
+            ),
+        ]
+    }
 }
 
 /// What a handler is.
@@ -69,6 +100,8 @@ pub struct ClaudeHandler {
     /// Seconds; `None`: Claude Code's default (600).
     pub timeout: Option<u64>,
     pub is_async: bool,
+    /// The plugin that declared it.
+    pub plugin: Option<Plugin>,
     /// The handler-level permission rule (`Bash(git *)`), tool events only.
     pub if_rule: Option<String>,
     pub status_message: Option<String>,
@@ -236,6 +269,7 @@ fn read_events(
                         kind: h.kind,
                         timeout: h.timeout,
                         is_async: h.is_async,
+                        plugin: file.plugin.clone(),
                         if_rule: h.if_rule,
                         status_message: h.status_message,
                     }),
@@ -304,6 +338,7 @@ mod tests {
             source,
             path: PathBuf::from(format!("/{}/settings.json", source.as_str())),
             text: Some(text.to_owned()),
+            plugin: None,
         }
     }
 

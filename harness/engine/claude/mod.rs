@@ -9,6 +9,6 @@ pub mod parse;
 pub mod rule;
 pub mod run;
 
-pub use config::{ClaudeConfig, SettingsFile, SettingsSource};
+pub use config::{ClaudeConfig, Plugin, SettingsFile, SettingsSource};
 pub use event::ClaudeEvent;
 pub use run::{ClaudeEngine, ClaudeEventRun, ClaudeRun};

@@ -124,8 +124,12 @@ impl ClaudeEngine {
                     continue;
                 }
             }
-            // Identical handlers declared twice run once.
-            if selected.iter().any(|s| s.kind == h.kind) {
+            // Identical handlers declared twice run once; each plugin's copy is its own
+            // (the same `${CLAUDE_PLUGIN_ROOT}/…` text is another command in each plugin).
+            if selected
+                .iter()
+                .any(|s| s.kind == h.kind && s.plugin == h.plugin)
+            {
                 continue;
             }
             selected.push(h);
@@ -152,9 +156,18 @@ impl ClaudeEngine {
         stdin.push('\n');
         let runner = self.runner_with(env);
         let futures = selected.iter().map(|h| {
-            let runner = &runner;
+            // A plugin's hooks also get its root and data folders.
+            let runner = match &h.plugin {
+                Some(plugin) => {
+                    let mut vars = env.to_vec();
+                    vars.extend(plugin.env());
+                    self.runner_with(&vars)
+                }
+                None => runner.clone(),
+            };
             let stdin = &stdin;
             async move {
+                let runner = &runner;
                 let command = h.command().unwrap_or("").to_owned();
                 let secs = h.timeout.unwrap_or(DEFAULT_TIMEOUT_SECS).max(1);
                 let run = run_command(
@@ -245,6 +258,7 @@ mod tests {
             source: SettingsSource::Project,
             path: PathBuf::from("/p/.claude/settings.json"),
             text: Some(settings.to_owned()),
+            plugin: None,
         }]);
         assert!(config.warnings.is_empty(), "{:?}", config.warnings);
         ClaudeEngine::new(config, RunnerConfig::default())

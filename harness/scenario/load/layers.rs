@@ -202,25 +202,7 @@ impl Validator<'_> {
             );
         }
         let text = if let Some(hooks) = &l.hooks {
-            let mut events = serde_json::Map::new();
-            for (name, groups) in hooks {
-                if crate::engine::claude::ClaudeEvent::from_name(name.get_ref()).is_none() {
-                    let known: Vec<&str> = crate::engine::claude::ClaudeEvent::ALL
-                        .iter()
-                        .map(|e| e.name())
-                        .collect();
-                    return self.err(
-                        name.span(),
-                        format!(
-                            "unknown Claude Code hook event `{}`, expected one of {}",
-                            name.get_ref(),
-                            known.join(", ")
-                        ),
-                    );
-                }
-                events.insert(name.get_ref().clone(), self.hook_groups(groups)?);
-            }
-            let doc = serde_json::json!({ "hooks": events });
+            let doc = serde_json::json!({ "hooks": self.claude_hooks(hooks)? });
             serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
         } else if let Some(text) = &l.settings_json {
             text.clone()
@@ -247,6 +229,33 @@ impl Validator<'_> {
             trusted: true,
             source: LayerSource::SettingsJson(text),
         })
+    }
+
+    /// Inline Claude Code hooks (`[layers.hooks]`, a plugin's `hooks`): each event name
+    /// checked, each group as Claude Code reads it.
+    pub(super) fn claude_hooks(
+        &self,
+        hooks: &BTreeMap<Spanned<String>, Spanned<Vec<HookGroupFile>>>,
+    ) -> Result<serde_json::Map<String, serde_json::Value>, ScenarioError> {
+        let mut events = serde_json::Map::new();
+        for (name, groups) in hooks {
+            if crate::engine::claude::ClaudeEvent::from_name(name.get_ref()).is_none() {
+                let known: Vec<&str> = crate::engine::claude::ClaudeEvent::ALL
+                    .iter()
+                    .map(|e| e.name())
+                    .collect();
+                return self.err(
+                    name.span(),
+                    format!(
+                        "unknown Claude Code hook event `{}`, expected one of {}",
+                        name.get_ref(),
+                        known.join(", ")
+                    ),
+                );
+            }
+            events.insert(name.get_ref().clone(), self.hook_groups(groups)?);
+        }
+        Ok(events)
     }
 
     /// Checks a layer's `config.toml` as the session's dialect will read it: in the

@@ -5,24 +5,36 @@ use super::*;
 
 impl Validator<'_> {
     /// A `[[plugins]]` entry: `(name, marketplace)` and the file entry that puts its hooks
-    /// (or its copied folder) at `<CODEX_HOME>/plugins/cache/<marketplace>/<name>`.
+    /// (or its copied folder) at `<CODEX_HOME>/plugins/cache/<marketplace>/<name>` (codex) or
+    /// `<HOME>/plugins/<name>` (claude, marketplace `inline`).
     pub(super) fn plugin(
         &self,
         p: &Spanned<PluginFile>,
         dialect: Dialect,
     ) -> Result<((String, String), FileSpec), ScenarioError> {
         let f = p.get_ref();
-        if !dialect.is_current() {
+        let claude = dialect == Dialect::Claude;
+        if !dialect.is_current() && !claude {
             return self.err(
                 p.span(),
                 format!(
-                    "plugin hooks are Codex 0.171's (the `codex` dialect); this scenario's dialect is `{}`",
+                    "plugin hooks are Codex 0.171's (the `codex` dialect) and Claude Code's (`claude`); this scenario's dialect is `{}`",
                     dialect.as_str()
                 ),
             );
         }
+        if claude && f.marketplace.is_some() {
+            return self.err(
+                p.span(),
+                "`marketplace`: a `claude` plugin is loaded with `--plugin-dir` (source `<name>@inline`), not from a marketplace",
+            );
+        }
         let name = f.name.get_ref().clone();
-        let marketplace = f.marketplace.clone().unwrap_or_else(|| "local".to_owned());
+        let marketplace = match (&f.marketplace, claude) {
+            (_, true) => "inline".to_owned(),
+            (Some(m), false) => m.clone(),
+            (None, false) => "local".to_owned(),
+        };
         let bad = |s: &str| s.is_empty() || s.contains(['/', '@', '\\']) || s == "." || s == "..";
         if bad(&name) || bad(&marketplace) {
             return self.err(
@@ -30,12 +42,20 @@ impl Validator<'_> {
                 "expected a plugin `name` and `marketplace` without `/`, `@` or `\\`",
             );
         }
-        let root = PathBuf::from(".codex/plugins/cache")
-            .join(&marketplace)
-            .join(&name);
+        let root = if claude {
+            PathBuf::from(crate::scenario::workspace::CLAUDE_PLUGINS).join(&name)
+        } else {
+            PathBuf::from(".codex/plugins/cache")
+                .join(&marketplace)
+                .join(&name)
+        };
         let content = match (&f.hooks, &f.from) {
             (Some(hooks), None) => {
-                let events = self.inline_hooks(hooks, dialect)?;
+                let events = if claude {
+                    self.claude_hooks(hooks)?
+                } else {
+                    self.inline_hooks(hooks, dialect)?
+                };
                 let doc = serde_json::json!({ "hooks": events });
                 FileContent::Inline {
                     // A serde_json::Value always serialises.
