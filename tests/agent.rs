@@ -788,6 +788,7 @@ async fn manual_compaction_fires_pre_and_post_compact() -> Result<()> {
         Step::Compact {
             turn_id: "turn-2".to_owned(),
             summary: Some(ModelResponse::message("SUMMARY of it all")),
+            instructions: None,
         },
         turn("turn-3", "continue", vec![ModelResponse::message("ok")]),
     ]);
@@ -1876,6 +1877,7 @@ if [ $n -ge 2 ]; then printf '{"continue":false,"stopReason":"halt"}'; fi"#;
     let compact = |id: &str| Step::Compact {
         turn_id: id.to_owned(),
         summary: Some(ModelResponse::message("summary")),
+        instructions: None,
     };
     let spec = fx.spec(vec![
         compact("turn-1"),
@@ -2487,6 +2489,7 @@ async fn a_manual_compaction_stopped_by_pre_compact_needs_no_scripted_summary() 
             Step::Compact {
                 turn_id: "turn-2".to_owned(),
                 summary,
+                instructions: None,
             },
             turn("turn-3", "again", vec![ModelResponse::message("ok")]),
         ])
@@ -2682,6 +2685,7 @@ async fn a_manual_compaction_without_summary_that_is_not_stopped_is_an_error() -
         Step::Compact {
             turn_id: "turn-1".to_owned(),
             summary: None,
+            instructions: None,
         },
         turn("turn-2", "hello", vec![ModelResponse::message("hi")]),
     ]);

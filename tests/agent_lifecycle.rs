@@ -649,6 +649,7 @@ async fn lifecycle_resume_ends_and_restarts_the_session_and_skips_manual_compact
             Step::Compact {
                 turn_id: "turn-2".to_owned(),
                 summary: Some(ModelResponse::message("summary")),
+                instructions: None,
             },
             Step::Resume,
             turn("turn-3", "b", vec![ModelResponse::message("two")]),

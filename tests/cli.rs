@@ -39,6 +39,11 @@ const BAD: &[(&str, &str, &str)] = &[
         "`apply_patch` in call `call-1` is a Codex tool",
     ),
     (
+        "compact_instructions_in_codex",
+        "10:24",
+        "`compact_instructions` are the arguments of Claude Code's `/compact <instructions>`: a `compact` step of the `claude` dialect takes them (Codex's `/compact` takes none)",
+    ),
+    (
         "claude_plugin_marketplace",
         "6:1",
         "`marketplace`: a `claude` plugin is loaded with `--plugin-dir` (source `<name>@inline`), not from a marketplace",

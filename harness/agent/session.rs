@@ -88,7 +88,9 @@ impl<'a, H: HookPoints, M: ModelClient> Agent<'a, H, M> {
                     last_turn = turn.turn_id.clone();
                     self.run_turn(&mut thread, turn).await?;
                 }
-                Step::Compact { turn_id, summary } => {
+                Step::Compact {
+                    turn_id, summary, ..
+                } => {
                     last_turn = turn_id.clone();
                     self.rec
                         .event(&thread, json!({"type": "task_started", "turn_id": turn_id}))?;

@@ -72,6 +72,10 @@ pub enum Step {
         /// (were it not stopped, the agent fails with `CompactionNotStopped`).
         #[serde(default)]
         summary: Option<ModelResponse>,
+        /// Claude Code's `/compact <instructions>`: what the user asks the summary to
+        /// focus on (`custom_instructions` of PreCompact). Codex's `/compact` takes none.
+        #[serde(default)]
+        instructions: Option<String>,
     },
     /// Close the thread (SessionEnd) and resume it from its rollout file: history is read
     /// back, SessionStart source `resume` is pending.

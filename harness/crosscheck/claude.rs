@@ -169,6 +169,33 @@ fn hook_lines(lines: Vec<String>) -> Vec<String> {
         .collect()
 }
 
+/// Events whose runs stream-json does not report: compared by their payloads only.
+const UNREPORTED: [crate::engine::claude::ClaudeEvent; 3] = [
+    crate::engine::claude::ClaudeEvent::SessionEnd,
+    crate::engine::claude::ClaudeEvent::PreCompact,
+    crate::engine::claude::ClaudeEvent::PostCompact,
+];
+
+/// A request body with the compaction instructions block in hooktape's short form.
+fn reduced(body: &Value) -> Value {
+    let mut body = body.clone();
+    let messages = body.get_mut("messages").and_then(Value::as_array_mut);
+    for m in messages.into_iter().flatten() {
+        let Some(content) = m.get_mut("content").and_then(Value::as_array_mut) else {
+            continue;
+        };
+        for block in content {
+            let Some(text) = block.get("text").and_then(Value::as_str) else {
+                continue;
+            };
+            if let Some(short) = crate::agent::claude::compaction_prompt_of(text) {
+                block["text"] = Value::String(short);
+            }
+        }
+    }
+    body
+}
+
 fn run_line(outcome: &str, exit: &str) -> String {
     format!("{outcome} ({exit})")
 }
@@ -193,8 +220,9 @@ pub fn mock_aspects(rec: &Recording) -> Aspects {
                         .entry(key)
                         .or_default()
                         .push(ids(&payload, session, &prompts));
-                    // stream-json prints no events for SessionEnd, which runs after `result`.
-                    if r.event == crate::engine::claude::ClaudeEvent::SessionEnd {
+                    // stream-json prints no events for SessionEnd, which runs after
+                    // `result`, nor for PreCompact and PostCompact.
+                    if UNREPORTED.contains(&r.event) {
                         continue;
                     }
                     let outcome = serde_json::to_value(run.outcome).unwrap_or_default();
@@ -376,6 +404,10 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
         .iter()
         .filter_map(|s| match s {
             Step::Turn(t) => Some(t.prompt.clone()),
+            Step::Compact { instructions, .. } => Some(match instructions {
+                Some(i) => format!("/compact {i}"),
+                None => "/compact".to_owned(),
+            }),
             _ => None,
         })
         .collect();
@@ -403,6 +435,12 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
         let mut out = text.to_owned();
         for w in &wrapped {
             out = out.replace(&w.wrapped, &w.command);
+            // Inside a JSON string of a request line, quotes and backslashes are escaped.
+            let escaped = |s: &str| {
+                let quoted = serde_json::to_string(s).unwrap_or_default();
+                quoted[1..quoted.len().saturating_sub(1).max(1)].to_owned()
+            };
+            out = out.replace(&escaped(&w.wrapped), &escaped(&w.command));
         }
         normaliser.text(&out)
     };
@@ -443,6 +481,13 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
                 .push(ids(&unwrap(content), &session, &prompt_list));
             continue;
         }
+        // A compaction that did not happen (blocked by PreCompact, nothing to compact).
+        if let Some(error) = event.get("compact_error").and_then(Value::as_str) {
+            aspects
+                .warnings
+                .push(ids(&unwrap(error), &session, &prompt_list));
+            continue;
+        }
         if event.get("subtype").and_then(Value::as_str) != Some("hook_response") {
             continue;
         }
@@ -467,7 +512,7 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
     }
     for body in &requests {
         aspects.requests.push(
-            hook_lines(compact_messages(body))
+            hook_lines(compact_messages(&reduced(body)))
                 .iter()
                 .map(|l| ids(&unwrap(l), &session, &prompt_list))
                 .collect(),

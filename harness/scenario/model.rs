@@ -359,6 +359,11 @@ pub struct TurnFile {
     #[serde(default)]
     #[schemars(with = "Option<CompactFile>")]
     pub compact: Option<Spanned<CompactFile>>,
+    /// With `compact`, the `claude` dialect: the arguments of `/compact <instructions>`
+    /// (PreCompact's `custom_instructions`, added to the summary request).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub compact_instructions: Option<Spanned<String>>,
     /// Prompts typed while this turn runs.
     #[serde(default)]
     #[schemars(with = "Vec<QueuedFile>")]

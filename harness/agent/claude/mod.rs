@@ -10,6 +10,7 @@
 //! model server, the [`Recording`] and everything above it (normalising, goldens,
 //! crosscheck). The texts are the real CLI's (`docs/claude-dialect.md`).
 
+mod compact;
 mod names;
 mod round;
 mod session;
@@ -25,7 +26,7 @@ use super::recording::Recording;
 use super::spec::SessionSpec;
 use super::state::AgentEnv;
 use crate::engine::claude::ClaudeEngine;
-pub use names::{project_slug, PERMISSION_MODE, VERSION};
+pub use names::{compaction_prompt_of, project_slug, PERMISSION_MODE, VERSION};
 use session::Session;
 use tools::FileState;
 use transcript::Transcript;
@@ -72,6 +73,7 @@ pub async fn play(
         calls: spec.calls_by_id(),
         prompt_id: None,
         turn_id: String::new(),
+        start_ran: false,
     };
     session.run().await?;
     let unused = server.unused();

@@ -43,17 +43,36 @@ pub(super) struct Session<'a> {
     pub(super) calls: BTreeMap<String, ToolCallSpec>,
     pub(super) prompt_id: Option<String>,
     pub(super) turn_id: String,
+    /// A SessionStart handler ran (Claude Code then holds a message, its attachment).
+    pub(super) start_ran: bool,
 }
 
 impl Session<'_> {
     pub(super) async fn run(&mut self) -> Result<(), AgentError> {
-        let start = self.session_start().await;
+        let source = self.spec.start_source.as_str();
+        let start = self.session_start(source).await;
         let mut pending: Vec<String> = start.iter().map(|t| reminder(t)).collect();
         for step in &self.spec.steps {
-            let Step::Turn(turn) = step else {
-                return Err(AgentError::InvalidSpec(
-                    "the claude dialect plays prompt turns only".to_owned(),
-                ));
+            let turn = match step {
+                Step::Turn(turn) => turn,
+                Step::Compact {
+                    turn_id,
+                    summary,
+                    instructions,
+                } => {
+                    self.turn_id = turn_id.clone();
+                    self.prompt_id = Some(turn_id.clone());
+                    let next = self
+                        .compact(summary.is_some(), instructions.as_deref())
+                        .await?;
+                    pending.extend(next);
+                    continue;
+                }
+                Step::Resume | Step::Fork { .. } => {
+                    return Err(AgentError::InvalidSpec(
+                        "the claude dialect plays prompt turns and compactions only".to_owned(),
+                    ))
+                }
             };
             self.turn_id = turn.turn_id.clone();
             self.prompt_id = Some(turn.turn_id.clone());
@@ -215,11 +234,16 @@ impl Session<'_> {
         }
     }
 
-    async fn session_start(&mut self) -> Vec<String> {
+    /// SessionStart `source` (`startup`; `compact` after a compaction, with the model):
+    /// the texts the next prompt carries.
+    pub(super) async fn session_start(&mut self, source: &str) -> Vec<String> {
         let mut input = self.common(ClaudeEvent::SessionStart, false);
-        input.insert("source".into(), json!(self.spec.start_source.as_str()));
+        input.insert("source".into(), json!(source));
+        if source == "compact" {
+            input.insert("model".into(), json!(self.spec.model));
+        }
         let run = self.fire(ClaudeEvent::SessionStart, input).await;
-        let source = self.spec.start_source.as_str();
+        self.start_ran |= !run.runs.is_empty();
         let mut texts: Vec<String> = run
             .verdict
             .plain
@@ -232,8 +256,9 @@ impl Session<'_> {
                 .iter()
                 .map(|c| format!("SessionStart hook additional context: {c}")),
         );
+        let next = if source == "compact" { "next" } else { "first" };
         for t in &texts {
-            self.effect(format!("context for the first prompt: {t:?}"));
+            self.effect(format!("context for the {next} prompt: {t:?}"));
         }
         texts
     }
@@ -282,20 +307,33 @@ impl Session<'_> {
     }
 
     async fn sample(&mut self) -> Result<(Vec<Block>, String), AgentError> {
-        self.requests += 1;
-        let index = self.requests;
         let body = request_body(
             &self.spec.model,
             &self.spec.base_instructions,
             &self.messages,
         );
+        let (blocks, stop) = self.request(&body, RequestPurpose::Sampling).await?;
+        let message = json!({"role": "assistant", "content": blocks_wire(&blocks)});
+        self.transcript.message(&message)?;
+        self.messages.push(message);
+        Ok((blocks, stop))
+    }
+
+    /// Sends one request and records it with its answer.
+    pub(super) async fn request(
+        &mut self,
+        body: &Value,
+        purpose: RequestPurpose,
+    ) -> Result<(Vec<Block>, String), AgentError> {
+        self.requests += 1;
+        let index = self.requests;
         let response = self
             .http
             .post(&self.url)
             .header("x-api-key", "hooktape")
             .header("anthropic-version", "2023-06-01")
             .header("x-claude-code-session-id", &self.spec.thread_id)
-            .json(&body)
+            .json(body)
             .send()
             .await
             .map_err(|e| AgentError::Http {
@@ -331,15 +369,12 @@ impl Session<'_> {
                 index,
                 thread_id: self.spec.thread_id.clone(),
                 turn_id: self.turn_id.clone(),
-                purpose: RequestPurpose::Sampling,
-                input: compact_messages(&body),
+                purpose,
+                input: compact_messages(body),
                 output: compact_messages(
                     &json!({"messages": [{"role": "assistant", "content": blocks_wire(&blocks)}]}),
                 ),
             }));
-        let message = json!({"role": "assistant", "content": blocks_wire(&blocks)});
-        self.transcript.message(&message)?;
-        self.messages.push(message);
         Ok((blocks, stop))
     }
 

@@ -77,7 +77,7 @@ impl ClaudeEvent {
 
     /// The events hooktape's `claude` session fires, as a `claude -p` session does: the
     /// others are read, listed and reported as never firing.
-    pub const FIRED: [ClaudeEvent; 8] = [
+    pub const FIRED: [ClaudeEvent; 10] = [
         ClaudeEvent::SessionStart,
         ClaudeEvent::UserPromptSubmit,
         ClaudeEvent::PreToolUse,
@@ -85,6 +85,8 @@ impl ClaudeEvent {
         ClaudeEvent::PostToolUseFailure,
         ClaudeEvent::PostToolBatch,
         ClaudeEvent::Stop,
+        ClaudeEvent::PreCompact,
+        ClaudeEvent::PostCompact,
         ClaudeEvent::SessionEnd,
     ];
 

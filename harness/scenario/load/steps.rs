@@ -16,7 +16,6 @@ impl Validator<'_> {
             let unsupported = [
                 ("resume", t.resume),
                 ("fork", t.fork),
-                ("compact", t.compact.is_some()),
                 ("queued", !t.queued.is_empty()),
                 ("interrupt_after", t.interrupt_after.is_some()),
                 ("tokens", t.responses.iter().any(|r| r.tokens.is_some())),
@@ -26,7 +25,7 @@ impl Validator<'_> {
             if let Some((key, _)) = unsupported.iter().find(|(_, given)| *given) {
                 return self.err(
                     span,
-                    format!("`{key}`: not played by the `claude` dialect (prompt turns of Claude Code's `-p` session, whose responses are messages and tool calls)"),
+                    format!("`{key}`: not played by the `claude` dialect (prompt turns and `/compact` of Claude Code's `-p` session, whose responses are messages and tool calls)"),
                 );
             }
         }
@@ -47,6 +46,14 @@ impl Validator<'_> {
             steps.push(Step::Fork {
                 thread_id: format!("00000000-0000-4000-9000-{:012}", ids.forks),
             });
+        }
+        if let Some(i) = &t.compact_instructions {
+            if self.dialect != Dialect::Claude || t.compact.is_none() {
+                return self.err(
+                    i.span(),
+                    "`compact_instructions` are the arguments of Claude Code's `/compact <instructions>`: a `compact` step of the `claude` dialect takes them (Codex's `/compact` takes none)",
+                );
+            }
         }
         if let Some(compact) = t.compact {
             let summary = match compact.get_ref() {
@@ -72,7 +79,11 @@ impl Validator<'_> {
             }
             ids.turns += 1;
             let turn_id = self.turn_id(t.id, span, ids)?;
-            steps.push(Step::Compact { turn_id, summary });
+            steps.push(Step::Compact {
+                turn_id,
+                summary,
+                instructions: t.compact_instructions.map(Spanned::into_inner),
+            });
             return Ok(());
         }
         let Some(prompt) = t.prompt else {

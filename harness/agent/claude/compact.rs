@@ -1,0 +1,186 @@
+//! `/compact [instructions]` as Claude Code 2.1.197 plays it in a stream-json session: its
+//! own turn, with no UserPromptSubmit and no Stop. PreCompact (trigger `manual`) may block
+//! it; otherwise the summary request (the history without its last assistant message, an
+//! instructions block added to the last user message), SessionStart `compact`, PostCompact;
+//! the history becomes the summary message and the kept assistant message, and the next
+//! prompt carries the command and what the hooks said.
+
+use serde_json::{json, Value};
+
+use super::names::{
+    compact_command, compaction_prompt, reminder, summary_message, LOCAL_COMMAND_CAVEAT,
+};
+use super::session::Session;
+use super::wire::{request_body, Block};
+use crate::agent::error::AgentError;
+use crate::agent::recording::{RequestPurpose, TurnEnd};
+use crate::engine::claude::parse::ClaudeExit;
+use crate::engine::claude::{ClaudeEvent, ClaudeEventRun};
+
+impl Session<'_> {
+    /// Plays one `/compact`; returns the blocks the next prompt's message starts with.
+    /// `expects_request`: the scenario scripted a summary (else it expects none).
+    pub(super) async fn compact(
+        &mut self,
+        expects_request: bool,
+        instructions: Option<&str>,
+    ) -> Result<Vec<String>, AgentError> {
+        let args = instructions.unwrap_or_default();
+        let command = [LOCAL_COMMAND_CAVEAT.to_owned(), compact_command(args)];
+        // With no message at all (not even a SessionStart hook's), Claude Code refuses
+        // before any hook.
+        if self.messages.is_empty() && !self.start_ran {
+            self.end(TurnEnd::CompactionAborted {
+                event: "/compact".to_owned(),
+                reason: "Error: No messages to compact".to_owned(),
+            });
+            return Ok(command
+                .into_iter()
+                .chain([
+                    "<local-command-stderr>Error: No messages to compact</local-command-stderr>\n"
+                        .to_owned(),
+                ])
+                .collect());
+        }
+        let mut input = self.common(ClaudeEvent::PreCompact, false);
+        input.insert("trigger".into(), json!("manual"));
+        input.insert("custom_instructions".into(), json!(instructions));
+        let pre = self.fire(ClaudeEvent::PreCompact, input).await;
+        let blockers = blockers(&pre);
+        if !blockers.is_empty() {
+            let text = format!(
+                "Compaction blocked by PreCompact hook: {}",
+                blockers.join("\n")
+            );
+            self.effect("the compaction is skipped: no summary request".to_owned());
+            return Ok(self.failed(&command, text));
+        }
+        if self.messages.is_empty() {
+            self.effect("nothing to compact: no summary request".to_owned());
+            return Ok(self.failed(&command, "Not enough messages to compact.".to_owned()));
+        }
+        if !expects_request {
+            return Err(AgentError::InvalidSpec(format!(
+                "turn {}: `compact = true` says a PreCompact hook stops this compaction, but none did; script the summary (`compact = \"…\"`)",
+                self.turn_id
+            )));
+        }
+        // The summary request: the history without a trailing assistant message (kept as
+        // it is after the summary), the instructions added to the last user message.
+        let mut history = self.messages.clone();
+        let kept = match history.last() {
+            Some(m) if m.get("role").and_then(Value::as_str) == Some("assistant") => history.pop(),
+            _ => None,
+        };
+        let additional: Vec<String> = instructions
+            .filter(|i| !i.is_empty())
+            .map(str::to_owned)
+            .into_iter()
+            .chain((!pre.verdict.plain.is_empty()).then(|| pre.verdict.plain.join("\n")))
+            .collect();
+        let additional = (!additional.is_empty()).then(|| additional.join("\n\n"));
+        let block = json!({"type": "text", "text": compaction_prompt(additional.as_deref())});
+        match history.last_mut() {
+            Some(last) => match last.get_mut("content") {
+                Some(Value::Array(content)) => content.push(block),
+                Some(text @ Value::String(_)) => {
+                    let t = text.clone();
+                    *text = json!([{"type": "text", "text": t}, block]);
+                }
+                _ => history.push(json!({"role": "user", "content": [block]})),
+            },
+            None => history.push(json!({"role": "user", "content": [block]})),
+        }
+        let body = request_body(&self.spec.model, &self.spec.base_instructions, &history);
+        let (blocks, _) = self.request(&body, RequestPurpose::Compaction).await?;
+        let reply: Vec<&str> = blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Text(t) => Some(t.as_str()),
+                Block::ToolUse { .. } => None,
+            })
+            .collect();
+        let reply = reply.join("\n");
+        let start = self.session_start("compact").await;
+        let mut input = self.common(ClaudeEvent::PostCompact, false);
+        input.insert("trigger".into(), json!("manual"));
+        input.insert("compact_summary".into(), json!(reply));
+        let post = self.fire(ClaudeEvent::PostCompact, input).await;
+        // The history is now the summary and the kept message.
+        let summary = summary_message(&reply, &self.transcript_path);
+        let message = json!({"role": "user", "content": [{"type": "text", "text": summary}]});
+        self.transcript.message(&message)?;
+        self.messages = vec![message];
+        self.messages.extend(kept);
+        let lines: Vec<String> = display(&pre).into_iter().chain(display(&post)).collect();
+        let stdout = format!("Compacted {}", lines.join("\n"));
+        self.effect(format!("the next prompt carries: {stdout:?}"));
+        self.end(TurnEnd::Compacted);
+        Ok(start
+            .iter()
+            .map(|t| format!("{}\n", reminder(t)))
+            .chain(command)
+            .chain([format!(
+                "<local-command-stdout>{stdout}</local-command-stdout>\n"
+            )])
+            .collect())
+    }
+
+    /// A compaction that did not happen: the warning, the end of the turn, what the next
+    /// prompt carries.
+    fn failed(&mut self, command: &[String], text: String) -> Vec<String> {
+        self.warn(text.clone());
+        self.end(TurnEnd::CompactionAborted {
+            event: ClaudeEvent::PreCompact.to_string(),
+            reason: text.clone(),
+        });
+        command
+            .iter()
+            .cloned()
+            .chain([format!(
+                "<local-command-stdout>{text}</local-command-stdout>\n"
+            )])
+            .collect()
+    }
+}
+
+/// PreCompact's blockers as Claude Code quotes them: `[cmd]` and `: ` the trimmed text of
+/// an exit 2 (stderr) or a `decision: "block"` (its reason), when there is one.
+fn blockers(run: &ClaudeEventRun) -> Vec<String> {
+    let v = &run.verdict;
+    v.blocking
+        .iter()
+        .map(|(cmd, text)| (cmd, Some(text.as_str())))
+        .chain(v.blocks.iter().map(|(cmd, r)| (cmd, r.as_deref())))
+        .map(
+            |(cmd, text)| match text.map(str::trim).filter(|t| !t.is_empty()) {
+                Some(t) => format!("[{cmd}]: {t}"),
+                None => format!("[{cmd}]"),
+            },
+        )
+        .collect()
+}
+
+/// One line per synchronous run, as the `Compacted` message lists them.
+fn display(run: &ClaudeEventRun) -> Vec<String> {
+    run.runs
+        .iter()
+        .filter(|r| !r.is_async)
+        .map(|r| {
+            let event = run.event.name();
+            let cmd = &r.command;
+            if matches!(r.exit, ClaudeExit::Code(0)) {
+                match r.stdout.trim() {
+                    "" => format!("{event} [{cmd}] completed successfully"),
+                    out => format!("{event} [{cmd}] completed successfully: {out}"),
+                }
+            } else {
+                let out = match r.stderr.trim() {
+                    "" => r.stdout.trim(),
+                    err => err,
+                };
+                format!("{event} [{cmd}] failed: {out}")
+            }
+        })
+        .collect()
+}
