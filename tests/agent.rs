@@ -899,6 +899,7 @@ async fn subagent_fires_subagent_start_and_stop_with_identity() -> Result<()> {
         ("SessionStart", None, "start.sh", "true"),
     ])?;
     let child = ChildSpec {
+        description: String::new(),
         agent_id: "child-1".to_owned(),
         agent_type: "explorer".to_owned(),
         turn_id: "child-turn-1".to_owned(),
@@ -1372,6 +1373,7 @@ async fn subagent_stop_block_continues_the_child() -> Result<()> {
     let body = r#"case "$input" in *'"stop_hook_active":false'*) printf '{"decision":"block","reason":"verify first"}' ;; esac"#;
     let fx = self_fixture("SubagentStop", Some("worker"), "sub_stop.sh", body)?;
     let child = ChildSpec {
+        description: String::new(),
         agent_id: "child-7".to_owned(),
         agent_type: "worker".to_owned(),
         turn_id: "child-turn".to_owned(),
@@ -1789,6 +1791,7 @@ async fn every_non_interrupt_turn_end_completes_normally_in_the_rollout() -> Res
 async fn thread_ids_are_unique_and_rollouts_never_overwritten() -> Result<()> {
     let fx = self_fixture("Stop", None, "stop.sh", "true")?;
     let child = |id: &str| ChildSpec {
+        description: String::new(),
         agent_id: id.to_owned(),
         agent_type: "worker".to_owned(),
         turn_id: "child-turn".to_owned(),
@@ -2609,6 +2612,7 @@ async fn session_approvals_are_per_tool_family_per_thread_and_forgotten_on_resum
     let fx = self_fixture("PermissionRequest", Some("*"), "perm.sh", "true")?;
     let make = || shell(&["make"]);
     let child = ChildSpec {
+        description: String::new(),
         agent_id: "agent-1".to_owned(),
         agent_type: "worker".to_owned(),
         turn_id: "agent-turn-1".to_owned(),

@@ -478,6 +478,7 @@ async fn lifecycle_fires_every_event_at_its_point_with_its_fields() -> Result<()
         ],
     )?;
     let child = ChildSpec {
+        description: String::new(),
         agent_id: "child-1".to_owned(),
         agent_type: "worker".to_owned(),
         turn_id: "child-turn-1".to_owned(),

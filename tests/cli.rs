@@ -44,6 +44,11 @@ const BAD: &[(&str, &str, &str)] = &[
         "`compact_instructions` are the arguments of Claude Code's `/compact <instructions>`: a `compact` step of the `claude` dialect takes them (Codex's `/compact` takes none)",
     ),
     (
+        "claude_unknown_agent_type",
+        "9:10",
+        "`spawn = \"reviewer\"` in call `call-1`: expected one of Claude Code's subagent types: general-purpose, Explore, Plan, claude, statusline-setup",
+    ),
+    (
         "claude_plugin_marketplace",
         "6:1",
         "`marketplace`: a `claude` plugin is loaded with `--plugin-dir` (source `<name>@inline`), not from a marketplace",

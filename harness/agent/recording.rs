@@ -373,6 +373,8 @@ pub enum RequestPurpose {
     Sampling,
     /// A compaction's summary request.
     Compaction,
+    /// A Claude Code subagent's sampling request (its own conversation).
+    Subagent,
 }
 
 impl RequestPurpose {
@@ -380,6 +382,7 @@ impl RequestPurpose {
         match self {
             RequestPurpose::Sampling => "sampling",
             RequestPurpose::Compaction => "compaction",
+            RequestPurpose::Subagent => "subagent",
         }
     }
 }

@@ -263,6 +263,9 @@ pub struct ChildSpec {
     pub message: String,
     /// The child's model answers; spliced into the FIFO right after the spawning response.
     pub responses: Vec<ModelResponse>,
+    /// Claude Code's `Agent` call: its `description` (a few words shown to the user).
+    #[serde(default)]
+    pub description: String,
 }
 
 /// What executing a tool call yields.

@@ -125,30 +125,47 @@ pub async fn check(bin: &Path, scenario: &Scenario) -> Checked {
     checked
 }
 
-/// What stands for session ids, prompt ids and durations on both sides.
-fn ids(text: &str, session: &str, prompts: &[String]) -> String {
+/// What stands for session ids, prompt ids, subagent ids and durations on both sides.
+fn ids(text: &str, session: &str, seen: &Seen) -> String {
     let mut out = text.replace(session, "<SESSION>");
-    for (i, p) in prompts.iter().enumerate() {
+    for (i, p) in seen.prompts.iter().enumerate() {
         out = out.replace(&format!("\"{p}\""), &format!("\"<PROMPT-{}>\"", i + 1));
     }
+    for (i, a) in seen.agents.iter().enumerate() {
+        out = out.replace(a.as_str(), &format!("<AGENT-{}>", i + 1));
+    }
+    static SUBAGENT_MS: std::sync::OnceLock<Option<Regex>> = std::sync::OnceLock::new();
+    if let Some(re) = SUBAGENT_MS.get_or_init(|| Regex::new(r"duration_ms: \d+").ok()) {
+        out = re.replace_all(&out, "duration_ms: <N>").into_owned();
+    }
     static DURATION: std::sync::OnceLock<Option<Regex>> = std::sync::OnceLock::new();
-    match DURATION.get_or_init(|| Regex::new(r#""duration_ms": \d+"#).ok()) {
-        Some(re) => re.replace_all(&out, "\"duration_ms\": <N>").into_owned(),
+    match DURATION.get_or_init(|| Regex::new(r#""(duration_ms|totalDurationMs)": \d+"#).ok()) {
+        Some(re) => re.replace_all(&out, "\"$1\": <N>").into_owned(),
         None => out,
     }
 }
 
-/// The prompt ids of a side's payloads, in order of first appearance.
-fn prompt_ids<'a>(stdins: impl Iterator<Item = &'a str>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+/// The prompt and subagent ids of a side's payloads, each in order of first appearance.
+#[derive(Default)]
+struct Seen {
+    prompts: Vec<String>,
+    agents: Vec<String>,
+}
+
+fn prompt_ids<'a>(stdins: impl Iterator<Item = &'a str>) -> Seen {
+    let mut out = Seen::default();
     for s in stdins {
-        let id = serde_json::from_str::<Value>(s).ok().and_then(|v| {
-            v.get("prompt_id")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        });
-        if let Some(id) = id.filter(|id| !out.contains(id)) {
-            out.push(id);
+        let Ok(v) = serde_json::from_str::<Value>(s) else {
+            continue;
+        };
+        for (key, list) in [
+            ("prompt_id", &mut out.prompts),
+            ("agent_id", &mut out.agents),
+        ] {
+            let id = v.get(key).and_then(Value::as_str).map(str::to_owned);
+            if let Some(id) = id.filter(|id| !id.is_empty() && !list.contains(id)) {
+                list.push(id);
+            }
         }
     }
     out
@@ -192,8 +209,39 @@ fn reduced(body: &Value) -> Value {
                 block["text"] = Value::String(short);
             }
         }
+        // Claude Code appends its own reminders (a subagent's agent list) to a tool result.
+        for block in m
+            .get_mut("content")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            if block.get("type").and_then(Value::as_str) != Some("tool_result") {
+                continue;
+            }
+            if let Some(text) = block.get("content").and_then(Value::as_str) {
+                block["content"] = Value::String(without_own_reminders(text));
+            }
+        }
     }
     body
+}
+
+/// `text` without the `\n\n<system-reminder>` parts appended to it that no hook wrote.
+fn without_own_reminders(text: &str) -> String {
+    const OPEN: &str = "\n\n<system-reminder>\n";
+    let mut parts = text.split(OPEN);
+    let mut out = parts.next().unwrap_or_default().to_owned();
+    for part in parts {
+        let by_hook = crate::engine::claude::ClaudeEvent::ALL
+            .iter()
+            .any(|e| part.starts_with(e.name()));
+        if by_hook {
+            out.push_str(OPEN);
+            out.push_str(part);
+        }
+    }
+    out
 }
 
 fn run_line(outcome: &str, exit: &str) -> String {
@@ -206,7 +254,7 @@ pub fn mock_aspects(rec: &Recording) -> Aspects {
     let stdins = rec
         .claude_events()
         .flat_map(|e| e.runs.iter().map(|r| r.stdin.as_str()));
-    let prompts = prompt_ids(stdins);
+    let seen = prompt_ids(stdins);
     let session = rec.thread_id.as_str();
     for entry in &rec.timeline {
         match entry {
@@ -219,7 +267,7 @@ pub fn mock_aspects(rec: &Recording) -> Aspects {
                     out.payloads
                         .entry(key)
                         .or_default()
-                        .push(ids(&payload, session, &prompts));
+                        .push(ids(&payload, session, &seen));
                     // stream-json prints no events for SessionEnd, which runs after
                     // `result`, nor for PreCompact and PostCompact.
                     if UNREPORTED.contains(&r.event) {
@@ -236,11 +284,11 @@ pub fn mock_aspects(rec: &Recording) -> Aspects {
                         .push(run_line(outcome.as_str().unwrap_or_default(), &exit));
                 }
             }
-            TimelineEntry::Warning { text, .. } => out.warnings.push(ids(text, session, &prompts)),
+            TimelineEntry::Warning { text, .. } => out.warnings.push(ids(text, session, &seen)),
             TimelineEntry::ModelRequest(r) => out.requests.push(
                 hook_lines(r.input.clone())
                     .iter()
-                    .map(|l| ids(l, session, &prompts))
+                    .map(|l| ids(l, session, &seen))
                     .collect(),
             ),
             _ => {}

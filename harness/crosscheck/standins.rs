@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::agent::spec::{OutputItem, SessionSpec, Step, ToolResult, ToolSpec};
+use crate::agent::spec::{OutputItem, SessionSpec, ToolResult, ToolSpec};
 
 /// Words a shell runs itself: a program of that name on the PATH would never run.
 const BUILTINS: [&str; 52] = [
@@ -28,9 +28,9 @@ pub type StandIns = BTreeMap<String, Vec<(String, ToolResult)>>;
 /// scripted results.
 pub fn plan(spec: &SessionSpec) -> Result<StandIns, String> {
     let mut out = StandIns::new();
-    for step in &spec.steps {
-        let Step::Turn(turn) = step else { continue };
-        for response in &turn.responses {
+    // Every response, subagents' included.
+    for response in spec.model_script() {
+        {
             for item in &response.output {
                 let OutputItem::Call(call) = item else {
                     continue;

@@ -451,7 +451,7 @@ pub struct ResponseFile {
 
 /// A tool call: `id` (optional) plus exactly one of `shell`, `shell_command`, `exec`,
 /// `local_shell`, `apply_patch`, `mcp`, `write_stdin`, `update_plan`, `spawn`, `tool`. In the
-/// `claude` dialect: one of `exec` (`Bash`), `write`, `edit`, `read`, `tool`.
+/// `claude` dialect: one of `exec` (`Bash`), `write`, `edit`, `read`, `spawn` (`Agent`), `tool`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ToolCallFile {
@@ -490,6 +490,8 @@ pub struct ToolCallFile {
     #[serde(default)]
     pub update_plan: Option<bool>,
     /// Spawn a subagent of this type (SubagentStart/SubagentStop); see `message`, `responses`.
+    /// The `claude` dialect: the `Agent` tool's `subagent_type` (`general-purpose`,
+    /// `Explore`, `Plan`, `claude`, `statusline-setup`), with `description`.
     #[serde(default)]
     pub spawn: Option<String>,
     /// Any other function call by name (the model gets `unsupported call`, no hook fires).
@@ -519,16 +521,16 @@ pub struct ToolCallFile {
     /// The `claude` dialect: `Read` this file.
     #[serde(default)]
     pub read: Option<String>,
-    /// The `claude` dialect: `exec`'s `Bash` `description`.
+    /// The `claude` dialect: `exec`'s `Bash` `description`, or `spawn`'s `Agent` one.
     #[serde(default)]
     pub description: Option<String>,
     /// Justification (`shell`, `shell_command`, `exec`).
     #[serde(default)]
     pub justification: Option<String>,
-    /// `spawn`: the task message given to the subagent.
+    /// `spawn`: the task message given to the subagent (the `Agent` tool's `prompt`).
     #[serde(default)]
     pub message: Option<String>,
-    /// `spawn`: the subagent's agent id. Default `agent-N`.
+    /// `spawn`: the subagent's agent id. Default `agent-N` (`claude`: `a` and N in 16 hex digits).
     #[serde(default)]
     pub agent_id: Option<String>,
     /// `spawn`: the subagent's model answers.

@@ -14,6 +14,7 @@ mod compact;
 mod names;
 mod round;
 mod session;
+mod subagent;
 pub(crate) mod tools;
 pub(crate) mod transcript;
 pub mod wire;
@@ -74,6 +75,7 @@ pub async fn play(
         prompt_id: None,
         turn_id: String::new(),
         start_ran: false,
+        agent: None,
     };
     session.run().await?;
     let unused = server.unused();

@@ -6,9 +6,11 @@ use serde_json::{json, Value};
 
 use super::names::reminder;
 use super::session::{Halt, Session};
+use super::subagent::{has_tool, RESPONSE_TOKENS};
 use super::tools::{self, ToolRun};
 use crate::agent::error::AgentError;
 use crate::agent::recording::{Disposition, TimelineEntry, ToolCallRecord};
+use crate::agent::spec::{ChildSpec, ToolSpec};
 use crate::engine::claude::parse::{ClaudeVerdict, Permission};
 use crate::engine::claude::ClaudeEvent;
 
@@ -27,6 +29,12 @@ impl Session<'_> {
                 .get(&id)
                 .map(|c| c.result.clone())
                 .unwrap_or_default();
+            let child = match self.calls.get(&id).map(|c| &c.tool) {
+                Some(ToolSpec::SpawnAgent(child)) if name == "Agent" => Some(child.clone()),
+                _ => None,
+            };
+            // An Agent call's result is blocks, not text.
+            let mut blocks: Option<Value> = None;
             let raw_path = raw
                 .get("file_path")
                 .and_then(Value::as_str)
@@ -44,10 +52,17 @@ impl Session<'_> {
                 disposition: Disposition::Executed,
                 output_to_model: String::new(),
             };
+            let not_enabled = match &self.agent {
+                Some((_, kind)) if tools::TOOLS.contains(&name.as_str()) => !has_tool(kind, &name),
+                _ => false,
+            };
+            let invalid = if not_enabled {
+                Some(ToolRun::Invalid(format!("<tool_use_error>Error: No such tool available: {name}. {name} exists but is not enabled in this context. Use one of the available tools instead.</tool_use_error>")))
+            } else {
+                tools::validate(&name, &input, &self.files, &self.cwd)
+            };
             let (is_error, text) =
-                if let Some(ToolRun::Invalid(text)) =
-                    tools::validate(&name, &input, &self.files, &self.cwd)
-                {
+                if let Some(ToolRun::Invalid(text)) = invalid {
                     record.disposition = Disposition::InvalidArguments;
                     (true, text)
                 } else {
@@ -81,6 +96,32 @@ impl Session<'_> {
                             self.effect(format!("call refused: {text:?}"));
                             record.disposition = Disposition::BlockedByPreToolUse;
                             (true, text)
+                        }
+                        Refused::No if child.is_some() => {
+                            record.executed = true;
+                            let (text, content, response) = match child.as_ref() {
+                                // A subagent's round may spawn again: boxed.
+                                Some(c) => Box::pin(self.agent_call(c)).await?,
+                                None => Default::default(),
+                            };
+                            blocks = Some(content);
+                            let post = self
+                                .post(
+                                    ClaudeEvent::PostToolUse,
+                                    &name,
+                                    &id,
+                                    &input,
+                                    ("tool_response", response),
+                                )
+                                .await;
+                            reminders.extend(post.1);
+                            if let Some(stop) = post.2 {
+                                halt.get_or_insert(Halt {
+                                    event: ClaudeEvent::PostToolUse,
+                                    reason: stop,
+                                });
+                            }
+                            (false, text)
                         }
                         Refused::No => {
                             record.executed = true;
@@ -141,7 +182,9 @@ impl Session<'_> {
                 };
             record.output_to_model = text.clone();
             self.timeline.push(TimelineEntry::ToolCall(record));
-            let mut result = json!({"type": "tool_result", "tool_use_id": id, "content": text});
+            let model_content = blocks.unwrap_or_else(|| json!(text));
+            let mut result =
+                json!({"type": "tool_result", "tool_use_id": id, "content": model_content});
             if is_error {
                 result["is_error"] = json!(true);
             }
@@ -151,7 +194,7 @@ impl Session<'_> {
                     .into_iter()
                     .map(|r| json!({"type": "text", "text": r})),
             );
-            batch.push(json!({"tool_name": name, "tool_input": raw, "tool_use_id": id, "tool_response": text}));
+            batch.push(json!({"tool_name": name, "tool_input": raw, "tool_use_id": id, "tool_response": model_content}));
         }
         let mut input = self.common(ClaudeEvent::PostToolBatch, true);
         input.insert("tool_calls".into(), Value::Array(batch));
@@ -186,6 +229,17 @@ impl Session<'_> {
                 event: ClaudeEvent::PostToolBatch,
                 reason,
             });
+        }
+        // A subagent's first round: Claude Code appends its agent list to the last tool
+        // result, trimmed (crosscheck leaves the list out; the trim shows).
+        if self.agent.is_some() && self.messages.len() == 2 {
+            let last = content
+                .iter_mut()
+                .rev()
+                .find(|b| b["type"] == "tool_result");
+            if let Some(Value::String(text)) = last.and_then(|r| r.get_mut("content")) {
+                *text = text.trim_end().to_owned();
+            }
         }
         if halt.is_none() {
             self.push_user(content)?;
@@ -259,6 +313,67 @@ impl Session<'_> {
             self.effect("continue: false: the session stops after this round".to_owned());
         }
         (replaced, reminders, v.stop.clone())
+    }
+}
+
+impl Session<'_> {
+    /// Runs an Agent call's subagent: (the text recorded, the tool_result's blocks, the
+    /// `tool_response` PostToolUse sees).
+    async fn agent_call(
+        &mut self,
+        child: &ChildSpec,
+    ) -> Result<(String, Value, Value), AgentError> {
+        let out = self.subagent(child).await?;
+        let (input, output) = RESPONSE_TOKENS;
+        let tokens = input + output;
+        let id = &child.agent_id;
+        let footer = format!(
+            "agentId: {id} (use SendMessage with to: '{id}', summary: '<5-10 word recap>' to continue this agent)\n<usage>subagent_tokens: {tokens}\ntool_uses: {}\nduration_ms: 0</usage>",
+            out.tool_uses
+        );
+        // Explore and Plan are one-shot agents: no footer to continue them (observed for
+        // Plan).
+        let one_shot = matches!(child.agent_type.as_str(), "Explore" | "Plan");
+        let content = if one_shot {
+            json!([{"type": "text", "text": out.text}])
+        } else {
+            json!([
+                {"type": "text", "text": out.text},
+                {"type": "text", "text": footer},
+            ])
+        };
+        let mut response = json!({
+            "status": "completed",
+            "prompt": child.message,
+            "agentId": id,
+            "agentType": child.agent_type,
+            "content": [{"type": "text", "text": out.text}],
+            "resolvedModel": self.spec.model,
+            "totalDurationMs": 0,
+            "totalTokens": tokens,
+            "totalToolUseCount": out.tool_uses,
+            "usage": {
+                "input_tokens": input,
+                "cache_creation_input_tokens": 0,
+                "cache_read_input_tokens": 0,
+                "output_tokens": output,
+                "server_tool_use": {"web_search_requests": 0, "web_fetch_requests": 0},
+                "service_tier": "standard",
+                "cache_creation": {"ephemeral_1h_input_tokens": 0, "ephemeral_5m_input_tokens": 0},
+                "inference_geo": "",
+                "iterations": [],
+                "speed": "standard",
+            },
+        });
+        if let Some(stats) = out.stats {
+            response["toolStats"] = stats;
+        }
+        let text = if one_shot {
+            out.text
+        } else {
+            format!("{}\n\n{footer}", out.text)
+        };
+        Ok((text, content, response))
     }
 }
 

@@ -45,6 +45,8 @@ pub(super) struct Session<'a> {
     pub(super) turn_id: String,
     /// A SessionStart handler ran (Claude Code then holds a message, its attachment).
     pub(super) start_ran: bool,
+    /// The subagent whose loop runs now: `(agent_id, agent_type)`, named by its hooks.
+    pub(super) agent: Option<(String, String)>,
 }
 
 impl Session<'_> {
@@ -134,6 +136,10 @@ impl Session<'_> {
         }
         if with_mode {
             m.insert("permission_mode".into(), json!(PERMISSION_MODE));
+        }
+        if let Some((id, kind)) = &self.agent {
+            m.insert("agent_id".into(), json!(id));
+            m.insert("agent_type".into(), json!(kind));
         }
         m.insert("hook_event_name".into(), json!(event.name()));
         m
@@ -306,13 +312,17 @@ impl Session<'_> {
         (None, texts)
     }
 
-    async fn sample(&mut self) -> Result<(Vec<Block>, String), AgentError> {
+    pub(super) async fn sample(&mut self) -> Result<(Vec<Block>, String), AgentError> {
         let body = request_body(
             &self.spec.model,
             &self.spec.base_instructions,
             &self.messages,
         );
-        let (blocks, stop) = self.request(&body, RequestPurpose::Sampling).await?;
+        let purpose = match self.agent {
+            Some(_) => RequestPurpose::Subagent,
+            None => RequestPurpose::Sampling,
+        };
+        let (blocks, stop) = self.request(&body, purpose).await?;
         let message = json!({"role": "assistant", "content": blocks_wire(&blocks)});
         self.transcript.message(&message)?;
         self.messages.push(message);
@@ -442,13 +452,24 @@ impl Session<'_> {
 
     /// Stop, once the model answered without a tool. `may_continue` is false after
     /// [`MAX_STOP_CONTINUATIONS`] blocks in a row: a block then ends the turn as if allowed.
-    async fn stop(&mut self, active: bool, may_continue: bool, last: &str) -> StopNext {
-        let mut input = self.common(ClaudeEvent::Stop, true);
+    /// In a subagent's loop it is SubagentStop, with the subagent's transcript.
+    pub(super) async fn stop(&mut self, active: bool, may_continue: bool, last: &str) -> StopNext {
+        let (event, agent_transcript) = match &self.agent {
+            Some((id, _)) => (
+                ClaudeEvent::SubagentStop,
+                Some(self.agent_transcript_path(id)),
+            ),
+            None => (ClaudeEvent::Stop, None),
+        };
+        let mut input = self.common(event, true);
         input.insert("stop_hook_active".into(), json!(active));
+        if let Some(path) = agent_transcript {
+            input.insert("agent_transcript_path".into(), json!(path));
+        }
         input.insert("last_assistant_message".into(), json!(last));
         input.insert("background_tasks".into(), json!([]));
         input.insert("session_crons".into(), json!([]));
-        let v = self.fire(ClaudeEvent::Stop, input).await.verdict;
+        let v = self.fire(event, input).await.verdict;
         if let Some(reason) = v.stop {
             self.effect("the turn ends (continue: false)".to_owned());
             return StopNext::Halt(reason);
@@ -477,7 +498,12 @@ impl Session<'_> {
             ));
             return StopNext::End;
         }
-        self.effect(format!("the turn goes on: {text:?}"));
+        let who = if self.agent.is_some() {
+            "the subagent"
+        } else {
+            "the turn"
+        };
+        self.effect(format!("{who} goes on: {text:?}"));
         StopNext::Continue(text)
     }
 
@@ -491,7 +517,7 @@ impl Session<'_> {
 
 /// Stop blocks Claude Code 2.1.197 follows in a row: the ninth ends the turn, without a
 /// word (9 Stop runs, 9 requests; observed).
-const MAX_STOP_CONTINUATIONS: usize = 8;
+pub(super) const MAX_STOP_CONTINUATIONS: usize = 8;
 
 pub(super) enum StopNext {
     End,

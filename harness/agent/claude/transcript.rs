@@ -22,6 +22,8 @@ pub(crate) struct Transcript {
     clock: Arc<dyn Clock>,
     last_uuid: Option<String>,
     count: usize,
+    /// A subagent's transcript: its agent id (lines are `isSidechain` and name it).
+    agent_id: Option<String>,
 }
 
 fn io(path: &Path, source: std::io::Error) -> AgentError {
@@ -49,6 +51,24 @@ impl Transcript {
             clock,
             last_uuid: None,
             count: 0,
+            agent_id: None,
+        })
+    }
+
+    /// A subagent's transcript at `path`, written as the session's is.
+    pub(crate) fn sidechain(&self, path: &Path, agent_id: &str) -> Result<Transcript, AgentError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+        }
+        Ok(Transcript {
+            path: path.to_path_buf(),
+            session_id: self.session_id.clone(),
+            cwd: self.cwd.clone(),
+            model: self.model.clone(),
+            clock: self.clock.clone(),
+            last_uuid: None,
+            count: 0,
+            agent_id: Some(agent_id.to_owned()),
         })
     }
 
@@ -59,7 +79,10 @@ impl Transcript {
         let role = message["role"].as_str().unwrap_or("user");
         let mut line = Map::new();
         line.insert("parentUuid".into(), json!(self.last_uuid));
-        line.insert("isSidechain".into(), json!(false));
+        line.insert("isSidechain".into(), json!(self.agent_id.is_some()));
+        if let Some(id) = &self.agent_id {
+            line.insert("agentId".into(), json!(id));
+        }
         if role == "assistant" {
             line.insert(
                 "message".into(),

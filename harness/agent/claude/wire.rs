@@ -92,6 +92,10 @@ pub fn sse_body(index: usize, model: &str, response: &ModelResponse) -> String {
 pub(crate) fn tool_use(tool: &ToolSpec) -> (String, Value) {
     match tool {
         ToolSpec::Claude { tool, input } => (tool.clone(), input.clone()),
+        ToolSpec::SpawnAgent(child) => (
+            "Agent".to_owned(),
+            json!({"description": child.description, "prompt": child.message, "subagent_type": child.agent_type}),
+        ),
         other => (crate::agent::tools::model_name(other), json!({})),
     }
 }
@@ -190,7 +194,15 @@ pub fn compact_messages(body: &Value) -> Vec<String> {
                     } else {
                         ""
                     },
-                    quoted(b["content"].as_str().unwrap_or(""))
+                    match &b["content"] {
+                        // An Agent call's result: its text blocks.
+                        Value::Array(blocks) => blocks
+                            .iter()
+                            .map(|t| format!("text {}", quoted(t["text"].as_str().unwrap_or(""))))
+                            .collect::<Vec<_>>()
+                            .join(" + "),
+                        other => quoted(other.as_str().unwrap_or("")),
+                    }
                 ),
                 _ => b.to_string(),
             };

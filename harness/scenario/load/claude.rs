@@ -3,7 +3,92 @@
 
 use super::*;
 
+/// The subagent types Claude Code 2.1.197 offers the `Agent` tool in `-p` mode.
+pub(super) const AGENT_TYPES: [&str; 5] = [
+    "general-purpose",
+    "Explore",
+    "Plan",
+    "claude",
+    "statusline-setup",
+];
+
 impl Validator<'_> {
+    /// A Claude Code `Agent` call (`spawn = "<subagent_type>"`, `message` its prompt,
+    /// `description`, `agent_id`, and `responses`: the subagent's model answers).
+    pub(super) fn claude_agent(
+        &self,
+        c: ToolCallFile,
+        id: &str,
+        span: Range<usize>,
+        ids: &mut Ids,
+        call_ids: &mut BTreeSet<String>,
+        results: &mut BTreeMap<Spanned<String>, ToolResultFile>,
+    ) -> Result<ToolSpec, ScenarioError> {
+        let agent_type = c.spawn.clone().unwrap_or_default();
+        let others = [
+            ("exec", c.exec.is_some()),
+            ("write", c.write.is_some()),
+            ("edit", c.edit.is_some()),
+            ("read", c.read.is_some()),
+            ("tool", c.tool.is_some()),
+            ("content", c.content.is_some()),
+            ("old_string", c.old_string.is_some()),
+            ("new_string", c.new_string.is_some()),
+            ("replace_all", c.replace_all.is_some()),
+            ("arguments", c.arguments.is_some()),
+            ("shell", c.shell.is_some()),
+            ("shell_command", c.shell_command.is_some()),
+            ("apply_patch", c.apply_patch.is_some()),
+            ("justification", c.justification.is_some()),
+        ];
+        if let Some((key, _)) = others.iter().find(|(_, given)| *given) {
+            return self.err(
+                span,
+                format!("`{key}` in call `{id}`, a `spawn` (Agent) call: it takes `message`, `description`, `agent_id` and `responses`"),
+            );
+        }
+        if !AGENT_TYPES.contains(&agent_type.as_str()) {
+            return self.err(
+                span,
+                format!(
+                    "`spawn = {agent_type:?}` in call `{id}`: expected one of Claude Code's subagent types: {}",
+                    AGENT_TYPES.join(", ")
+                ),
+            );
+        }
+        let Some(message) = c.message.clone().filter(|m| !m.trim().is_empty()) else {
+            return self.err(
+                span,
+                format!("a `spawn` call (`{id}`) needs `message`: the subagent's task (the Agent tool's `prompt`)"),
+            );
+        };
+        if c.responses
+            .iter()
+            .any(|r| r.tokens.is_some() || r.failed.is_some() || r.disconnect)
+        {
+            return self.err(
+                span,
+                format!("the responses of `spawn` call `{id}`: `tokens`, `failed` and `disconnect` are not played by the `claude` dialect"),
+            );
+        }
+        let n = ids.next_agent();
+        let mut child_calls = BTreeSet::new();
+        let responses = c
+            .responses
+            .into_iter()
+            .map(|r| self.response(r, ids, &mut child_calls, results))
+            .collect::<Result<Vec<_>, _>>()?;
+        call_ids.extend(child_calls);
+        Ok(ToolSpec::SpawnAgent(ChildSpec {
+            agent_id: c.agent_id.unwrap_or_else(|| format!("a{n:016x}")),
+            agent_type,
+            turn_id: format!("agent-turn-{n}"),
+            message,
+            responses,
+            description: c.description.unwrap_or_default(),
+        }))
+    }
+
     /// A Claude Code tool call: `exec` (`Bash`), `write`, `edit`, `read` or `tool` with JSON
     /// `arguments`; any Codex-only key is an error.
     pub(super) fn claude_tool(
@@ -30,7 +115,6 @@ impl Validator<'_> {
             c.mcp.as_ref().map(|_| "mcp"),
             c.write_stdin.as_ref().map(|_| "write_stdin"),
             c.update_plan.as_ref().map(|_| "update_plan"),
-            c.spawn.as_ref().map(|_| "spawn"),
             c.justification.as_ref().map(|_| "justification"),
             c.chars.as_ref().map(|_| "chars"),
         ]
@@ -40,7 +124,7 @@ impl Validator<'_> {
         if let Some(key) = codex.first() {
             return self.err(
                 span,
-                format!("`{key}` in call `{id}` is a Codex tool; the `claude` dialect's calls are `exec` (Bash), `write`, `edit`, `read` or `tool`"),
+                format!("`{key}` in call `{id}` is a Codex tool; the `claude` dialect's calls are `exec` (Bash), `write`, `edit`, `read`, `spawn` (Agent) or `tool`"),
             );
         }
         if kinds.len() != 1 {

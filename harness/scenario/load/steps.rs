@@ -282,7 +282,10 @@ impl Validator<'_> {
         };
         call_ids.insert(id.clone());
         if self.dialect == Dialect::Claude {
-            let tool = self.claude_tool(&c, &id, span.clone())?;
+            let tool = match &c.spawn {
+                Some(_) => self.claude_agent(c, &id, span.clone(), ids, call_ids, results)?,
+                None => self.claude_tool(&c, &id, span.clone())?,
+            };
             let result = self.take_result(&id, &tool, results, ids)?;
             return Ok(ToolCallSpec {
                 call_id: id,
@@ -449,6 +452,7 @@ impl Validator<'_> {
                 turn_id: format!("agent-turn-{}", ids.agents),
                 message: c.message.unwrap_or_default(),
                 responses,
+                description: String::new(),
             })
         } else if let Some(tool_name) = c.tool {
             ToolSpec::Other {
@@ -564,6 +568,14 @@ pub(super) fn user_decision(d: Option<UserDecisionFile>) -> UserDecision {
         Some(UserDecisionFile::Deny) => UserDecision::Deny,
         Some(UserDecisionFile::ApproveForSession) => UserDecision::ApproveForSession,
         Some(UserDecisionFile::Approve) | None => UserDecision::Approve,
+    }
+}
+
+impl Ids {
+    /// The next subagent's number (1-based, across the scenario).
+    pub(super) fn next_agent(&mut self) -> usize {
+        self.agents += 1;
+        self.agents
     }
 }
 
