@@ -68,6 +68,7 @@ impl Fixture {
 
     fn spec(&self, steps: Vec<Step>) -> SessionSpec {
         SessionSpec {
+            permission_mode: Default::default(),
             thread_id: "thread-1".to_owned(),
             model: "gpt-test".to_owned(),
             cwd: self.dir.path().join("project").display().to_string(),

@@ -102,6 +102,7 @@ impl Fixture {
 
     fn spec(&self, dialect: Dialect, steps: Vec<Step>) -> SessionSpec {
         SessionSpec {
+            permission_mode: Default::default(),
             thread_id: "thread-1".to_owned(),
             model: "gpt-test".to_owned(),
             cwd: self.path("project").display().to_string(),

@@ -160,6 +160,7 @@ fn check_session(b: &Behaviours) -> Result<(), TestCaseError> {
         })
         .collect();
     let spec = SessionSpec {
+        permission_mode: Default::default(),
         thread_id: "thread-1".to_owned(),
         model: "gpt-test".to_owned(),
         cwd: project.display().to_string(),

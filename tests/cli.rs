@@ -49,6 +49,16 @@ const BAD: &[(&str, &str, &str)] = &[
         "`spawn = \"reviewer\"` in call `call-1`: expected one of Claude Code's subagent types: general-purpose, Explore, Plan, claude, statusline-setup",
     ),
     (
+        "claude_auto_mode_model",
+        "5:19",
+        "`permission_mode = \"auto\"` with model `claude-sonnet-4-5`: Claude Code 2.1.197 turns auto mode off for it (and falls back to `default`); set `model = \"claude-sonnet-4-6\"`",
+    ),
+    (
+        "classifier_without_auto_mode",
+        "11:14",
+        "result of call `call-1`: `classifier` is Claude Code's auto mode; set `[session] permission_mode = \"auto\"` (the `claude` dialect)",
+    ),
+    (
         "claude_plugin_marketplace",
         "6:1",
         "`marketplace`: a `claude` plugin is loaded with `--plugin-dir` (source `<name>@inline`), not from a marketplace",

@@ -37,6 +37,9 @@ struct State {
     total: usize,
     served: Vec<String>,
     requests: Vec<Value>,
+    /// Answers to requests that do not stream (Claude Code's auto-mode classifier), JSON
+    /// bodies in order; `None`: every request takes the next scripted stream.
+    side: Option<VecDeque<Scripted>>,
 }
 
 #[derive(Clone)]
@@ -54,14 +57,30 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
 /// not, flagged with [`SCRIPT_EXHAUSTED_HEADER`].
 enum Answer {
     Stream(String),
+    Json(String),
     Exhausted(String),
 }
 
 fn answer(state: &Mutex<State>, request_body: &[u8]) -> Answer {
     let mut state = lock(state);
-    let body = serde_json::from_slice(request_body)
+    let body: Value = serde_json::from_slice(request_body)
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(request_body).into_owned()));
+    let streams = body.get("stream") == Some(&Value::Bool(true));
     state.requests.push(body);
+    if !streams {
+        let n = state.requests.len();
+        if let Some(side) = state.side.as_mut() {
+            return match side.pop_front() {
+                Some(next) => {
+                    state.served.push(next.summary.clone());
+                    Answer::Json(next.body)
+                }
+                None => Answer::Exhausted(format!(
+                    "request {n} does not stream (a classifier request) and no classifier answer is scripted for it"
+                )),
+            };
+        }
+    }
     match state.queue.pop_front() {
         Some(next) => {
             state.served.push(next.summary.clone());
@@ -88,6 +107,9 @@ impl Respond for ScriptResponder {
             Answer::Stream(body) => ResponseTemplate::new(200)
                 .insert_header("content-type", "text/event-stream")
                 .set_body_raw(body, "text/event-stream"),
+            Answer::Json(body) => ResponseTemplate::new(200)
+                .insert_header("content-type", "application/json")
+                .set_body_raw(body, "application/json"),
             Answer::Exhausted(text) => ResponseTemplate::new(500)
                 .insert_header(SCRIPT_EXHAUSTED_HEADER, "1")
                 .set_body_string(text),
@@ -258,6 +280,7 @@ async fn route(request: hyper::Request<hyper::body::Incoming>) -> HttpReply {
     match rest.as_str() {
         "/v1/responses" | "/v1/messages" => match answer(&model, &body) {
             Answer::Stream(sse) => reply(200, &[("content-type", "text/event-stream")], sse),
+            Answer::Json(json) => reply(200, &[("content-type", "application/json")], json),
             Answer::Exhausted(text) => reply(500, &[(SCRIPT_EXHAUSTED_HEADER, "1")], text),
         },
         ANALYTICS_PATH => {
@@ -308,7 +331,25 @@ pub async fn start_servers_rendered(
     mode: Servers,
     render: &(dyn Fn(usize, &ModelResponse) -> String + Sync),
 ) -> (ScriptedModel, AnalyticsSink) {
-    let state = Arc::new(Mutex::new(State::new(responses, render)));
+    start_servers_with_side(responses, None, mode, render).await
+}
+
+/// [`start_servers_rendered`] whose requests that do not stream take `side`'s answers
+/// (`(summary, JSON body)`, in order) instead of the script's next stream.
+pub async fn start_servers_with_side(
+    responses: &[ModelResponse],
+    side: Option<Vec<(String, String)>>,
+    mode: Servers,
+    render: &(dyn Fn(usize, &ModelResponse) -> String + Sync),
+) -> (ScriptedModel, AnalyticsSink) {
+    let mut state = State::new(responses, render);
+    state.side = side.map(|answers| {
+        answers
+            .into_iter()
+            .map(|(summary, body)| Scripted { summary, body })
+            .collect()
+    });
+    let state = Arc::new(Mutex::new(state));
     match mode {
         Servers::PerSession => (
             ScriptedModel::own(state).await,
@@ -319,12 +360,10 @@ pub async fn start_servers_rendered(
                 Ok(hub) => hub,
                 // No loopback port for a shared server: each session starts its own.
                 Err(_) => {
-                    return Box::pin(start_servers_rendered(
-                        responses,
-                        Servers::PerSession,
-                        render,
-                    ))
-                    .await
+                    return (
+                        ScriptedModel::own(state).await,
+                        AnalyticsSink::start().await,
+                    )
                 }
             };
             let id = hub.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -413,7 +452,12 @@ impl ScriptedModel {
     /// The scripted responses never served, described.
     pub fn unused(&self) -> Vec<String> {
         let state = lock(&self.state);
-        state.queue.iter().map(|s| s.summary.clone()).collect()
+        state
+            .queue
+            .iter()
+            .chain(state.side.iter().flatten())
+            .map(|s| s.summary.clone())
+            .collect()
     }
 }
 

@@ -375,6 +375,8 @@ pub enum RequestPurpose {
     Compaction,
     /// A Claude Code subagent's sampling request (its own conversation).
     Subagent,
+    /// Claude Code's auto-mode classifier on a call (not streamed, no tools).
+    Classifier,
 }
 
 impl RequestPurpose {
@@ -383,6 +385,7 @@ impl RequestPurpose {
             RequestPurpose::Sampling => "sampling",
             RequestPurpose::Compaction => "compaction",
             RequestPurpose::Subagent => "subagent",
+            RequestPurpose::Classifier => "classifier",
         }
     }
 }
@@ -495,6 +498,8 @@ pub enum Disposition {
     SessionExited,
     UnknownSession,
     BlockedByPreToolUse,
+    /// Claude Code's auto-mode classifier refused the call (PermissionDenied ran).
+    DeniedByClassifier,
     AbortedByPreToolUse,
     DeniedByPermissionRequest,
     DeniedByUser,
@@ -545,6 +550,7 @@ impl Disposition {
             Disposition::SessionExited => "session_exited",
             Disposition::UnknownSession => "unknown_session",
             Disposition::BlockedByPreToolUse => "blocked_by_pre_tool_use",
+            Disposition::DeniedByClassifier => "denied_by_classifier",
             Disposition::AbortedByPreToolUse => "aborted_by_pre_tool_use",
             Disposition::DeniedByPermissionRequest => "denied_by_permission_request",
             Disposition::DeniedByUser => "denied_by_user",

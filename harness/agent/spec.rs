@@ -38,6 +38,9 @@ pub struct SessionSpec {
     /// limit, the agent compacts (PreCompact → summary request → PostCompact).
     #[serde(default)]
     pub auto_compact_token_limit: Option<u64>,
+    /// Claude Code's permission mode (the `claude` dialect).
+    #[serde(default)]
+    pub permission_mode: PermissionMode,
     /// `reason` of the SessionEnd fired when the session closes.
     #[serde(default = "default_end_reason")]
     pub end_reason: String,
@@ -308,6 +311,41 @@ pub struct ToolResult {
     /// its unified exec session stays open for `write_stdin` (no PostToolUse yet).
     #[serde(default)]
     pub running: bool,
+    /// Claude Code in auto mode: what its classifier answers about this call (`None`: the
+    /// call is not classified, as read-only commands and edits in the cwd are not).
+    #[serde(default)]
+    pub classifier: Option<Classifier>,
+}
+
+/// Claude Code's auto-mode classifier on one call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Classifier {
+    /// It blocks the call (both stages answer yes); else the first stage allows it.
+    pub block: bool,
+    /// The block's `<reason>` (none: Claude Code says `No reason provided`).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Claude Code's permission mode for the session.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum PermissionMode {
+    /// Every tool runs unless a hook refuses it.
+    #[default]
+    #[serde(rename = "bypassPermissions")]
+    BypassPermissions,
+    /// A classifier model judges the calls that are neither read-only nor edits in the cwd.
+    #[serde(rename = "auto")]
+    Auto,
+}
+
+impl PermissionMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PermissionMode::BypassPermissions => "bypassPermissions",
+            PermissionMode::Auto => "auto",
+        }
+    }
 }
 
 impl Default for ToolResult {
@@ -321,6 +359,7 @@ impl Default for ToolResult {
             run_approvals: Vec::new(),
             when_denied: None,
             running: false,
+            classifier: None,
         }
     }
 }

@@ -28,7 +28,7 @@ use serde_json::Value;
 use super::aspects::{self, payload_text, Aspects, Difference};
 use super::{Checked, CrosscheckError, Verdict};
 use crate::agent::claude::wire::{compact_messages, sse_body};
-use crate::agent::model_server::{start_servers_rendered, Servers};
+use crate::agent::model_server::{start_servers_with_side, Servers};
 use crate::agent::recording::{Recording, TimelineEntry};
 use crate::agent::spec::Step;
 use crate::engine::Dialect;
@@ -285,6 +285,8 @@ pub fn mock_aspects(rec: &Recording) -> Aspects {
                 }
             }
             TimelineEntry::Warning { text, .. } => out.warnings.push(ids(text, session, &seen)),
+            TimelineEntry::ModelRequest(r)
+                if r.purpose == crate::agent::recording::RequestPurpose::Classifier => {}
             TimelineEntry::ModelRequest(r) => out.requests.push(
                 hook_lines(r.input.clone())
                     .iter()
@@ -412,10 +414,13 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
     let standin_dir = ws.root.join("crosscheck-standins");
     super::standins::write(&standin_dir, &standins).map_err(|e| io(&standin_dir, e))?;
     let model = spec.model.clone();
-    let (server, _sink) = start_servers_rendered(&spec.model_script(), Servers::Shared, &|i, r| {
-        sse_body(i, &model, r)
-    })
-    .await;
+    let auto = spec.permission_mode == crate::agent::spec::PermissionMode::Auto;
+    let side = auto.then(|| crate::agent::claude::classifier_answers(&spec));
+    let (server, _sink) =
+        start_servers_with_side(&spec.model_script(), side, Servers::Shared, &|i, r| {
+            sse_body(i, &model, r)
+        })
+        .await;
     let base = server
         .base_url()
         .trim_end_matches('/')
@@ -459,21 +464,23 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
             _ => None,
         })
         .collect();
+    let mut args: Vec<std::ffi::OsString> = vec![
+        "--permission-mode".into(),
+        spec.permission_mode.as_str().into(),
+        "--model".into(),
+        spec.model.clone().into(),
+    ];
+    if let Some(file) = &flag_settings {
+        args.extend(["--settings".into(), file.into()]);
+    }
+    for dir in &plugin_dirs {
+        args.extend(["--plugin-dir".into(), dir.into()]);
+    }
     let bin = bin.to_path_buf();
     let cwd = ws.cwd.clone();
-    let stream = tokio::task::spawn_blocking(move || {
-        drive(
-            &bin,
-            &cwd,
-            &env,
-            &spec.model,
-            flag_settings.as_deref(),
-            &plugin_dirs,
-            &prompts,
-        )
-    })
-    .await
-    .map_err(|e| CrosscheckError::Real(e.to_string()))??;
+    let stream = tokio::task::spawn_blocking(move || drive(&bin, &cwd, &env, &args, &prompts))
+        .await
+        .map_err(|e| CrosscheckError::Real(e.to_string()))??;
     let requests = server.requests();
     let unused = server.unused();
     // The real side through the same normaliser as the mock's recording.
@@ -558,7 +565,12 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
     for runs in aspects.runs.values_mut() {
         runs.sort();
     }
-    for body in &requests {
+    // The classifier's requests (not streamed) are checked by their scripted answers being
+    // asked for, not by their text: both sides' are Claude Code's own prompt.
+    for body in requests
+        .iter()
+        .filter(|b| b.get("stream") == Some(&Value::Bool(true)))
+    {
         aspects.requests.push(
             hook_lines(compact_messages(&reduced(body)))
                 .iter()
@@ -579,9 +591,7 @@ fn drive(
     bin: &Path,
     cwd: &Path,
     env: &[(std::ffi::OsString, std::ffi::OsString)],
-    model: &str,
-    flag_settings: Option<&Path>,
-    plugin_dirs: &[PathBuf],
+    args: &[std::ffi::OsString],
     prompts: &[String],
 ) -> Result<Vec<Value>, CrosscheckError> {
     let mut cmd = std::process::Command::new(bin);
@@ -593,17 +603,8 @@ fn drive(
         "stream-json",
         "--verbose",
         "--include-hook-events",
-        "--permission-mode",
-        "bypassPermissions",
-        "--model",
-        model,
-    ]);
-    if let Some(file) = flag_settings {
-        cmd.arg("--settings").arg(file);
-    }
-    for dir in plugin_dirs {
-        cmd.arg("--plugin-dir").arg(dir);
-    }
+    ])
+    .args(args);
     cmd.current_dir(cwd)
         .env_clear()
         .envs(env.iter().map(|(k, v)| (k, v)))

@@ -114,11 +114,17 @@ pub fn load_in(repo: &Repo, path: &Path, text: &str) -> Result<Scenario, Scenari
     let file: ScenarioFile = toml::from_str(text)
         .map_err(|err| ScenarioError::at(path, text, err.span(), err.message().trim()))?;
     let dialect = file.session.dialect;
+    let auto_mode = file
+        .session
+        .permission_mode
+        .as_ref()
+        .is_some_and(|m| m.get_ref() == "auto");
     Validator {
         path,
         text,
         repo,
         dialect,
+        auto_mode,
     }
     .scenario(file)
 }
@@ -129,6 +135,8 @@ struct Validator<'a> {
     repo: &'a Repo,
     /// The scenario's dialect (which tools a call may name).
     dialect: Dialect,
+    /// Claude Code's auto mode (calls' `classifier` verdicts are played).
+    auto_mode: bool,
 }
 
 impl Validator<'_> {
@@ -230,6 +238,7 @@ impl Validator<'_> {
                 .as_ref()
                 .map(|t| *t.get_ref())
                 .unwrap_or_default(),
+            permission_mode: self.permission_mode(&file.session)?,
         };
         let layers = file
             .layers

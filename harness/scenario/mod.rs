@@ -82,6 +82,7 @@ impl Scenario {
             start_source: s.start_source,
             auto_compact_token_limit: s.auto_compact_tokens,
             end_reason: s.end_reason.clone(),
+            permission_mode: s.permission_mode,
             dialect: s.dialect,
             steps: self.steps.clone(),
         };
@@ -116,6 +117,8 @@ pub struct Session {
     pub hook_trust: crate::engine::config::HookTrust,
     /// The shell hook commands run under (`None`: the runner's `/bin/sh`).
     pub shell: Option<String>,
+    /// Claude Code's permission mode (the `claude` dialect).
+    pub permission_mode: crate::agent::spec::PermissionMode,
 }
 
 #[derive(Debug, Clone, PartialEq)]

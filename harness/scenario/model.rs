@@ -167,6 +167,12 @@ pub struct SessionFile {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub shell: Option<Spanned<String>>,
+    /// The `claude` dialect: Claude Code's permission mode, `bypassPermissions` (default)
+    /// or `auto` (its classifier judges the calls a result's `classifier` scripts; needs a
+    /// model with auto mode, `claude-sonnet-4-6`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub permission_mode: Option<Spanned<String>>,
 }
 
 /// Which config layer a hooks source belongs to.
@@ -572,6 +578,15 @@ pub struct ToolResultFile {
     /// What the command yields when a run approval is denied. Default exit code 1, no output.
     #[serde(default)]
     pub when_denied: Option<DeniedRunFile>,
+    /// The `claude` dialect in auto mode: Claude Code's classifier on this call, `allow` or
+    /// `block` (after PreToolUse; a block fires PermissionDenied and refuses the call).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub classifier: Option<Spanned<String>>,
+    /// With `classifier = "block"`: the classifier's `<reason>`.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub classifier_reason: Option<Spanned<String>>,
 }
 
 /// An approval asked while a command runs: exactly one of `network`, `execve`.

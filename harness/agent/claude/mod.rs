@@ -10,6 +10,7 @@
 //! model server, the [`Recording`] and everything above it (normalising, goldens,
 //! crosscheck). The texts are the real CLI's (`docs/claude-dialect.md`).
 
+mod auto;
 mod compact;
 mod names;
 mod round;
@@ -22,12 +23,13 @@ pub mod wire;
 use std::path::{Path, PathBuf};
 
 use super::error::AgentError;
-use super::model_server::{start_servers_rendered, Servers};
+use super::model_server::{start_servers_with_side, Servers};
 use super::recording::Recording;
-use super::spec::SessionSpec;
+use super::spec::{PermissionMode, SessionSpec};
 use super::state::AgentEnv;
 use crate::engine::claude::ClaudeEngine;
-pub use names::{compaction_prompt_of, project_slug, PERMISSION_MODE, VERSION};
+pub use auto::classifier_answers;
+pub use names::{compaction_prompt_of, effort, project_slug, VERSION};
 use session::Session;
 use tools::FileState;
 use transcript::Transcript;
@@ -41,8 +43,11 @@ pub async fn play(
     env: &AgentEnv,
 ) -> Result<Recording, AgentError> {
     let model = spec.model.clone();
+    // In auto mode, requests that do not stream (the classifier's) take their own answers.
+    let side =
+        (spec.permission_mode == PermissionMode::Auto).then(|| auto::classifier_answers(spec));
     let (server, _sink) =
-        start_servers_rendered(&spec.model_script(), Servers::from_env(), &|i, r| {
+        start_servers_with_side(&spec.model_script(), side, Servers::from_env(), &|i, r| {
             wire::sse_body(i, &model, r)
         })
         .await;
@@ -76,6 +81,7 @@ pub async fn play(
         turn_id: String::new(),
         start_ran: false,
         agent: None,
+        prompt: String::new(),
     };
     session.run().await?;
     let unused = server.unused();

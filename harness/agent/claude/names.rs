@@ -1,8 +1,11 @@
 //! Names and texts of Claude Code 2.1.197 that several parts of the session use.
 
-/// The permission mode hooktape's Claude Code session runs in (as crosscheck runs the real
-/// CLI): every tool runs unless a hook refuses it.
-pub const PERMISSION_MODE: &str = "bypassPermissions";
+/// The effort level Claude Code gives `model`'s hooks (`effort` in the payloads of the
+/// events of a turn's loop, `CLAUDE_EFFORT`), if any: `claude-sonnet-4-5` has none,
+/// `claude-sonnet-4-6` `high` (both observed).
+pub fn effort(model: &str) -> Option<&'static str> {
+    (model == "claude-sonnet-4-6").then_some("high")
+}
 
 /// Claude Code's version, as its environment and transcript name it.
 pub const VERSION: &str = "2.1.197";

@@ -4,13 +4,14 @@
 
 use serde_json::{json, Value};
 
+use super::auto::{denial_text, RETRY_TEXT};
 use super::names::reminder;
 use super::session::{Halt, Session};
 use super::subagent::{has_tool, RESPONSE_TOKENS};
 use super::tools::{self, ToolRun};
 use crate::agent::error::AgentError;
 use crate::agent::recording::{Disposition, TimelineEntry, ToolCallRecord};
-use crate::agent::spec::{ChildSpec, ToolSpec};
+use crate::agent::spec::{ChildSpec, PermissionMode, ToolSpec};
 use crate::engine::claude::parse::{ClaudeVerdict, Permission};
 use crate::engine::claude::ClaudeEvent;
 
@@ -80,7 +81,28 @@ impl Session<'_> {
                         self.effect(format!("input replaced: {updated}"));
                         input = tools::hook_input(&name, updated, &self.cwd);
                     }
-                    match refusal(&name, &pre) {
+                    let refused = refusal(&name, &pre);
+                    // Auto mode: the classifier judges a call PreToolUse let through.
+                    let classified = self.spec.permission_mode == PermissionMode::Auto
+                        && matches!(refused, Refused::No)
+                        && child.is_none()
+                        && scripted.classifier.is_some();
+                    let denied = if classified {
+                        let prompt = self.prompt.clone();
+                        self.classify(&name, &input, &prompt).await?
+                    } else {
+                        None
+                    };
+                    match refused {
+                        Refused::No if denied.is_some() => {
+                            let reason = denied.unwrap_or_default();
+                            self.effect(format!("the classifier denies: {reason:?}"));
+                            record.disposition = Disposition::DeniedByClassifier;
+                            if self.permission_denied(&name, &id, &input, &reason).await {
+                                reminders.push(RETRY_TEXT.to_owned());
+                            }
+                            (true, denial_text(&reason))
+                        }
                         Refused::Deferred => {
                             self.effect("deferred: the session ends (tool_deferred)".to_owned());
                             self.timeline.push(TimelineEntry::ToolCall(ToolCallRecord {

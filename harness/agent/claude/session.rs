@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use serde_json::{json, Map, Value};
 
-use super::names::{reminder, PERMISSION_MODE, VERSION};
+use super::names::{effort, reminder, VERSION};
 use super::tools::{self, FileState};
 use super::transcript::Transcript;
 use super::wire::{compact_messages, parse_sse, request_body, Block};
@@ -47,6 +47,8 @@ pub(super) struct Session<'a> {
     pub(super) start_ran: bool,
     /// The subagent whose loop runs now: `(agent_id, agent_type)`, named by its hooks.
     pub(super) agent: Option<(String, String)>,
+    /// The current turn's prompt (the classifier's transcript quotes it).
+    pub(super) prompt: String,
 }
 
 impl Session<'_> {
@@ -78,6 +80,7 @@ impl Session<'_> {
             };
             self.turn_id = turn.turn_id.clone();
             self.prompt_id = Some(turn.turn_id.clone());
+            self.prompt = turn.prompt.clone();
             let (blocked, contexts) = self.user_prompt(&turn.prompt).await;
             if let Some(text) = blocked {
                 self.warn(text);
@@ -135,7 +138,16 @@ impl Session<'_> {
             m.insert("prompt_id".into(), json!(p));
         }
         if with_mode {
-            m.insert("permission_mode".into(), json!(PERMISSION_MODE));
+            m.insert(
+                "permission_mode".into(),
+                json!(self.spec.permission_mode.as_str()),
+            );
+            if let (Some(level), true) = (
+                effort(&self.spec.model),
+                event != ClaudeEvent::UserPromptSubmit,
+            ) {
+                m.insert("effort".into(), json!({ "level": level }));
+            }
         }
         if let Some((id, kind)) = &self.agent {
             m.insert("agent_id".into(), json!(id));
@@ -165,6 +177,15 @@ impl Session<'_> {
             ),
             ("CLAUDE_PROJECT_DIR".to_owned(), self.spec.cwd.clone()),
         ];
+        if let (Some(level), false) = (
+            effort(&self.spec.model),
+            matches!(
+                event,
+                ClaudeEvent::SessionStart | ClaudeEvent::UserPromptSubmit | ClaudeEvent::SessionEnd
+            ),
+        ) {
+            env.push(("CLAUDE_EFFORT".to_owned(), level.to_owned()));
+        }
         if event == ClaudeEvent::SessionStart {
             let file = self
                 .home

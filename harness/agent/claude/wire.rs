@@ -100,6 +100,35 @@ pub(crate) fn tool_use(tool: &ToolSpec) -> (String, Value) {
     }
 }
 
+/// A non-streamed Messages answer of one text block (the classifier's).
+pub fn json_body(index: usize, model: &str, text: &str) -> String {
+    json!({
+        "id": format!("msg_hooktape_classifier_{index:02}"),
+        "type": "message",
+        "role": "assistant",
+        "model": model,
+        "content": [{"type": "text", "text": text}],
+        "stop_reason": "end_turn",
+        "stop_sequence": null,
+        "usage": {"input_tokens": 10, "output_tokens": 5},
+    })
+    .to_string()
+}
+
+/// The text of a non-streamed Messages answer.
+pub(crate) fn parse_json_text(body: &str) -> Result<String, String> {
+    let v: Value = serde_json::from_str(body).map_err(|e| format!("not JSON: {e}"))?;
+    let blocks = v
+        .get("content")
+        .and_then(Value::as_array)
+        .ok_or_else(|| "no `content` array".to_owned())?;
+    Ok(blocks
+        .iter()
+        .filter_map(|b| b.get("text").and_then(Value::as_str))
+        .collect::<Vec<_>>()
+        .join(""))
+}
+
 /// Reads a Messages SSE stream back into its blocks and stop reason.
 pub(crate) fn parse_sse(text: &str) -> Result<(Vec<Block>, String), String> {
     let mut blocks: Vec<(Block, String)> = Vec::new();

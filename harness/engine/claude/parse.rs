@@ -59,6 +59,8 @@ pub struct ClaudeAnswer {
     pub additional_context: Option<String>,
     /// PostToolUse `updatedToolOutput`: replaces the tool's output (its `stdout` for Bash).
     pub updated_output: Option<Value>,
+    /// PermissionDenied `retry: true`: the model is told it may retry the call.
+    pub retry: bool,
     /// Keys present that this event does not read (Claude Code ignores them silently).
     pub ignored: Vec<String>,
 }
@@ -212,6 +214,9 @@ fn read_answer(event: ClaudeEvent, map: &Map<String, Value>) -> ClaudeAnswer {
             if event == ClaudeEvent::PostToolUse {
                 a.updated_output = specific.get("updatedToolOutput").cloned();
             }
+            if event == ClaudeEvent::PermissionDenied {
+                a.retry = specific.get("retry") == Some(&Value::Bool(true));
+            }
             a.additional_context = string(specific, "additionalContext");
         }
     }
@@ -243,6 +248,8 @@ pub struct ClaudeVerdict {
     /// `continue: false`: the first stop reason.
     pub stop: Option<Option<String>>,
     pub system_messages: Vec<String>,
+    /// PermissionDenied: a handler said `retry: true`.
+    pub retry: bool,
 }
 
 /// Folds the judgements of one event's handlers (declaration order) with their commands.
@@ -283,6 +290,7 @@ pub fn fold<'a>(runs: impl IntoIterator<Item = (&'a str, &'a ClaudeJudgement)>) 
         if let Some(m) = &a.system_message {
             v.system_messages.push(m.clone());
         }
+        v.retry |= a.retry;
     }
     v
 }

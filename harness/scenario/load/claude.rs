@@ -12,7 +12,92 @@ pub(super) const AGENT_TYPES: [&str; 5] = [
     "statusline-setup",
 ];
 
+/// Models with which Claude Code 2.1.197 keeps auto mode on (with `claude-sonnet-4-5` it
+/// falls back to `default` without a word). Only this one is played: its hooks' payloads
+/// carry `effort` (observed).
+pub(crate) const AUTO_MODE_MODELS: [&str; 1] = ["claude-sonnet-4-6"];
+
 impl Validator<'_> {
+    /// `[session] permission_mode`: the `claude` dialect's, `bypassPermissions` or `auto`.
+    pub(super) fn permission_mode(
+        &self,
+        session: &crate::scenario::model::SessionFile,
+    ) -> Result<crate::agent::spec::PermissionMode, ScenarioError> {
+        use crate::agent::spec::PermissionMode;
+        let Some(mode) = &session.permission_mode else {
+            return Ok(PermissionMode::BypassPermissions);
+        };
+        if session.dialect != Dialect::Claude {
+            return self.err(
+                mode.span(),
+                format!("`permission_mode` is Claude Code's (the `claude` dialect); this scenario's dialect is `{}`", session.dialect.as_str()),
+            );
+        }
+        match mode.get_ref().as_str() {
+            "bypassPermissions" => Ok(PermissionMode::BypassPermissions),
+            "auto" => {
+                let model = session.model.as_deref().unwrap_or(crate::scenario::DEFAULT_CLAUDE_MODEL);
+                if !AUTO_MODE_MODELS.contains(&model) {
+                    return self.err(
+                        mode.span(),
+                        format!("`permission_mode = \"auto\"` with model `{model}`: Claude Code 2.1.197 turns auto mode off for it (and falls back to `default`); set `model = \"claude-sonnet-4-6\"`"),
+                    );
+                }
+                Ok(PermissionMode::Auto)
+            }
+            other => self.err(
+                mode.span(),
+                format!("expected `permission_mode = \"bypassPermissions\"` or `\"auto\"` (the modes hooktape plays), found {other:?}"),
+            ),
+        }
+    }
+
+    /// A result's `classifier`: `allow` or `block` (with `classifier_reason`), auto mode only.
+    pub(super) fn classifier(
+        &self,
+        id: &str,
+        verdict: Option<Spanned<String>>,
+        reason: Option<Spanned<String>>,
+    ) -> Result<Option<crate::agent::spec::Classifier>, ScenarioError> {
+        let Some(verdict) = verdict else {
+            if let Some(r) = reason {
+                return self.err(
+                    r.span(),
+                    format!("result of call `{id}`: `classifier_reason` goes with `classifier = \"block\"`"),
+                );
+            }
+            return Ok(None);
+        };
+        if !self.auto_mode {
+            return self.err(
+                verdict.span(),
+                format!("result of call `{id}`: `classifier` is Claude Code's auto mode; set `[session] permission_mode = \"auto\"` (the `claude` dialect)"),
+            );
+        }
+        let block = match verdict.get_ref().as_str() {
+            "allow" => false,
+            "block" => true,
+            other => {
+                return self.err(
+                    verdict.span(),
+                    format!("result of call `{id}`: expected `classifier = \"allow\"` or `\"block\"`, found {other:?}"),
+                )
+            }
+        };
+        if !block && reason.is_some() {
+            return self.err(
+                verdict.span(),
+                format!(
+                    "result of call `{id}`: `classifier_reason` goes with `classifier = \"block\"`"
+                ),
+            );
+        }
+        Ok(Some(crate::agent::spec::Classifier {
+            block,
+            reason: reason.map(Spanned::into_inner),
+        }))
+    }
+
     /// A Claude Code `Agent` call (`spawn = "<subagent_type>"`, `message` its prompt,
     /// `description`, `agent_id`, and `responses`: the subagent's model answers).
     pub(super) fn claude_agent(

@@ -494,6 +494,7 @@ impl Validator<'_> {
                         output: d.output,
                     }),
                     running: r.running,
+                    classifier: self.classifier(id, r.classifier, r.classifier_reason)?,
                 };
                 if let Some(problem) = result_problem(tool, &result) {
                     return self.err(key.span(), format!("result of call `{id}`: {problem}"));
