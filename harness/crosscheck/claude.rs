@@ -22,10 +22,10 @@ use std::io::{BufRead as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use regex::Regex;
 use serde_json::Value;
 
 use super::aspects::{self, payload_text, Aspects, Difference};
+use super::claude_normalise::{hook_lines, ids, prompt_ids, reduced, run_line, UNREPORTED};
 use super::{Checked, CrosscheckError, Verdict};
 use crate::agent::claude::wire::{compact_messages, sse_body};
 use crate::agent::model_server::{start_servers_with_side, Servers};
@@ -62,6 +62,9 @@ pub const PINNED: &str = "agents/claude/node_modules/@anthropic-ai/claude-code/b
 pub fn version(bin: &Path) -> Result<String, CrosscheckError> {
     let out = std::process::Command::new(bin)
         .arg("--version")
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", std::env::temp_dir())
         .env("DISABLE_AUTOUPDATER", "1")
         .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
         .output()
@@ -123,129 +126,6 @@ pub async fn check(bin: &Path, scenario: &Scenario) -> Checked {
         Verdict::Differ(differences)
     };
     checked
-}
-
-/// What stands for session ids, prompt ids, subagent ids and durations on both sides.
-fn ids(text: &str, session: &str, seen: &Seen) -> String {
-    let mut out = text.replace(session, "<SESSION>");
-    for (i, p) in seen.prompts.iter().enumerate() {
-        out = out.replace(&format!("\"{p}\""), &format!("\"<PROMPT-{}>\"", i + 1));
-    }
-    for (i, a) in seen.agents.iter().enumerate() {
-        out = out.replace(a.as_str(), &format!("<AGENT-{}>", i + 1));
-    }
-    static SUBAGENT_MS: std::sync::OnceLock<Option<Regex>> = std::sync::OnceLock::new();
-    if let Some(re) = SUBAGENT_MS.get_or_init(|| Regex::new(r"duration_ms: \d+").ok()) {
-        out = re.replace_all(&out, "duration_ms: <N>").into_owned();
-    }
-    static DURATION: std::sync::OnceLock<Option<Regex>> = std::sync::OnceLock::new();
-    match DURATION.get_or_init(|| Regex::new(r#""(duration_ms|totalDurationMs)": \d+"#).ok()) {
-        Some(re) => re.replace_all(&out, "\"$1\": <N>").into_owned(),
-        None => out,
-    }
-}
-
-/// The prompt and subagent ids of a side's payloads, each in order of first appearance.
-#[derive(Default)]
-struct Seen {
-    prompts: Vec<String>,
-    agents: Vec<String>,
-}
-
-fn prompt_ids<'a>(stdins: impl Iterator<Item = &'a str>) -> Seen {
-    let mut out = Seen::default();
-    for s in stdins {
-        let Ok(v) = serde_json::from_str::<Value>(s) else {
-            continue;
-        };
-        for (key, list) in [
-            ("prompt_id", &mut out.prompts),
-            ("agent_id", &mut out.agents),
-        ] {
-            let id = v.get(key).and_then(Value::as_str).map(str::to_owned);
-            if let Some(id) = id.filter(|id| !id.is_empty() && !list.contains(id)) {
-                list.push(id);
-            }
-        }
-    }
-    out
-}
-
-/// A request's lines without Claude Code's own reminders (agent list, skills, date): a
-/// reminder stays when it opens with a hook event's name, as every hook text does.
-fn hook_lines(lines: Vec<String>) -> Vec<String> {
-    const OPEN: &str = "user: text \"<system-reminder>\\n";
-    lines
-        .into_iter()
-        .filter(|l| match l.strip_prefix(OPEN) {
-            None => true,
-            Some(rest) => crate::engine::claude::ClaudeEvent::ALL
-                .iter()
-                .any(|e| rest.starts_with(e.name())),
-        })
-        .collect()
-}
-
-/// Events whose runs stream-json does not report: compared by their payloads only.
-const UNREPORTED: [crate::engine::claude::ClaudeEvent; 3] = [
-    crate::engine::claude::ClaudeEvent::SessionEnd,
-    crate::engine::claude::ClaudeEvent::PreCompact,
-    crate::engine::claude::ClaudeEvent::PostCompact,
-];
-
-/// A request body with the compaction instructions block in hooktape's short form.
-fn reduced(body: &Value) -> Value {
-    let mut body = body.clone();
-    let messages = body.get_mut("messages").and_then(Value::as_array_mut);
-    for m in messages.into_iter().flatten() {
-        let Some(content) = m.get_mut("content").and_then(Value::as_array_mut) else {
-            continue;
-        };
-        for block in content {
-            let Some(text) = block.get("text").and_then(Value::as_str) else {
-                continue;
-            };
-            if let Some(short) = crate::agent::claude::compaction_prompt_of(text) {
-                block["text"] = Value::String(short);
-            }
-        }
-        // Claude Code appends its own reminders (a subagent's agent list) to a tool result.
-        for block in m
-            .get_mut("content")
-            .and_then(Value::as_array_mut)
-            .into_iter()
-            .flatten()
-        {
-            if block.get("type").and_then(Value::as_str) != Some("tool_result") {
-                continue;
-            }
-            if let Some(text) = block.get("content").and_then(Value::as_str) {
-                block["content"] = Value::String(without_own_reminders(text));
-            }
-        }
-    }
-    body
-}
-
-/// `text` without the `\n\n<system-reminder>` parts appended to it that no hook wrote.
-fn without_own_reminders(text: &str) -> String {
-    const OPEN: &str = "\n\n<system-reminder>\n";
-    let mut parts = text.split(OPEN);
-    let mut out = parts.next().unwrap_or_default().to_owned();
-    for part in parts {
-        let by_hook = crate::engine::claude::ClaudeEvent::ALL
-            .iter()
-            .any(|e| part.starts_with(e.name()));
-        if by_hook {
-            out.push_str(OPEN);
-            out.push_str(part);
-        }
-    }
-    out
-}
-
-fn run_line(outcome: &str, exit: &str) -> String {
-    format!("{outcome} ({exit})")
 }
 
 /// The mock's side, from its normalised recording.
@@ -611,9 +491,19 @@ fn drive(
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
+    // Its own process group, so the watchdog takes its hooks down with it.
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     let mut child = cmd
         .spawn()
         .map_err(|e| CrosscheckError::Real(format!("{}: {e}", bin.display())))?;
+    // stderr read beside stdout, so a chatty stderr never fills its pipe and stalls the run.
+    let stderr_reader = child.stderr.take().map(|mut e| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = std::io::Read::read_to_string(&mut e, &mut text);
+            text
+        })
+    });
     let deadline = Instant::now() + Duration::from_secs(120);
     let mut stdin = child.stdin.take();
     let Some(stdout) = child.stdout.take() else {
@@ -628,7 +518,7 @@ fn drive(
                 return false;
             }
         }
-        let _ = nix::sys::signal::kill(
+        let _ = nix::sys::signal::killpg(
             nix::unistd::Pid::from_raw(pid as i32),
             nix::sys::signal::Signal::SIGKILL,
         );
@@ -668,10 +558,9 @@ fn drive(
     let status = child
         .wait()
         .map_err(|e| CrosscheckError::Real(e.to_string()))?;
-    let mut stderr = String::new();
-    if let Some(mut e) = child.stderr.take() {
-        let _ = std::io::Read::read_to_string(&mut e, &mut stderr);
-    }
+    let stderr = stderr_reader
+        .and_then(|r| r.join().ok())
+        .unwrap_or_default();
     if watchdog.join().unwrap_or(false) {
         return Err(CrosscheckError::Real(
             "claude did not finish within 120 s and was killed".to_owned(),

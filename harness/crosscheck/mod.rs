@@ -7,6 +7,7 @@
 pub mod app_server;
 pub mod aspects;
 pub mod claude;
+mod claude_normalise;
 pub mod isolation;
 pub mod mcp_standin;
 pub mod plan;

@@ -34,6 +34,8 @@ pub struct Handler {
     pub capture: PathBuf,
     /// A stand-in MCP tool (`server`, `tool`) rather than a command handler.
     pub mcp: Option<(String, String)>,
+    /// An `async` handler: Codex runs it in the background.
+    pub is_async: bool,
 }
 
 /// What the real CLI did with one scenario.
@@ -292,6 +294,12 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
         .as_ref()
         .map(|path| std::fs::read_to_string(path).unwrap_or_default())
         .unwrap_or_default();
+    // Background (`async`) hooks the last turn started may still be starting; the real
+    // Codex drops those still running when the session ends, so give them time to land
+    // (their captures unchanged for 300 ms, at most 3 s).
+    if handlers.iter().any(|h| h.is_async) {
+        settle(&handlers).await;
+    }
     // The session ends: archiving the thread runs SessionEnd with its notifications (at a
     // plain shutdown the hooks run but their notifications are never delivered).
     server
@@ -367,6 +375,29 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
     })
 }
 
+/// Waits until no handler's capture has grown for 300 ms (at most 3 s).
+async fn settle(handlers: &[Handler]) {
+    let sizes = || -> Vec<u64> {
+        handlers
+            .iter()
+            .map(|h| std::fs::metadata(&h.capture).map(|m| m.len()).unwrap_or(0))
+            .collect()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    let mut last = sizes();
+    let mut stable_since = std::time::Instant::now();
+    while std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let now = sizes();
+        if now != last {
+            last = now;
+            stable_since = std::time::Instant::now();
+        } else if stable_since.elapsed() >= std::time::Duration::from_millis(300) {
+            return;
+        }
+    }
+}
+
 async fn handshake(
     server: &mut AppServer,
     answer: &mut dyn FnMut(&str, &Value) -> Value,
@@ -440,6 +471,7 @@ fn write_standins(
                 command: format!("{server}/{tool}"),
                 capture: log.clone(),
                 mcp: Some((server.clone(), tool.clone())),
+                is_async: false,
             });
             script.tools.insert(
                 tool.clone(),

@@ -101,6 +101,7 @@ pub(super) fn wrap(hooks: &mut Value, capture: &Path, handlers: &mut Vec<Handler
                         command: command.to_owned(),
                         capture: path,
                         mcp: None,
+                        is_async: handler.get("async") == Some(&Value::Bool(true)),
                     });
                     handler["command"] = Value::String(wrapped);
                 }

@@ -173,19 +173,31 @@ pub(crate) fn validate(
             "File has not been read yet. Read it first before writing to it.",
         )),
         ("Edit", Some(path)) => {
+            let old = input
+                .get("old_string")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            if input.get("new_string").and_then(Value::as_str) == Some(old) {
+                return Some(tool_error(
+                    "No changes to make: old_string and new_string are exactly the same.",
+                ));
+            }
             if !state.known.contains(&path) {
                 return Some(tool_error(
                     "File has not been read yet. Read it first before writing to it.",
                 ));
             }
-            let old = input
-                .get("old_string")
-                .and_then(Value::as_str)
-                .unwrap_or("");
             let content = std::fs::read_to_string(&path).unwrap_or_default();
-            (!content.contains(old)).then(|| {
-                tool_error(&format!(
+            let matches = content.matches(old).count();
+            let all = input.get("replace_all") == Some(&Value::Bool(true));
+            if matches == 0 {
+                return Some(tool_error(&format!(
                     "String to replace not found in file.\nString: {old}"
+                )));
+            }
+            (matches > 1 && !all).then(|| {
+                tool_error(&format!(
+                    "Found {matches} matches of the string to replace, but replace_all is false. To replace all occurrences, set replace_all to true. To replace only one occurrence, please provide more context to uniquely identify the instance.\nString: {old}"
                 ))
             })
         }
@@ -284,7 +296,11 @@ pub(crate) fn run(
                 };
             }
             ToolRun::Succeeded {
-                text: format!("The file {shown} has been updated successfully. {STATE_NOTE}"),
+                text: if all {
+                    format!("The file {shown} has been updated. All occurrences were successfully replaced. {STATE_NOTE}")
+                } else {
+                    format!("The file {shown} has been updated successfully. {STATE_NOTE}")
+                },
                 response: json!({
                     "filePath": shown,
                     "oldString": old,
