@@ -59,6 +59,11 @@ const BAD: &[(&str, &str, &str)] = &[
         "result of call `call-1`: `classifier` is Claude Code's auto mode; set `[session] permission_mode = \"auto\"` (the `claude` dialect)",
     ),
     (
+        "claude_approval_policy",
+        "5:19",
+        "`approval_policy` is Codex's; the `claude` dialect plays `claude -p` in permission mode `bypassPermissions` or `auto` (`permission_mode`), compacting only on `/compact`",
+    ),
+    (
         "claude_plugin_marketplace",
         "6:1",
         "`marketplace`: a `claude` plugin is loaded with `--plugin-dir` (source `<name>@inline`), not from a marketplace",

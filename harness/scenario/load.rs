@@ -207,7 +207,12 @@ impl Validator<'_> {
                     Dialect::Claude => super::DEFAULT_CLAUDE_MODEL.to_owned(),
                     _ => DEFAULT_MODEL.to_owned(),
                 }),
-            approval_policy: file.session.approval_policy.unwrap_or_default(),
+            approval_policy: file
+                .session
+                .approval_policy
+                .as_ref()
+                .map(|a| *a.get_ref())
+                .unwrap_or_default(),
             cwd,
             dialect: file.session.dialect,
             thread_id: file
@@ -221,7 +226,11 @@ impl Validator<'_> {
                 .as_ref()
                 .map(|s| *s.get_ref())
                 .unwrap_or(SessionStartSource::Startup),
-            auto_compact_tokens: file.session.auto_compact_tokens,
+            auto_compact_tokens: file
+                .session
+                .auto_compact_tokens
+                .as_ref()
+                .map(|t| *t.get_ref()),
             end_reason: file.session.end_reason.clone().unwrap_or_else(|| {
                 match file.session.dialect {
                     // What `claude -p` sends when its session ends.

@@ -111,12 +111,14 @@ pub use crate::engine::Dialect;
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SessionFile {
-    /// Model slug sent in requests and on hook stdin. Default `gpt-5-codex`.
+    /// Model slug sent in requests and on hook stdin. Default `gpt-5-codex` (`claude`:
+    /// `claude-sonnet-4-5`).
     #[serde(default)]
     pub model: Option<String>,
-    /// `untrusted`, `on-failure`, `on-request` (default) or `never`.
+    /// `untrusted`, `on-failure`, `on-request` (default) or `never` (the codex dialects).
     #[serde(default)]
-    pub approval_policy: Option<ApprovalPolicy>,
+    #[schemars(with = "Option<ApprovalPolicy>")]
+    pub approval_policy: Option<Spanned<ApprovalPolicy>>,
     /// Session cwd, relative to the project dir. Default `.`.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
@@ -136,9 +138,11 @@ pub struct SessionFile {
     #[serde(default)]
     #[schemars(with = "Option<SessionStartSource>")]
     pub start_source: Option<Spanned<SessionStartSource>>,
-    /// Compact automatically once a response reports this many `tokens`.
+    /// Compact automatically once a response reports this many `tokens` (the codex
+    /// dialects).
     #[serde(default)]
-    pub auto_compact_tokens: Option<u64>,
+    #[schemars(with = "Option<u64>")]
+    pub auto_compact_tokens: Option<Spanned<u64>>,
     /// SessionEnd `reason` when the session closes. Default `exit`.
     #[serde(default)]
     pub end_reason: Option<String>,

@@ -24,6 +24,32 @@ impl Validator<'_> {
         session: &crate::scenario::model::SessionFile,
     ) -> Result<crate::agent::spec::PermissionMode, ScenarioError> {
         use crate::agent::spec::PermissionMode;
+        if session.dialect == Dialect::Claude {
+            let codex_only = [
+                (
+                    "approval_policy",
+                    session.approval_policy.as_ref().map(|a| a.span()),
+                ),
+                (
+                    "auto_compact_tokens",
+                    session.auto_compact_tokens.as_ref().map(|t| t.span()),
+                ),
+            ];
+            if let Some((key, Some(span))) = codex_only.into_iter().find(|(_, s)| s.is_some()) {
+                return self.err(
+                    span,
+                    format!("`{key}` is Codex's; the `claude` dialect plays `claude -p` in permission mode `bypassPermissions` or `auto` (`permission_mode`), compacting only on `/compact`"),
+                );
+            }
+            if let Some(source) = &session.start_source {
+                if *source.get_ref() != SessionStartSource::Startup {
+                    return self.err(
+                        source.span(),
+                        "the `claude` dialect starts a new `claude -p` session: SessionStart `startup` (a `compact` step fires SessionStart `compact`)",
+                    );
+                }
+            }
+        }
         let Some(mode) = &session.permission_mode else {
             return Ok(PermissionMode::BypassPermissions);
         };
