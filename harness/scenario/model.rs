@@ -311,6 +311,10 @@ pub struct HookHandlerFile {
     /// `codex-4e30281` skips async handlers with a warning).
     #[serde(default, rename = "async")]
     pub is_async: Option<bool>,
+    /// Claude Code's `asyncRewake`: in the background, and an exit 2 wakes the model with
+    /// its stderr once the turn ends (Codex ignores the key).
+    #[serde(default, rename = "asyncRewake")]
+    pub async_rewake: Option<bool>,
     /// Shown while the hook runs.
     #[serde(default, rename = "statusMessage")]
     pub status_message: Option<String>,

@@ -82,6 +82,7 @@ pub async fn play(
         start_ran: false,
         agent: None,
         prompt: String::new(),
+        rewakes: Vec::new(),
     };
     session.run().await?;
     let unused = server.unused();

@@ -49,6 +49,8 @@ pub(super) struct Session<'a> {
     pub(super) agent: Option<(String, String)>,
     /// The current turn's prompt (the classifier's transcript quotes it).
     pub(super) prompt: String,
+    /// What `asyncRewake` handlers that exited 2 wake the model with once the turn ends.
+    pub(super) rewakes: Vec<String>,
 }
 
 impl Session<'_> {
@@ -205,6 +207,21 @@ impl Session<'_> {
     ) -> ClaudeEventRun {
         let env = self.hook_env(event);
         let run = self.engine.run(event, &input, &self.cwd, &env).await;
+        let hook_name = match (&run.subject, event.is_tool_event()) {
+            (Some(tool), true) => format!("{event}:{tool}"),
+            _ => event.to_string(),
+        };
+        let woken: Vec<String> = run
+            .runs
+            .iter()
+            .filter(|r| r.rewake && r.exit == ClaudeExit::Code(2))
+            .map(|r| {
+                format!(
+                    "<task-notification>\n<summary>Stop hook feedback</summary>\n</task-notification>\n<system-reminder>\nStop hook blocking error from command \"{hook_name}\": {}\n</system-reminder>",
+                    r.stderr
+                )
+            })
+            .collect();
         if !run.runs.is_empty() || !run.not_run.is_empty() {
             let record = ClaudeEventRecord {
                 event,
@@ -250,6 +267,12 @@ impl Session<'_> {
             };
             self.timeline
                 .push(TimelineEntry::ClaudeHooks(Box::new(record)));
+        }
+        for text in woken {
+            self.effect(format!(
+                "asyncRewake exit 2: once the turn ends the model is woken with {text:?}"
+            ));
+            self.rewakes.push(text);
         }
         run
     }
@@ -444,7 +467,21 @@ impl Session<'_> {
                         self.end(TurnEnd::Completed {
                             last_assistant_message: Some(last),
                         });
-                        return Ok(());
+                        // A background hook's exit 2 (`asyncRewake`) starts the model again,
+                        // without UserPromptSubmit (observed).
+                        if self.rewakes.is_empty() {
+                            return Ok(());
+                        }
+                        let content = std::mem::take(&mut self.rewakes)
+                            .into_iter()
+                            .map(|t| json!({"type": "text", "text": t}))
+                            .collect();
+                        self.push_user(content)?;
+                        // Its own prompt id; its Stop reads as after a Stop block.
+                        self.prompt_id = Some(format!("{}-rewake", self.turn_id));
+                        stop_hook_active = true;
+                        stop_blocks = 0;
+                        continue;
                     }
                     StopNext::Halt(reason) => {
                         self.end(TurnEnd::StoppedByStopHook {

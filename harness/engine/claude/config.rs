@@ -100,6 +100,8 @@ pub struct ClaudeHandler {
     /// Seconds; `None`: Claude Code's default (600).
     pub timeout: Option<u64>,
     pub is_async: bool,
+    /// `asyncRewake`: in the background, and an exit 2 wakes the model once the turn ends.
+    pub rewake: bool,
     /// The plugin that declared it.
     pub plugin: Option<Plugin>,
     /// The handler-level permission rule (`Bash(git *)`), tool events only.
@@ -269,6 +271,7 @@ fn read_events(
                         kind: h.kind,
                         timeout: h.timeout,
                         is_async: h.is_async,
+                        rewake: h.rewake,
                         plugin: file.plugin.clone(),
                         if_rule: h.if_rule,
                         status_message: h.status_message,
@@ -286,6 +289,7 @@ struct ReadHandler {
     kind: ClaudeHandlerKind,
     timeout: Option<u64>,
     is_async: bool,
+    rewake: bool,
     if_rule: Option<String>,
     status_message: Option<String>,
 }
@@ -321,6 +325,7 @@ fn read_handler(handler: &Value) -> Result<ReadHandler, String> {
         kind,
         timeout,
         is_async: flag("async") || flag("asyncRewake"),
+        rewake: flag("asyncRewake"),
         if_rule: h.get("if").and_then(Value::as_str).map(str::to_owned),
         status_message: h
             .get("statusMessage")

@@ -25,6 +25,8 @@ pub struct ClaudeRun {
     pub path: PathBuf,
     pub matcher: Option<String>,
     pub is_async: bool,
+    /// `asyncRewake`: an exit 2 wakes the model once the turn ends.
+    pub rewake: bool,
     /// The exact stdin (compact JSON and a newline).
     pub stdin: String,
     pub exit: ClaudeExit,
@@ -200,6 +202,7 @@ impl ClaudeEngine {
                     path: h.path.clone(),
                     matcher: h.matcher_text.clone(),
                     is_async: h.is_async,
+                    rewake: h.rewake,
                     stdin: stdin.clone(),
                     exit,
                     stdout,

@@ -458,6 +458,7 @@ impl Validator<'_> {
             ("command", handler.command.clone().map(Into::into)),
             ("timeout", handler.timeout.map(Into::into)),
             ("async", handler.is_async.map(Into::into)),
+            ("asyncRewake", handler.async_rewake.map(Into::into)),
             (
                 "statusMessage",
                 handler.status_message.clone().map(Into::into),
