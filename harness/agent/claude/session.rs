@@ -505,6 +505,8 @@ impl Session<'_> {
                 });
                 return Ok(());
             }
+            // The model went back to work: Stop blocks count anew (observed).
+            stop_blocks = 0;
         }
     }
 
