@@ -11,7 +11,7 @@ use super::names::{
     compact_command, compaction_prompt, reminder, summary_message, LOCAL_COMMAND_CAVEAT,
 };
 use super::session::Session;
-use super::wire::{request_body, Block};
+use super::wire::{request_body, text_of};
 use crate::agent::error::AgentError;
 use crate::agent::recording::{RequestPurpose, TurnEnd};
 use crate::engine::claude::parse::ClaudeExit;
@@ -93,14 +93,7 @@ impl Session<'_> {
         }
         let body = request_body(&self.spec.model, &self.spec.base_instructions, &history);
         let (blocks, _) = self.request(&body, RequestPurpose::Compaction).await?;
-        let reply: Vec<&str> = blocks
-            .iter()
-            .filter_map(|b| match b {
-                Block::Text(t) => Some(t.as_str()),
-                Block::ToolUse { .. } => None,
-            })
-            .collect();
-        let reply = reply.join("\n");
+        let reply = text_of(&blocks);
         let start = self.session_start("compact").await;
         let mut input = self.common(ClaudeEvent::PostCompact, false);
         input.insert("trigger".into(), json!("manual"));

@@ -34,7 +34,6 @@ impl Session<'_> {
                 Some(ToolSpec::SpawnAgent(child)) if name == "Agent" => Some(child.clone()),
                 _ => None,
             };
-            // An Agent call's result is blocks, not text.
             let mut blocks: Option<Value> = None;
             let raw_path = raw
                 .get("file_path")
@@ -119,42 +118,27 @@ impl Session<'_> {
                             record.disposition = Disposition::BlockedByPreToolUse;
                             (true, text)
                         }
-                        Refused::No if child.is_some() => {
-                            record.executed = true;
-                            let (text, content, response) = match child.as_ref() {
-                                // A subagent's round may spawn again: boxed.
-                                Some(c) => Box::pin(self.agent_call(c)).await?,
-                                None => Default::default(),
-                            };
-                            blocks = Some(content);
-                            let post = self
-                                .post(
-                                    ClaudeEvent::PostToolUse,
-                                    &name,
-                                    &id,
-                                    &input,
-                                    ("tool_response", response),
-                                )
-                                .await;
-                            reminders.extend(post.1);
-                            if let Some(stop) = post.2 {
-                                halt.get_or_insert(Halt {
-                                    event: ClaudeEvent::PostToolUse,
-                                    reason: stop,
-                                });
-                            }
-                            (false, text)
-                        }
                         Refused::No => {
                             record.executed = true;
-                            match tools::run(
-                                &name,
-                                &input,
-                                raw_path.as_deref(),
-                                &scripted,
-                                &mut self.files,
-                                &self.cwd,
-                            ) {
+                            let run = match child.as_ref() {
+                                // An Agent call: its subagent (whose round may spawn again:
+                                // boxed); the result is blocks, not text.
+                                Some(c) => {
+                                    let (text, content, response) =
+                                        Box::pin(self.agent_call(c)).await?;
+                                    blocks = Some(content);
+                                    ToolRun::Succeeded { text, response }
+                                }
+                                None => tools::run(
+                                    &name,
+                                    &input,
+                                    raw_path.as_deref(),
+                                    &scripted,
+                                    &mut self.files,
+                                    &self.cwd,
+                                ),
+                            };
+                            match run {
                                 ToolRun::Succeeded { text, response } => {
                                     let post = self
                                         .post(
@@ -173,7 +157,10 @@ impl Session<'_> {
                                         });
                                     }
                                     let text = match post.0 {
-                                        Some(out) => out,
+                                        Some(out) => {
+                                            blocks = None;
+                                            out
+                                        }
                                         None => text,
                                     };
                                     (false, text)

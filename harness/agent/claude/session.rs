@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 use super::names::{effort, reminder, VERSION};
 use super::tools::{self, FileState};
 use super::transcript::Transcript;
-use super::wire::{compact_messages, parse_sse, request_body, Block};
+use super::wire::{compact_messages, parse_sse, request_body, text_of, tool_uses, Block};
 use crate::agent::error::AgentError;
 use crate::agent::model_server::SCRIPT_EXHAUSTED_HEADER;
 use crate::agent::recording::{
@@ -437,24 +437,9 @@ impl Session<'_> {
         let mut stop_blocks = 0;
         loop {
             let (blocks, _) = self.sample().await?;
-            let uses: Vec<(String, String, Value)> = blocks
-                .iter()
-                .filter_map(|b| match b {
-                    Block::ToolUse { id, name, input } => {
-                        Some((id.clone(), name.clone(), input.clone()))
-                    }
-                    Block::Text(_) => None,
-                })
-                .collect();
+            let uses = tool_uses(&blocks);
             if uses.is_empty() {
-                let last: Vec<&str> = blocks
-                    .iter()
-                    .filter_map(|b| match b {
-                        Block::Text(t) => Some(t.as_str()),
-                        Block::ToolUse { .. } => None,
-                    })
-                    .collect();
-                let last = last.join("\n");
+                let last = text_of(&blocks);
                 match self
                     .stop(
                         stop_hook_active,

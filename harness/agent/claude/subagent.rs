@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use super::names::reminder;
 use super::session::{Session, StopNext, MAX_STOP_CONTINUATIONS};
-use super::wire::Block;
+use super::wire::{self, text_of};
 use crate::agent::error::AgentError;
 use crate::agent::spec::ChildSpec;
 use crate::engine::claude::ClaudeEvent;
@@ -96,24 +96,9 @@ impl Session<'_> {
         let mut blocks_in_a_row = 0;
         loop {
             let (blocks, _) = self.sample().await?;
-            let uses: Vec<(String, String, Value)> = blocks
-                .iter()
-                .filter_map(|b| match b {
-                    Block::ToolUse { id, name, input } => {
-                        Some((id.clone(), name.clone(), input.clone()))
-                    }
-                    Block::Text(_) => None,
-                })
-                .collect();
+            let uses = wire::tool_uses(&blocks);
             if uses.is_empty() {
-                let last = blocks
-                    .iter()
-                    .filter_map(|b| match b {
-                        Block::Text(t) => Some(t.as_str()),
-                        Block::ToolUse { .. } => None,
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n");
+                let last = text_of(&blocks);
                 let may_continue = blocks_in_a_row < MAX_STOP_CONTINUATIONS;
                 match self.stop(active, may_continue, &last).await {
                     StopNext::Continue(text) => {
@@ -157,6 +142,8 @@ impl Session<'_> {
                     _ => {}
                 }
             }
+            // Back to work: Stop blocks count anew, as in the main loop.
+            blocks_in_a_row = 0;
             if self.round(uses).await?.is_some() {
                 self.effect("a hook stopped the subagent: its parent goes on".to_owned());
                 return Ok(SubagentOutcome {

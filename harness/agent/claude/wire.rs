@@ -17,6 +17,29 @@ pub(crate) enum Block {
     },
 }
 
+/// The `tool_use` blocks of an answer: `(id, name, input)`.
+pub(crate) fn tool_uses(blocks: &[Block]) -> Vec<(String, String, Value)> {
+    blocks
+        .iter()
+        .filter_map(|b| match b {
+            Block::ToolUse { id, name, input } => Some((id.clone(), name.clone(), input.clone())),
+            Block::Text(_) => None,
+        })
+        .collect()
+}
+
+/// The text blocks of an answer, joined by newlines.
+pub(crate) fn text_of(blocks: &[Block]) -> String {
+    blocks
+        .iter()
+        .filter_map(|b| match b {
+            Block::Text(t) => Some(t.as_str()),
+            Block::ToolUse { .. } => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The request body: the model, the system prompt, the tools Claude Code offers (names
 /// only: hooktape's script decides the calls), the whole history, streaming.
 pub(crate) fn request_body(model: &str, system: &str, messages: &[Value]) -> Value {

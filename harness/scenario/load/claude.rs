@@ -183,13 +183,7 @@ impl Validator<'_> {
             );
         }
         let n = ids.next_agent();
-        let mut child_calls = BTreeSet::new();
-        let responses = c
-            .responses
-            .into_iter()
-            .map(|r| self.response(r, ids, &mut child_calls, results))
-            .collect::<Result<Vec<_>, _>>()?;
-        call_ids.extend(child_calls);
+        let responses = self.child_responses(c.responses, ids, call_ids, results)?;
         Ok(ToolSpec::SpawnAgent(ChildSpec {
             agent_id: c.agent_id.unwrap_or_else(|| format!("a{n:016x}")),
             agent_type,

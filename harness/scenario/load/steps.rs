@@ -248,6 +248,23 @@ impl Validator<'_> {
         })
     }
 
+    /// A subagent's responses; their calls' ids join the turn's.
+    pub(super) fn child_responses(
+        &self,
+        responses: Vec<ResponseFile>,
+        ids: &mut Ids,
+        call_ids: &mut BTreeSet<String>,
+        results: &mut BTreeMap<Spanned<String>, ToolResultFile>,
+    ) -> Result<Vec<ModelResponse>, ScenarioError> {
+        let mut child_calls = BTreeSet::new();
+        let out = responses
+            .into_iter()
+            .map(|r| self.response(r, ids, &mut child_calls, results))
+            .collect::<Result<Vec<_>, _>>()?;
+        call_ids.extend(child_calls);
+        Ok(out)
+    }
+
     pub(super) fn call(
         &self,
         c: Spanned<ToolCallFile>,
@@ -437,13 +454,7 @@ impl Validator<'_> {
             ToolSpec::UpdatePlan { arguments }
         } else if let Some(agent_type) = c.spawn {
             ids.agents += 1;
-            let mut child_calls = BTreeSet::new();
-            let responses = c
-                .responses
-                .into_iter()
-                .map(|r| self.response(r, ids, &mut child_calls, results))
-                .collect::<Result<Vec<_>, _>>()?;
-            call_ids.extend(child_calls);
+            let responses = self.child_responses(c.responses, ids, call_ids, results)?;
             ToolSpec::SpawnAgent(ChildSpec {
                 agent_id: c
                     .agent_id
