@@ -321,7 +321,45 @@ fn a_repository_plugin_folder_runs_its_hooks_with_its_root_and_data() -> Result<
     );
     // The plugin's folder is read at every run: a changed script changes the outcome.
     cli::write(&guard, "#!/bin/sh\ncat >/dev/null\nexit 0\n")?;
-    let again = cli::text(&cli::run(root, &["run", "plugin"])?);
-    ensure!(!again.contains("hook error"), "{again}");
+    let again = cli::run(root, &["run", "plugin"])?;
+    let again_text = cli::text(&again);
+    ensure!(again.status.success(), "{again_text}");
+    ensure!(
+        !again_text.contains("hook error")
+            && again_text.contains("PreToolUse (Bash)")
+            && again_text.contains("success (exit code 0)"),
+        "{again_text}"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_script_the_session_cannot_use_fails_naming_the_call_or_turn() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let root = dir.path();
+    std::fs::create_dir(root.join(".git"))?;
+    cli::write(
+        &root.join("scenarios/refused_then_classified.toml"),
+        "description = \"a classifier verdict on a call PreToolUse refuses\"\n\n[session]\ndialect = \"claude\"\nmodel = \"claude-sonnet-4-6\"\npermission_mode = \"auto\"\n\n[[layers]]\nkind = \"project\"\n[[layers.hooks.PreToolUse]]\n[[layers.hooks.PreToolUse.hooks]]\ntype = \"command\"\ncommand = \"cat > /dev/null; echo no >&2; exit 2\"\n\n[[turns]]\nprompt = \"p\"\n[[turns.responses]]\ncalls = [{ exec = \"curl -s http://127.0.0.1:9/x\" }]\n[turns.results.call-1]\nclassifier = \"block\"\n[[turns.responses]]\nmessage = \"m\"\n",
+    )?;
+    cli::write(
+        &root.join("scenarios/blocked_summary.toml"),
+        "description = \"a scripted summary for a compaction PreCompact blocks\"\n\n[session]\ndialect = \"claude\"\n\n[[layers]]\nkind = \"project\"\n[[layers.hooks.PreCompact]]\n[[layers.hooks.PreCompact.hooks]]\ntype = \"command\"\ncommand = \"cat > /dev/null; exit 2\"\n\n[[turns]]\nprompt = \"p\"\n[[turns.responses]]\nmessage = \"m\"\n\n[[turns]]\ncompact = \"a summary\"\n",
+    )?;
+    for (name, expected) in [
+        (
+            "refused_then_classified",
+            "call call-1 scripts a `classifier` verdict, but it never reaches the classifier",
+        ),
+        (
+            "blocked_summary",
+            "turn turn-2: a PreCompact hook blocks this compaction, so no summary request is sent; write `compact = true`",
+        ),
+    ] {
+        let out = cli::run(root, &["run", name])?;
+        let text = cli::text(&out);
+        ensure!(out.status.code() == Some(1), "{name}: {text}");
+        ensure!(text.contains(expected), "{name}: {text}");
+    }
     Ok(())
 }

@@ -64,6 +64,11 @@ const BAD: &[(&str, &str, &str)] = &[
         "`approval_policy` is Codex's; the `claude` dialect plays `claude -p` in permission mode `bypassPermissions` or `auto` (`permission_mode`), compacting only on `/compact`",
     ),
     (
+        "claude_spawn_without_responses",
+        "9:10",
+        "a `spawn` call (`call-1`) needs `responses`: the subagent's own model answers, at least its last message",
+    ),
+    (
         "claude_plugin_marketplace",
         "6:1",
         "`marketplace`: a `claude` plugin is loaded with `--plugin-dir` (source `<name>@inline`), not from a marketplace",
@@ -255,7 +260,7 @@ const BAD: &[(&str, &str, &str)] = &[
     (
         "compact_false",
         "4:11",
-        "or `compact = true` when a PreCompact hook stops",
+        "or `compact = true` when no summary request is sent (a PreCompact hook stops",
     ),
     (
         "run_approval_empty_argv",

@@ -71,8 +71,9 @@ pub enum Step {
     Compact {
         turn_id: String,
         /// The answer to the compaction request; its assistant message text is the summary.
-        /// `None`: no request is expected, because a PreCompact hook stops the compaction
-        /// (were it not stopped, the agent fails with `CompactionNotStopped`).
+        /// `None`: no request is expected, because a PreCompact hook stops the compaction or
+        /// (Claude Code) there is nothing to compact; otherwise the agent fails
+        /// (`CompactionNotStopped`, or an invalid spec in the `claude` dialect).
         #[serde(default)]
         summary: Option<ModelResponse>,
         /// Claude Code's `/compact <instructions>`: what the user asks the summary to

@@ -373,7 +373,11 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
             // Inside a JSON string of a request line, quotes and backslashes are escaped.
             let escaped = |s: &str| {
                 let quoted = serde_json::to_string(s).unwrap_or_default();
-                quoted[1..quoted.len().saturating_sub(1).max(1)].to_owned()
+                quoted
+                    .strip_prefix('"')
+                    .and_then(|q| q.strip_suffix('"'))
+                    .unwrap_or_default()
+                    .to_owned()
             };
             out = out.replace(&escaped(&w.wrapped), &escaped(&w.command));
         }

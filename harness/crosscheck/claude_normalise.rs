@@ -33,10 +33,15 @@ pub(super) struct Seen {
 
 pub(super) fn prompt_ids<'a>(stdins: impl Iterator<Item = &'a str>) -> Seen {
     let mut out = Seen::default();
-    for s in stdins {
-        let Ok(v) = serde_json::from_str::<Value>(s) else {
-            continue;
-        };
+    let values: Vec<Value> = stdins
+        .filter_map(|s| serde_json::from_str::<Value>(s).ok())
+        .collect();
+    // Subagents are numbered in the order they start (one handler's payloads are in order;
+    // the real side's are gathered handler by handler), then by first appearance.
+    let starts = values
+        .iter()
+        .filter(|v| v.get("hook_event_name").and_then(Value::as_str) == Some("SubagentStart"));
+    for v in starts.chain(values.iter()) {
         for (key, list) in [
             ("prompt_id", &mut out.prompts),
             ("agent_id", &mut out.agents),

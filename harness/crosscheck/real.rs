@@ -288,18 +288,18 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
             }
         }
     }
+    // Background (`async`) hooks the last turn started may still be starting; the real
+    // Codex drops those still running when the session ends, so give them time to land
+    // (their captures unchanged for 300 ms, at most 3 s), before the rollout is read.
+    if handlers.iter().any(|h| h.is_async) {
+        settle(&handlers).await;
+    }
     // The rollout is read before the thread is archived (archiving moves the file); SessionEnd
     // adds no rollout item.
     let rollout_text = rollout
         .as_ref()
         .map(|path| std::fs::read_to_string(path).unwrap_or_default())
         .unwrap_or_default();
-    // Background (`async`) hooks the last turn started may still be starting; the real
-    // Codex drops those still running when the session ends, so give them time to land
-    // (their captures unchanged for 300 ms, at most 3 s).
-    if handlers.iter().any(|h| h.is_async) {
-        settle(&handlers).await;
-    }
     // The session ends: archiving the thread runs SessionEnd with its notifications (at a
     // plain shutdown the hooks run but their notifications are never delivered).
     server

@@ -125,9 +125,10 @@ pub struct SessionFile {
     pub cwd: Option<Spanned<String>>,
     /// Hook dialect: `codex` (default: Codex 0.171.0; `hooks.json` and `[hooks]` event
     /// tables), `codex-4e30281` (Codex at upstream commit 4e30281, what the conformance
-    /// vectors pin) or `lifecycle` (the lifecycle branch: `[hooks]` argv table in a layer's
-    /// `config_toml`). The other dialects' hooks never run. `notify` in `config_toml` runs in
-    /// all.
+    /// vectors pin), `lifecycle` (the lifecycle branch: `[hooks]` argv table in a layer's
+    /// `config_toml`) or `claude` (Claude Code 2.1.197: settings.json layers, `claude -p`).
+    /// The other dialects' hooks never run. `notify` in `config_toml` runs in the codex
+    /// dialects and `lifecycle`.
     #[serde(default)]
     pub dialect: Dialect,
     /// Thread (session) id. Default `00000000-0000-4000-8000-000000000001`.
@@ -143,7 +144,8 @@ pub struct SessionFile {
     #[serde(default)]
     #[schemars(with = "Option<u64>")]
     pub auto_compact_tokens: Option<Spanned<u64>>,
-    /// SessionEnd `reason` when the session closes. Default `exit`.
+    /// SessionEnd `reason` when the session closes. Default `exit` (`claude`: `other`, as
+    /// `claude -p` sends).
     #[serde(default)]
     pub end_reason: Option<String>,
     /// Base instructions (the first developer message). Default: the agent's.
@@ -308,7 +310,8 @@ pub struct HookHandlerFile {
     #[serde(default)]
     pub timeout: Option<u64>,
     /// Run in the background (0.171: no control effect, contexts delivered later;
-    /// `codex-4e30281` skips async handlers with a warning).
+    /// `codex-4e30281` skips async handlers with a warning; `claude`: its output reaches no
+    /// one).
     #[serde(default, rename = "async")]
     pub is_async: Option<bool>,
     /// Claude Code's `asyncRewake`: in the background, and an exit 2 wakes the model with
@@ -369,7 +372,8 @@ pub struct TurnFile {
     #[serde(default)]
     pub fork: bool,
     /// A manual compaction (`/compact`): the summary the model answers with, or `true`
-    /// when no compaction request is expected because a PreCompact hook stops it.
+    /// when no summary request is sent (a PreCompact hook stops the compaction; in the
+    /// `claude` dialect also when there is nothing to compact).
     #[serde(default)]
     #[schemars(with = "Option<CompactFile>")]
     pub compact: Option<Spanned<CompactFile>>,
@@ -413,7 +417,7 @@ impl<'de> Deserialize<'de> for CompactFile {
             type Value = CompactFile;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str(
-                    "the summary the model answers (a string), or `true` when a PreCompact hook stops the compaction before its request",
+                    "the summary the model answers (a string), or `true` when no summary request is sent (a PreCompact hook stops the compaction, or there is nothing to compact)",
                 )
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<CompactFile, E> {

@@ -38,6 +38,12 @@ pub enum WorkspaceError {
         #[source]
         source: std::io::Error,
     },
+    #[error("plugin `{plugin}`: {path}: expected a JSON object with a string `name` ({why})")]
+    PluginManifest {
+        plugin: String,
+        path: PathBuf,
+        why: String,
+    },
     #[error("{scenario}: two `{kind}` layers both give a {what}; merge them into one")]
     DuplicateLayerFile {
         scenario: String,
@@ -445,11 +451,19 @@ impl Workspace {
             let text = serde_json::json!({ "name": folder_name, "version": "0.0.0" });
             write_file(&manifest, &format!("{text}\n"), false)?;
         }
-        let name = std::fs::read_to_string(&manifest)
-            .ok()
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
-            .and_then(|v| v.get("name").and_then(|n| n.as_str()).map(str::to_owned))
-            .unwrap_or(folder_name);
+        // A repository's own manifest names the plugin (Claude Code reads it likewise).
+        let bad = |why: String| WorkspaceError::PluginManifest {
+            plugin: folder_name.clone(),
+            path: manifest.clone(),
+            why,
+        };
+        let text = std::fs::read_to_string(&manifest).map_err(|e| bad(e.to_string()))?;
+        let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        let name = doc
+            .get("name")
+            .and_then(|n| n.as_str())
+            .map(str::to_owned)
+            .ok_or_else(|| bad("no string `name`".to_owned()))?;
         let data = self
             .home
             .join(".claude/plugins/data")

@@ -29,7 +29,18 @@ impl Session<'_> {
         let command = [LOCAL_COMMAND_CAVEAT.to_owned(), compact_command(args)];
         // With no message at all (not even a SessionStart hook's), Claude Code refuses
         // before any hook.
+        // No summary request follows on these paths: a scripted summary would be taken by
+        // the next prompt's request.
+        let turn = self.turn_id.clone();
+        let unexpected = |why: &str| {
+            AgentError::InvalidSpec(format!(
+                "turn {turn}: {why}, so no summary request is sent; write `compact = true`"
+            ))
+        };
         if self.messages.is_empty() && !self.start_ran {
+            if expects_request {
+                return Err(unexpected("there is no message to compact"));
+            }
             self.end(TurnEnd::CompactionAborted {
                 event: "/compact".to_owned(),
                 reason: "Error: No messages to compact".to_owned(),
@@ -48,20 +59,32 @@ impl Session<'_> {
         let pre = self.fire(ClaudeEvent::PreCompact, input).await;
         let blockers = blockers(&pre);
         if !blockers.is_empty() {
+            if expects_request {
+                return Err(unexpected("a PreCompact hook blocks this compaction"));
+            }
             let text = format!(
                 "Compaction blocked by PreCompact hook: {}",
                 blockers.join("\n")
             );
             self.effect("the compaction is skipped: no summary request".to_owned());
-            return Ok(self.failed(&command, text));
+            return Ok(self.failed(&command, ClaudeEvent::PreCompact.name(), text));
         }
         if self.messages.is_empty() {
+            if expects_request {
+                return Err(unexpected(
+                    "there is nothing but a SessionStart hook's output to compact",
+                ));
+            }
             self.effect("nothing to compact: no summary request".to_owned());
-            return Ok(self.failed(&command, "Not enough messages to compact.".to_owned()));
+            return Ok(self.failed(
+                &command,
+                "/compact",
+                "Not enough messages to compact.".to_owned(),
+            ));
         }
         if !expects_request {
             return Err(AgentError::InvalidSpec(format!(
-                "turn {}: `compact = true` says a PreCompact hook stops this compaction, but none did; script the summary (`compact = \"…\"`)",
+                "turn {}: `compact = true` says no summary request is sent, but this compaction sends one; script the summary (`compact = \"…\"`)",
                 self.turn_id
             )));
         }
@@ -121,10 +144,10 @@ impl Session<'_> {
 
     /// A compaction that did not happen: the warning, the end of the turn, what the next
     /// prompt carries.
-    fn failed(&mut self, command: &[String], text: String) -> Vec<String> {
+    fn failed(&mut self, command: &[String], event: &str, text: String) -> Vec<String> {
         self.warn(text.clone());
         self.end(TurnEnd::CompactionAborted {
-            event: ClaudeEvent::PreCompact.to_string(),
+            event: event.to_owned(),
             reason: text.clone(),
         });
         command

@@ -35,6 +35,7 @@ impl Session<'_> {
                 _ => None,
             };
             let mut blocks: Option<Value> = None;
+            let mut classified = false;
             let raw_path = raw
                 .get("file_path")
                 .and_then(Value::as_str)
@@ -82,7 +83,7 @@ impl Session<'_> {
                     }
                     let refused = refusal(&name, &pre);
                     // Auto mode: the classifier judges a call PreToolUse let through.
-                    let classified = self.spec.permission_mode == PermissionMode::Auto
+                    classified = self.spec.permission_mode == PermissionMode::Auto
                         && matches!(refused, Refused::No)
                         && child.is_none()
                         && scripted.classifier.is_some();
@@ -189,6 +190,12 @@ impl Session<'_> {
                         }
                     }
                 };
+            // A verdict no classifier request asked for would answer the next call's.
+            if scripted.classifier.is_some() && !classified {
+                return Err(AgentError::InvalidSpec(format!(
+                    "call {id} scripts a `classifier` verdict, but it never reaches the classifier (refused before it, or not a call Claude Code classifies); remove `classifier`"
+                )));
+            }
             record.output_to_model = text.clone();
             self.timeline.push(TimelineEntry::ToolCall(record));
             let model_content = blocks.unwrap_or_else(|| json!(text));

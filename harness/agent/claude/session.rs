@@ -72,6 +72,7 @@ impl Session<'_> {
                         .compact(summary.is_some(), instructions.as_deref())
                         .await?;
                     pending.extend(next);
+                    self.drop_rewakes();
                     continue;
                 }
                 Step::Resume | Step::Fork { .. } => {
@@ -87,6 +88,7 @@ impl Session<'_> {
             if let Some(text) = blocked {
                 self.warn(text);
                 self.end(TurnEnd::BlockedByUserPromptSubmit);
+                self.drop_rewakes();
                 continue;
             }
             let mut content: Vec<Value> = std::mem::take(&mut pending)
@@ -102,9 +104,20 @@ impl Session<'_> {
             content.push(json!({"type": "text", "text": turn.prompt}));
             self.push_user(content)?;
             self.turn().await?;
+            self.drop_rewakes();
         }
         self.session_end().await;
         Ok(())
+    }
+
+    /// asyncRewake wake-ups still pending when a turn ended otherwise than by Stop letting
+    /// it finish: hooktape does not deliver them (how Claude Code would is not observed).
+    pub(super) fn drop_rewakes(&mut self) {
+        for text in std::mem::take(&mut self.rewakes) {
+            self.warn(format!(
+                "an asyncRewake wake-up was not delivered (the turn did not end by Stop letting it finish): {text:?}"
+            ));
+        }
     }
 
     pub(super) fn end(&mut self, end: TurnEnd) {
@@ -244,7 +257,10 @@ impl Session<'_> {
                         stderr: r.stderr.clone(),
                         outcome: r.judgement.outcome,
                         rejected: r.judgement.rejected.clone(),
-                        decision: decision(event, &r.judgement),
+                        // A background run decides nothing (an asyncRewake's wake-up is an effect).
+                        decision: (!r.is_async)
+                            .then(|| decision(event, &r.judgement))
+                            .flatten(),
                         ignored_keys: r
                             .judgement
                             .answer
@@ -586,6 +602,8 @@ fn decision(
             | ClaudeEvent::PostToolUseFailure
             | ClaudeEvent::PostToolBatch
             | ClaudeEvent::Stop
+            | ClaudeEvent::SubagentStop
+            | ClaudeEvent::PreCompact
     );
     if let (Some(_), false) = (&j.blocking, exit2_blocks) {
         return None;

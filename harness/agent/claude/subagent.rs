@@ -65,9 +65,11 @@ impl Session<'_> {
             .sidechain(Path::new(&path), &child.agent_id)?;
         let parent_transcript = std::mem::replace(&mut self.transcript, sidechain);
         let parent_messages = std::mem::take(&mut self.messages);
-        self.agent = Some((child.agent_id.clone(), child.agent_type.clone()));
+        let parent_agent = self
+            .agent
+            .replace((child.agent_id.clone(), child.agent_type.clone()));
         let outcome = self.subagent_loop(child).await;
-        self.agent = None;
+        self.agent = parent_agent;
         self.messages = parent_messages;
         self.transcript = parent_transcript;
         outcome

@@ -77,14 +77,17 @@ impl ClaudeEvent {
 
     /// The events hooktape's `claude` session fires, as a `claude -p` session does: the
     /// others are read, listed and reported as never firing.
-    pub const FIRED: [ClaudeEvent; 10] = [
+    pub const FIRED: [ClaudeEvent; 13] = [
         ClaudeEvent::SessionStart,
         ClaudeEvent::UserPromptSubmit,
         ClaudeEvent::PreToolUse,
+        ClaudeEvent::PermissionDenied,
         ClaudeEvent::PostToolUse,
         ClaudeEvent::PostToolUseFailure,
         ClaudeEvent::PostToolBatch,
         ClaudeEvent::Stop,
+        ClaudeEvent::SubagentStart,
+        ClaudeEvent::SubagentStop,
         ClaudeEvent::PreCompact,
         ClaudeEvent::PostCompact,
         ClaudeEvent::SessionEnd,

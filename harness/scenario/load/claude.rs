@@ -151,6 +151,11 @@ impl Validator<'_> {
             ("shell_command", c.shell_command.is_some()),
             ("apply_patch", c.apply_patch.is_some()),
             ("justification", c.justification.is_some()),
+            ("mcp", c.mcp.is_some()),
+            ("write_stdin", c.write_stdin.is_some()),
+            ("chars", c.chars.is_some()),
+            ("update_plan", c.update_plan.is_some()),
+            ("local_shell", c.local_shell.is_some()),
         ];
         if let Some((key, _)) = others.iter().find(|(_, given)| *given) {
             return self.err(
@@ -173,6 +178,12 @@ impl Validator<'_> {
                 format!("a `spawn` call (`{id}`) needs `message`: the subagent's task (the Agent tool's `prompt`)"),
             );
         };
+        if c.responses.is_empty() {
+            return self.err(
+                span,
+                format!("a `spawn` call (`{id}`) needs `responses`: the subagent's own model answers, at least its last message"),
+            );
+        }
         if c.responses
             .iter()
             .any(|r| r.tokens.is_some() || r.failed.is_some() || r.disconnect)
@@ -249,6 +260,9 @@ impl Validator<'_> {
             ("replace_all", c.replace_all.is_some(), "edit"),
             ("description", c.description.is_some(), "exec"),
             ("arguments", c.arguments.is_some(), "tool"),
+            ("message", c.message.is_some(), "spawn"),
+            ("agent_id", c.agent_id.is_some(), "spawn"),
+            ("responses", !c.responses.is_empty(), "spawn"),
         ];
         if let Some((key, _, owner)) = owned
             .iter()

@@ -62,7 +62,7 @@ impl Validator<'_> {
                 CompactFile::Stopped(false) => {
                     return self.err(
                         compact.span(),
-                        "expected `compact = \"<the summary the model answers>\"`, or `compact = true` when a PreCompact hook stops the compaction before its request",
+                        "expected `compact = \"<the summary the model answers>\"`, or `compact = true` when no summary request is sent (a PreCompact hook stops the compaction, or there is nothing to compact)",
                     )
                 }
             };
