@@ -363,3 +363,30 @@ fn a_script_the_session_cannot_use_fails_naming_the_call_or_turn() -> Result<()>
     }
     Ok(())
 }
+
+#[test]
+fn port_follows_a_subagent_and_names_what_codex_fires_for_it() -> Result<()> {
+    let out = cli::run(
+        &cli::repo(),
+        &[
+            "port",
+            "scenarios/claude/subagent/start_tools_and_stop.toml",
+            "--from",
+            "claude",
+            "--to",
+            "codex",
+        ],
+    )?;
+    let text = cli::text(&out);
+    ensure!(out.status.code() == Some(0), "{text}");
+    for expected in [
+        // The subagent's own Bash call is translated and observed on both sides.
+        "call:     call-2 Bash → exec_command",
+        "call:     call-1 Agent → spawn_agent",
+        "codex fires no PreToolUse for its subagent call `spawn_agent`",
+        "check subagents with SubagentStart / SubagentStop hooks in codex",
+    ] {
+        ensure!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    Ok(())
+}

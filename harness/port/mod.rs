@@ -63,11 +63,12 @@ pub async fn port(scenario: &Scenario, to: Dialect) -> Result<Report, PortError>
             .cloned()
             .unwrap_or_else(|| "(inline)".to_owned())
     };
-    let call_names: BTreeMap<String, (String, String)> = calls(&scenario.steps)
-        .into_iter()
-        .zip(calls(&target.steps))
-        .map(|((id, a), (_, b))| (id, (a, b)))
-        .collect();
+    let call_names: BTreeMap<String, (String, String)> =
+        calls(&scenario.steps, scenario.session.dialect)
+            .into_iter()
+            .zip(calls(&target.steps, target.session.dialect))
+            .map(|((id, a), (_, b))| (id, (a, b)))
+            .collect();
     let call_text = |id: &Option<String>| {
         id.as_ref().map(|id| match call_names.get(id) {
             Some((a, b)) => format!("{id} {a} → {b}"),
@@ -138,15 +139,21 @@ pub async fn port(scenario: &Scenario, to: Dialect) -> Result<Report, PortError>
                     call: call_text(&o.call),
                     from: o.what.clone(),
                     to: "not run for this call".to_owned(),
-                    why: if any_event {
+                    why: if tool == "spawn_agent" || tool == "Agent" {
+                        format!("{to} fires no {} for its subagent call `{tool}`: a subagent's start and end are SubagentStart and SubagentStop there", o.event)
+                    } else if any_event {
                         format!("its matcher does not select the call {to} makes (`{tool}`)")
                     } else {
                         format!("its matcher selects nothing {to} sends (here `{tool}`)")
                     },
-                    fix: format!(
-                        "add {to}'s tool name to the matcher (`{}`)",
-                        tool.split_whitespace().next().unwrap_or("")
-                    ),
+                    fix: if tool == "spawn_agent" || tool == "Agent" {
+                        format!("check subagents with SubagentStart / SubagentStop hooks in {to}")
+                    } else {
+                        format!(
+                            "add {to}'s tool name to the matcher (`{}`)",
+                            tool.split_whitespace().next().unwrap_or("")
+                        )
+                    },
                 });
             }
             Some(t) => {
@@ -357,16 +364,34 @@ fn fix_for(to_what: &str, missing: &[&String], to: Dialect) -> String {
 }
 
 /// Each call of the steps as `(id, name)`.
-fn calls(steps: &[Step]) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for step in steps {
-        let Step::Turn(t) = step else { continue };
-        for r in &t.responses {
-            for item in &r.output {
-                if let OutputItem::Call(c) = item {
-                    out.push((c.call_id.clone(), crate::agent::tools::model_name(&c.tool)));
+fn calls(steps: &[Step], dialect: Dialect) -> Vec<(String, String)> {
+    let of = |responses: &[crate::agent::spec::ModelResponse], out: &mut Vec<(String, String)>| {
+        fn walk(
+            responses: &[crate::agent::spec::ModelResponse],
+            claude: bool,
+            out: &mut Vec<(String, String)>,
+        ) {
+            for r in responses {
+                for item in &r.output {
+                    let OutputItem::Call(c) = item else { continue };
+                    let name = match (&c.tool, claude) {
+                        (crate::agent::spec::ToolSpec::SpawnAgent(_), true) => "Agent".to_owned(),
+                        (tool, _) => crate::agent::tools::model_name(tool),
+                    };
+                    out.push((c.call_id.clone(), name));
+                    // A subagent's own calls, right after the call that starts it.
+                    if let crate::agent::spec::ToolSpec::SpawnAgent(child) = &c.tool {
+                        walk(&child.responses, claude, out);
+                    }
                 }
             }
+        }
+        walk(responses, dialect == Dialect::Claude, out)
+    };
+    let mut out = Vec::new();
+    for step in steps {
+        if let Step::Turn(t) = step {
+            of(&t.responses, &mut out);
         }
     }
     out

@@ -135,33 +135,46 @@ fn map_calls(
             )));
         };
         let mut t = t.clone();
-        t.responses = t
-            .responses
-            .iter()
-            .map(|r| {
-                let output = r
-                    .output
-                    .iter()
-                    .map(|item| match item {
-                        OutputItem::Call(c) => {
-                            let (tool, result) = f(&c.tool, &c.result)?;
-                            let mut c = c.clone();
-                            c.tool = tool;
-                            c.result = result;
-                            Ok(OutputItem::Call(c))
-                        }
-                        other => Ok(other.clone()),
-                    })
-                    .collect::<Result<Vec<_>, PortError>>()?;
-                Ok(ModelResponse {
-                    output,
-                    ..r.clone()
-                })
-            })
-            .collect::<Result<Vec<_>, PortError>>()?;
+        t.responses = map_responses(&t.responses, &f)?;
         out.push(Step::Turn(t));
     }
     Ok(out)
+}
+
+/// `responses` with each call as the other agent makes it; a subagent's own calls too.
+fn map_responses(
+    responses: &[ModelResponse],
+    f: &impl Fn(&ToolSpec, &ToolResult) -> Result<(ToolSpec, ToolResult), PortError>,
+) -> Result<Vec<ModelResponse>, PortError> {
+    responses
+        .iter()
+        .map(|r| {
+            let output = r
+                .output
+                .iter()
+                .map(|item| match item {
+                    OutputItem::Call(c) => {
+                        let mut c = c.clone();
+                        if let ToolSpec::SpawnAgent(child) = &c.tool {
+                            let mut child = child.clone();
+                            child.responses = map_responses(&child.responses, f)?;
+                            c.tool = ToolSpec::SpawnAgent(child);
+                        } else {
+                            let (tool, result) = f(&c.tool, &c.result)?;
+                            c.tool = tool;
+                            c.result = result;
+                        }
+                        Ok(OutputItem::Call(c))
+                    }
+                    other => Ok(other.clone()),
+                })
+                .collect::<Result<Vec<_>, PortError>>()?;
+            Ok(ModelResponse {
+                output,
+                ..r.clone()
+            })
+        })
+        .collect()
 }
 
 fn input_str(input: &Value, key: &str) -> String {
