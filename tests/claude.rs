@@ -40,6 +40,20 @@ fn crosscheck(dir: &Path, args: &[&str]) -> Result<std::process::Output> {
     Ok(cmd.output()?)
 }
 
+/// `hooktape port SCENARIO --from claude --to codex`: its exit code and report lines.
+fn port_claude_to_codex(scenario: &str, code: i32, expected: &[&str]) -> Result<()> {
+    let out = cli::run(
+        &cli::repo(),
+        &["port", scenario, "--from", "claude", "--to", "codex"],
+    )?;
+    let text = cli::text(&out);
+    ensure!(out.status.code() == Some(code), "{text}");
+    for expected in expected {
+        ensure!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    Ok(())
+}
+
 const INTERFACES: &str = r#"description = "A Claude Code hook lists the network interfaces it sees"
 
 [session]
@@ -127,34 +141,22 @@ fn a_difference_is_reported_with_both_texts_and_codex_scenarios_are_skipped() ->
 
 #[test]
 fn port_reports_the_claude_guards_that_fail_open_in_codex() -> Result<()> {
-    let out = cli::run(
-        &cli::repo(),
+    port_claude_to_codex(
+        "scenarios/port/claude_guards_under_codex.toml",
+        1,
         &[
-            "port",
-            "scenarios/port/claude_guards_under_codex.toml",
-            "--from",
-            "claude",
-            "--to",
-            "codex",
+            "FAILS OPEN PreToolUse `./.claude/hooks/protect_env.sh`",
+            "call:     call-1 Write → apply_patch",
+            "claude:   blocks (exit 2): refusing to touch <PROJECT>/config.env",
+            "codex:    completed, decided nothing",
+            "the hook reads keys codex never sends: file_path, content",
+            "claude:   asks: this discards local changes",
+            "codex:    failed: PreToolUse hook returned unsupported permissionDecision:ask",
+            "claude:   denies (no reason)",
+            "without a non-empty permissionDecisionReason",
+            "port: 3 finding(s), 3 hook run(s) that block in claude fail open in codex",
         ],
-    )?;
-    let text = cli::text(&out);
-    ensure!(out.status.code() == Some(1), "{text}");
-    for expected in [
-        "FAILS OPEN PreToolUse `./.claude/hooks/protect_env.sh`",
-        "call:     call-1 Write → apply_patch",
-        "claude:   blocks (exit 2): refusing to touch <PROJECT>/config.env",
-        "codex:    completed, decided nothing",
-        "the hook reads keys codex never sends: file_path, content",
-        "claude:   asks: this discards local changes",
-        "codex:    failed: PreToolUse hook returned unsupported permissionDecision:ask",
-        "claude:   denies (no reason)",
-        "without a non-empty permissionDecisionReason",
-        "port: 3 finding(s), 3 hook run(s) that block in claude fail open in codex",
-    ] {
-        ensure!(text.contains(expected), "missing {expected:?} in:\n{text}");
-    }
-    Ok(())
+    )
 }
 
 #[test]
@@ -229,33 +231,21 @@ fn port_refuses_a_scenario_of_another_dialect() -> Result<()> {
 
 #[test]
 fn port_names_events_env_if_and_transcript_pitfalls() -> Result<()> {
-    let out = cli::run(
-        &cli::repo(),
+    port_claude_to_codex(
+        "scenarios/port/claude_env_events_transcript_under_codex.toml",
+        1,
         &[
-            "port",
-            "scenarios/port/claude_env_events_transcript_under_codex.toml",
-            "--from",
-            "claude",
-            "--to",
-            "codex",
+            "BLOCKS ONLY IN TARGET UserPromptSubmit `./.claude/hooks/need_project_dir.sh`",
+            "codex:    blocked: CLAUDE_PROJECT_DIR is not set",
+            "the hook itself exited 0 under claude and 2 under codex",
+            "NEVER RUNS PostToolUseFailure `./.claude/hooks/hint.sh`",
+            "codex has no PostToolUseFailure event",
+            "codex does not know the handler key `if`",
+            "codex does not give hooks $CLAUDE_PROJECT_DIR",
+            "a hook reads transcript_path; the two agents write different transcript formats",
+            "codex:    never reached",
         ],
-    )?;
-    let text = cli::text(&out);
-    ensure!(out.status.code() == Some(1), "{text}");
-    for expected in [
-        "BLOCKS ONLY IN TARGET UserPromptSubmit `./.claude/hooks/need_project_dir.sh`",
-        "codex:    blocked: CLAUDE_PROJECT_DIR is not set",
-        "the hook itself exited 0 under claude and 2 under codex",
-        "NEVER RUNS PostToolUseFailure `./.claude/hooks/hint.sh`",
-        "codex has no PostToolUseFailure event",
-        "codex does not know the handler key `if`",
-        "codex does not give hooks $CLAUDE_PROJECT_DIR",
-        "a hook reads transcript_path; the two agents write different transcript formats",
-        "codex:    never reached",
-    ] {
-        ensure!(text.contains(expected), "missing {expected:?} in:\n{text}");
-    }
-    Ok(())
+    )
 }
 
 #[test]
@@ -366,27 +356,15 @@ fn a_script_the_session_cannot_use_fails_naming_the_call_or_turn() -> Result<()>
 
 #[test]
 fn port_follows_a_subagent_and_names_what_codex_fires_for_it() -> Result<()> {
-    let out = cli::run(
-        &cli::repo(),
+    port_claude_to_codex(
+        "scenarios/claude/subagent/start_tools_and_stop.toml",
+        0,
         &[
-            "port",
-            "scenarios/claude/subagent/start_tools_and_stop.toml",
-            "--from",
-            "claude",
-            "--to",
-            "codex",
+            // The subagent's own Bash call is translated and observed on both sides.
+            "call:     call-2 Bash → exec_command",
+            "call:     call-1 Agent → spawn_agent",
+            "codex fires no PreToolUse for its subagent call `spawn_agent`",
+            "check subagents with SubagentStart / SubagentStop hooks in codex",
         ],
-    )?;
-    let text = cli::text(&out);
-    ensure!(out.status.code() == Some(0), "{text}");
-    for expected in [
-        // The subagent's own Bash call is translated and observed on both sides.
-        "call:     call-2 Bash → exec_command",
-        "call:     call-1 Agent → spawn_agent",
-        "codex fires no PreToolUse for its subagent call `spawn_agent`",
-        "check subagents with SubagentStart / SubagentStop hooks in codex",
-    ] {
-        ensure!(text.contains(expected), "missing {expected:?} in:\n{text}");
-    }
-    Ok(())
+    )
 }
