@@ -11,9 +11,8 @@ use serde_json::{json, Value};
 use super::session::Session;
 use super::wire::parse_json_text;
 use crate::agent::error::AgentError;
-use crate::agent::model_server::SCRIPT_EXHAUSTED_HEADER;
-use crate::agent::recording::{ModelRequestRecord, RequestPurpose, TimelineEntry};
-use crate::agent::spec::{Classifier, ModelResponse, OutputItem, SessionSpec};
+use crate::agent::recording::RequestPurpose;
+use crate::agent::spec::{Classifier, OutputItem, SessionSpec};
 use crate::engine::claude::ClaudeEvent;
 
 /// The line a `retry: true` from PermissionDenied adds after the refused call's result.
@@ -29,27 +28,26 @@ pub(super) fn denial_text(reason: &str) -> String {
 
 /// The classifier's scripted answers, in the order the calls come: `(summary, JSON body)`.
 pub fn classifier_answers(spec: &SessionSpec) -> Vec<(String, String)> {
-    let mut texts: Vec<(String, String)> = Vec::new();
-    let push = |responses: &[ModelResponse], texts: &mut Vec<(String, String)>| {
-        for r in responses {
-            for item in &r.output {
-                let OutputItem::Call(call) = item else {
-                    continue;
-                };
-                let Some(c) = &call.result.classifier else {
-                    continue;
-                };
-                for (stage, text) in stage_answers(c).into_iter().enumerate() {
-                    let summary =
-                        format!("classifier stage {} on {}: {text}", stage + 1, call.call_id);
-                    texts.push((summary, text));
-                }
-            }
-        }
-    };
-    push(&spec.model_script(), &mut texts);
+    let script = spec.model_script();
+    let calls = script
+        .iter()
+        .flat_map(|r| &r.output)
+        .filter_map(|item| match item {
+            OutputItem::Call(call) => Some(call),
+            OutputItem::Message { .. } => None,
+        });
+    let texts = calls.flat_map(|call| {
+        let answers = call.result.classifier.as_ref().map(stage_answers);
+        answers
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .map(|(stage, text)| {
+                let summary = format!("classifier stage {} on {}: {text}", stage + 1, call.call_id);
+                (summary, text)
+            })
+    });
     texts
-        .into_iter()
         .enumerate()
         .map(|(i, (summary, text))| (summary, super::wire::json_body(i + 1, &spec.model, &text)))
         .collect()
@@ -114,49 +112,11 @@ impl Session<'_> {
     }
 
     async fn post_json(&mut self, body: &Value) -> Result<String, AgentError> {
-        self.requests += 1;
-        let index = self.requests;
-        let http = |message: String| AgentError::Http { index, message };
-        let response = self
-            .http
-            .post(&self.url)
-            .header("x-api-key", "hooktape")
-            .header("anthropic-version", "2023-06-01")
-            .json(body)
-            .send()
-            .await
-            .map_err(|e| http(e.to_string()))?;
-        let exhausted = response.headers().contains_key(SCRIPT_EXHAUSTED_HEADER);
-        let status = response.status();
-        let text = response.text().await.map_err(|e| http(e.to_string()))?;
-        if exhausted || !status.is_success() {
-            return Err(http(format!("{status}: {text}")));
-        }
+        let (index, text) = self.send(body).await?;
         let answer =
             parse_json_text(&text).map_err(|message| AgentError::Stream { index, message })?;
-        let input = body["messages"][0]["content"]
-            .as_array()
-            .map(|blocks| {
-                blocks
-                    .iter()
-                    .map(|b| {
-                        format!(
-                            "user: text {}",
-                            Value::String(b["text"].as_str().unwrap_or("").to_owned())
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        self.timeline
-            .push(TimelineEntry::ModelRequest(ModelRequestRecord {
-                index,
-                thread_id: self.spec.thread_id.clone(),
-                turn_id: self.turn_id.clone(),
-                purpose: RequestPurpose::Classifier,
-                input,
-                output: vec![format!("assistant: text {}", Value::String(answer.clone()))],
-            }));
+        let blocks = vec![json!({"type": "text", "text": answer})];
+        self.record_request(index, RequestPurpose::Classifier, body, blocks);
         Ok(answer)
     }
 

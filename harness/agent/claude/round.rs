@@ -345,7 +345,7 @@ impl Session<'_> {
         let id = &child.agent_id;
         let footer = format!(
             "agentId: {id} (use SendMessage with to: '{id}', summary: '<5-10 word recap>' to continue this agent)\n<usage>subagent_tokens: {tokens}\ntool_uses: {}\nduration_ms: 0</usage>",
-            out.tool_uses
+            out.stats.uses()
         );
         // Explore and Plan are one-shot agents: no footer to continue them (observed for
         // Plan).
@@ -367,7 +367,7 @@ impl Session<'_> {
             "resolvedModel": self.spec.model,
             "totalDurationMs": 0,
             "totalTokens": tokens,
-            "totalToolUseCount": out.tool_uses,
+            "totalToolUseCount": out.stats.uses(),
             "usage": {
                 "input_tokens": input,
                 "cache_creation_input_tokens": 0,
@@ -381,7 +381,7 @@ impl Session<'_> {
                 "speed": "standard",
             },
         });
-        if let Some(stats) = out.stats {
+        if let Some(stats) = out.stats.json() {
             response["toolStats"] = stats;
         }
         let text = if one_shot {

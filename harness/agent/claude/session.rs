@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use serde_json::{json, Map, Value};
 
 use super::names::{effort, reminder, VERSION};
+use super::subagent::ToolStats;
 use super::tools::{self, FileState};
 use super::transcript::Transcript;
 use super::wire::{compact_messages, parse_sse, request_body, text_of, tool_uses, Block};
@@ -372,7 +373,7 @@ impl Session<'_> {
         (None, texts)
     }
 
-    pub(super) async fn sample(&mut self) -> Result<(Vec<Block>, String), AgentError> {
+    async fn sample(&mut self) -> Result<(Vec<Block>, String), AgentError> {
         let body = request_body(
             &self.spec.model,
             &self.spec.base_instructions,
@@ -395,33 +396,7 @@ impl Session<'_> {
         body: &Value,
         purpose: RequestPurpose,
     ) -> Result<(Vec<Block>, String), AgentError> {
-        self.requests += 1;
-        let index = self.requests;
-        let response = self
-            .http
-            .post(&self.url)
-            .header("x-api-key", "hooktape")
-            .header("anthropic-version", "2023-06-01")
-            .header("x-claude-code-session-id", &self.spec.thread_id)
-            .json(body)
-            .send()
-            .await
-            .map_err(|e| AgentError::Http {
-                index,
-                message: e.to_string(),
-            })?;
-        let exhausted = response.headers().contains_key(SCRIPT_EXHAUSTED_HEADER);
-        let status = response.status();
-        let text = response.text().await.map_err(|e| AgentError::Http {
-            index,
-            message: e.to_string(),
-        })?;
-        if exhausted || !status.is_success() {
-            return Err(AgentError::Http {
-                index,
-                message: format!("{status}: {text}"),
-            });
-        }
+        let (index, text) = self.send(body).await?;
         let (blocks, stop) =
             parse_sse(&text).map_err(|message| AgentError::Stream { index, message })?;
         let blocks: Vec<Block> = blocks
@@ -434,6 +409,43 @@ impl Session<'_> {
                 text => text,
             })
             .collect();
+        self.record_request(index, purpose, body, blocks_wire(&blocks));
+        Ok((blocks, stop))
+    }
+
+    /// POSTs `body` to the scripted model: the request's 1-based index and the answer's
+    /// body (an error past the script or on any status but success).
+    pub(super) async fn send(&mut self, body: &Value) -> Result<(usize, String), AgentError> {
+        self.requests += 1;
+        let index = self.requests;
+        let http = |message: String| AgentError::Http { index, message };
+        let response = self
+            .http
+            .post(&self.url)
+            .header("x-api-key", "hooktape")
+            .header("anthropic-version", "2023-06-01")
+            .header("x-claude-code-session-id", &self.spec.thread_id)
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| http(e.to_string()))?;
+        let exhausted = response.headers().contains_key(SCRIPT_EXHAUSTED_HEADER);
+        let status = response.status();
+        let text = response.text().await.map_err(|e| http(e.to_string()))?;
+        if exhausted || !status.is_success() {
+            return Err(http(format!("{status}: {text}")));
+        }
+        Ok((index, text))
+    }
+
+    /// Records request `index` (its messages, one line a block) and the answer's blocks.
+    pub(super) fn record_request(
+        &mut self,
+        index: usize,
+        purpose: RequestPurpose,
+        body: &Value,
+        answer: Vec<Value>,
+    ) {
         self.timeline
             .push(TimelineEntry::ModelRequest(ModelRequestRecord {
                 index,
@@ -442,79 +454,92 @@ impl Session<'_> {
                 purpose,
                 input: compact_messages(body),
                 output: compact_messages(
-                    &json!({"messages": [{"role": "assistant", "content": blocks_wire(&blocks)}]}),
+                    &json!({"messages": [{"role": "assistant", "content": answer}]}),
                 ),
             }));
-        Ok((blocks, stop))
     }
 
     async fn turn(&mut self) -> Result<(), AgentError> {
-        let mut stop_hook_active = false;
-        let mut stop_blocks = 0;
+        let mut active = false;
+        loop {
+            match self.work(active, None).await? {
+                WorkEnd::Done(last) => {
+                    self.end(TurnEnd::Completed {
+                        last_assistant_message: Some(last),
+                    });
+                    // A background hook's exit 2 (`asyncRewake`) starts the model again,
+                    // without UserPromptSubmit (observed).
+                    if self.rewakes.is_empty() {
+                        return Ok(());
+                    }
+                    let content = std::mem::take(&mut self.rewakes)
+                        .into_iter()
+                        .map(|t| json!({"type": "text", "text": t}))
+                        .collect();
+                    self.push_user(content)?;
+                    // Its own prompt id; its Stop reads as after a Stop block.
+                    self.prompt_id = Some(format!("{}-rewake", self.turn_id));
+                    active = true;
+                }
+                WorkEnd::Stopped { reason, last } => {
+                    self.end(TurnEnd::StoppedByStopHook {
+                        stop_reason: reason,
+                        last_assistant_message: Some(last),
+                    });
+                    return Ok(());
+                }
+                WorkEnd::Halted(halt) => {
+                    self.end(TurnEnd::StoppedByHook {
+                        event: halt.event.to_string(),
+                        reason: halt.reason,
+                    });
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    /// The model at work, a turn's or a subagent's: requests and rounds of calls until Stop
+    /// (SubagentStop in a subagent) lets it end. `active`: the first Stop runs as after a
+    /// block. A subagent's calls are counted into `stats`.
+    pub(super) async fn work(
+        &mut self,
+        mut active: bool,
+        mut stats: Option<&mut ToolStats>,
+    ) -> Result<WorkEnd, AgentError> {
+        let mut blocks_in_a_row = 0;
         loop {
             let (blocks, _) = self.sample().await?;
             let uses = tool_uses(&blocks);
             if uses.is_empty() {
                 let last = text_of(&blocks);
-                match self
-                    .stop(
-                        stop_hook_active,
-                        stop_blocks < MAX_STOP_CONTINUATIONS,
-                        &last,
-                    )
-                    .await
-                {
-                    StopNext::End => {
-                        self.end(TurnEnd::Completed {
-                            last_assistant_message: Some(last),
-                        });
-                        // A background hook's exit 2 (`asyncRewake`) starts the model again,
-                        // without UserPromptSubmit (observed).
-                        if self.rewakes.is_empty() {
-                            return Ok(());
-                        }
-                        let content = std::mem::take(&mut self.rewakes)
-                            .into_iter()
-                            .map(|t| json!({"type": "text", "text": t}))
-                            .collect();
-                        self.push_user(content)?;
-                        // Its own prompt id; its Stop reads as after a Stop block.
-                        self.prompt_id = Some(format!("{}-rewake", self.turn_id));
-                        stop_hook_active = true;
-                        stop_blocks = 0;
-                        continue;
-                    }
-                    StopNext::Halt(reason) => {
-                        self.end(TurnEnd::StoppedByStopHook {
-                            stop_reason: reason,
-                            last_assistant_message: Some(last),
-                        });
-                        return Ok(());
-                    }
+                let may_continue = blocks_in_a_row < MAX_STOP_CONTINUATIONS;
+                match self.stop(active, may_continue, &last).await {
+                    StopNext::End => return Ok(WorkEnd::Done(last)),
+                    StopNext::Halt(reason) => return Ok(WorkEnd::Stopped { reason, last }),
                     StopNext::Continue(text) => {
                         self.push_user(vec![json!({"type": "text", "text": text})])?;
-                        stop_hook_active = true;
-                        stop_blocks += 1;
+                        active = true;
+                        blocks_in_a_row += 1;
                     }
                 }
                 continue;
             }
+            if let Some(stats) = stats.as_deref_mut() {
+                stats.count(&uses);
+            }
             if let Some(halt) = self.round(uses).await? {
-                self.end(TurnEnd::StoppedByHook {
-                    event: halt.event.to_string(),
-                    reason: halt.reason,
-                });
-                return Ok(());
+                return Ok(WorkEnd::Halted(halt));
             }
             // The model went back to work: Stop blocks count anew (observed).
-            stop_blocks = 0;
+            blocks_in_a_row = 0;
         }
     }
 
     /// Stop, once the model answered without a tool. `may_continue` is false after
     /// [`MAX_STOP_CONTINUATIONS`] blocks in a row: a block then ends the turn as if allowed.
     /// In a subagent's loop it is SubagentStop, with the subagent's transcript.
-    pub(super) async fn stop(&mut self, active: bool, may_continue: bool, last: &str) -> StopNext {
+    async fn stop(&mut self, active: bool, may_continue: bool, last: &str) -> StopNext {
         let (event, agent_transcript) = match &self.agent {
             Some((id, _)) => (
                 ClaudeEvent::SubagentStop,
@@ -578,7 +603,20 @@ impl Session<'_> {
 
 /// Stop blocks Claude Code 2.1.197 follows in a row: the ninth ends the turn, without a
 /// word (9 Stop runs, 9 requests; observed).
-pub(super) const MAX_STOP_CONTINUATIONS: usize = 8;
+const MAX_STOP_CONTINUATIONS: usize = 8;
+
+/// How the model's work ended.
+pub(super) enum WorkEnd {
+    /// Stop let it end: its last text.
+    Done(String),
+    /// A Stop hook said `continue: false`.
+    Stopped {
+        reason: Option<String>,
+        last: String,
+    },
+    /// A hook ended the session during a round of calls.
+    Halted(Halt),
+}
 
 pub(super) enum StopNext {
     End,

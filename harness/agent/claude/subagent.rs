@@ -8,8 +8,8 @@ use std::path::Path;
 use serde_json::{json, Value};
 
 use super::names::reminder;
-use super::session::{Session, StopNext, MAX_STOP_CONTINUATIONS};
-use super::wire::{self, text_of};
+use super::session::{Session, WorkEnd};
+
 use crate::agent::error::AgentError;
 use crate::agent::spec::ChildSpec;
 use crate::engine::claude::ClaudeEvent;
@@ -18,10 +18,68 @@ use crate::engine::claude::ClaudeEvent;
 pub(super) struct SubagentOutcome {
     /// Its last text.
     pub(super) text: String,
-    /// The tool calls it made.
-    pub(super) tool_uses: usize,
-    /// Its calls per kind, as `toolStats` counts them (`None`: it made none).
-    pub(super) stats: Option<Value>,
+    /// Its calls, counted.
+    pub(super) stats: ToolStats,
+}
+
+/// A subagent's calls as an Agent call's `toolStats` counts them.
+#[derive(Debug, Default)]
+pub(super) struct ToolStats {
+    read: usize,
+    bash: usize,
+    edit: usize,
+    other: usize,
+    lines_added: usize,
+    lines_removed: usize,
+}
+
+impl ToolStats {
+    /// Counts one response's calls. Lines count from the call as the model made it,
+    /// refused or not (a refused Write of "KEY=1\n" adds 2, as observed).
+    pub(super) fn count(&mut self, uses: &[(String, String, Value)]) {
+        for (_, name, input) in uses {
+            let lines = |key: &str| {
+                input
+                    .get(key)
+                    .and_then(Value::as_str)
+                    .map_or(0, |t| t.split('\n').count())
+            };
+            match name.as_str() {
+                "Read" => self.read += 1,
+                "Bash" => self.bash += 1,
+                "Write" => {
+                    self.edit += 1;
+                    self.lines_added += lines("content");
+                }
+                "Edit" => {
+                    self.edit += 1;
+                    self.lines_added += lines("new_string");
+                    self.lines_removed += lines("old_string");
+                }
+                _ => self.other += 1,
+            }
+        }
+    }
+
+    /// The calls made.
+    pub(super) fn uses(&self) -> usize {
+        self.read + self.bash + self.edit + self.other
+    }
+
+    /// `toolStats`, present once the subagent made a call.
+    pub(super) fn json(&self) -> Option<Value> {
+        (self.uses() > 0).then(|| {
+            json!({
+                "readCount": self.read,
+                "searchCount": 0,
+                "bashCount": self.bash,
+                "editFileCount": self.edit,
+                "linesAdded": self.lines_added,
+                "linesRemoved": self.lines_removed,
+                "otherToolCount": self.other,
+            })
+        })
+    }
 }
 
 /// Whether a subagent of `agent_type` has `tool` (2.1.197's agent list: `Explore` and `Plan`
@@ -92,81 +150,14 @@ impl Session<'_> {
         }
         content.push(json!({"type": "text", "text": child.message}));
         self.push_user(content)?;
-        let mut tool_uses = 0;
-        let mut counts = [0usize; 6];
-        let mut active = false;
-        let mut blocks_in_a_row = 0;
-        loop {
-            let (blocks, _) = self.sample().await?;
-            let uses = wire::tool_uses(&blocks);
-            if uses.is_empty() {
-                let last = text_of(&blocks);
-                let may_continue = blocks_in_a_row < MAX_STOP_CONTINUATIONS;
-                match self.stop(active, may_continue, &last).await {
-                    StopNext::Continue(text) => {
-                        self.push_user(vec![json!({"type": "text", "text": text})])?;
-                        active = true;
-                        blocks_in_a_row += 1;
-                        continue;
-                    }
-                    StopNext::End | StopNext::Halt(_) => {
-                        return Ok(SubagentOutcome {
-                            text: last,
-                            tool_uses,
-                            stats: (tool_uses > 0).then(|| stats(counts)),
-                        })
-                    }
-                }
-            }
-            tool_uses += uses.len();
-            for (_, name, input) in &uses {
-                let i = match name.as_str() {
-                    "Read" => 0,
-                    "Bash" => 1,
-                    "Write" | "Edit" => 2,
-                    _ => 3,
-                };
-                counts[i] += 1;
-                // Lines count from the call as the model made it, refused or not (a
-                // refused Write of "KEY=1\n" adds 2, as observed).
-                let lines = |key: &str| {
-                    input
-                        .get(key)
-                        .and_then(Value::as_str)
-                        .map_or(0, |t| t.split('\n').count())
-                };
-                match name.as_str() {
-                    "Write" => counts[4] += lines("content"),
-                    "Edit" => {
-                        counts[4] += lines("new_string");
-                        counts[5] += lines("old_string");
-                    }
-                    _ => {}
-                }
-            }
-            // Back to work: Stop blocks count anew, as in the main loop.
-            blocks_in_a_row = 0;
-            if self.round(uses).await?.is_some() {
+        let mut stats = ToolStats::default();
+        let text = match self.work(false, Some(&mut stats)).await? {
+            WorkEnd::Done(last) | WorkEnd::Stopped { last, .. } => last,
+            WorkEnd::Halted(_) => {
                 self.effect("a hook stopped the subagent: its parent goes on".to_owned());
-                return Ok(SubagentOutcome {
-                    text: String::new(),
-                    tool_uses,
-                    stats: Some(stats(counts)),
-                });
+                String::new()
             }
-        }
+        };
+        Ok(SubagentOutcome { text, stats })
     }
-}
-
-/// `toolStats` of an Agent call's `tool_response`.
-fn stats([read, bash, edit, other, added, removed]: [usize; 6]) -> Value {
-    json!({
-        "readCount": read,
-        "searchCount": 0,
-        "bashCount": bash,
-        "editFileCount": edit,
-        "linesAdded": added,
-        "linesRemoved": removed,
-        "otherToolCount": other,
-    })
 }
