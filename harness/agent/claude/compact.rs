@@ -27,16 +27,16 @@ impl Session<'_> {
     ) -> Result<Vec<String>, AgentError> {
         let args = instructions.unwrap_or_default();
         let command = [LOCAL_COMMAND_CAVEAT.to_owned(), compact_command(args)];
-        // With no message at all (not even a SessionStart hook's), Claude Code refuses
-        // before any hook.
-        // No summary request follows on these paths: a scripted summary would be taken by
-        // the next prompt's request.
+        // On the paths without a summary request, a scripted summary would be taken by the
+        // next prompt's request: an error.
         let turn = self.turn_id.clone();
         let unexpected = |why: &str| {
             AgentError::InvalidSpec(format!(
                 "turn {turn}: {why}, so no summary request is sent; write `compact = true`"
             ))
         };
+        // With no message at all (not even a SessionStart hook's), Claude Code refuses
+        // before any hook.
         if self.messages.is_empty() && !self.start_ran {
             if expects_request {
                 return Err(unexpected("there is no message to compact"));

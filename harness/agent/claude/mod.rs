@@ -16,6 +16,7 @@ mod names;
 mod round;
 mod session;
 mod subagent;
+mod tool_stats;
 pub(crate) mod tools;
 pub(crate) mod transcript;
 pub mod wire;

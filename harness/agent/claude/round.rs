@@ -7,11 +7,11 @@ use serde_json::{json, Value};
 use super::auto::{denial_text, RETRY_TEXT};
 use super::names::reminder;
 use super::session::{Halt, Session};
-use super::subagent::{has_tool, RESPONSE_TOKENS};
+use super::subagent::has_tool;
 use super::tools::{self, ToolRun};
 use crate::agent::error::AgentError;
 use crate::agent::recording::{Disposition, TimelineEntry, ToolCallRecord};
-use crate::agent::spec::{ChildSpec, PermissionMode, ToolSpec};
+use crate::agent::spec::{PermissionMode, ToolSpec};
 use crate::engine::claude::parse::{ClaudeVerdict, Permission};
 use crate::engine::claude::ClaudeEvent;
 
@@ -329,67 +329,6 @@ impl Session<'_> {
             self.effect("continue: false: the session stops after this round".to_owned());
         }
         (replaced, reminders, v.stop.clone())
-    }
-}
-
-impl Session<'_> {
-    /// Runs an Agent call's subagent: (the text recorded, the tool_result's blocks, the
-    /// `tool_response` PostToolUse sees).
-    async fn agent_call(
-        &mut self,
-        child: &ChildSpec,
-    ) -> Result<(String, Value, Value), AgentError> {
-        let out = self.subagent(child).await?;
-        let (input, output) = RESPONSE_TOKENS;
-        let tokens = input + output;
-        let id = &child.agent_id;
-        let footer = format!(
-            "agentId: {id} (use SendMessage with to: '{id}', summary: '<5-10 word recap>' to continue this agent)\n<usage>subagent_tokens: {tokens}\ntool_uses: {}\nduration_ms: 0</usage>",
-            out.stats.uses()
-        );
-        // Explore and Plan are one-shot agents: no footer to continue them (observed for
-        // Plan).
-        let one_shot = matches!(child.agent_type.as_str(), "Explore" | "Plan");
-        let content = if one_shot {
-            json!([{"type": "text", "text": out.text}])
-        } else {
-            json!([
-                {"type": "text", "text": out.text},
-                {"type": "text", "text": footer},
-            ])
-        };
-        let mut response = json!({
-            "status": "completed",
-            "prompt": child.message,
-            "agentId": id,
-            "agentType": child.agent_type,
-            "content": [{"type": "text", "text": out.text}],
-            "resolvedModel": self.spec.model,
-            "totalDurationMs": 0,
-            "totalTokens": tokens,
-            "totalToolUseCount": out.stats.uses(),
-            "usage": {
-                "input_tokens": input,
-                "cache_creation_input_tokens": 0,
-                "cache_read_input_tokens": 0,
-                "output_tokens": output,
-                "server_tool_use": {"web_search_requests": 0, "web_fetch_requests": 0},
-                "service_tier": "standard",
-                "cache_creation": {"ephemeral_1h_input_tokens": 0, "ephemeral_5m_input_tokens": 0},
-                "inference_geo": "",
-                "iterations": [],
-                "speed": "standard",
-            },
-        });
-        if let Some(stats) = out.stats.json() {
-            response["toolStats"] = stats;
-        }
-        let text = if one_shot {
-            out.text
-        } else {
-            format!("{}\n\n{footer}", out.text)
-        };
-        Ok((text, content, response))
     }
 }
 

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use serde_json::{json, Map, Value};
 
 use super::names::{effort, reminder, VERSION};
-use super::subagent::ToolStats;
+use super::tool_stats::ToolStats;
 use super::tools::{self, FileState};
 use super::transcript::Transcript;
 use super::wire::{compact_messages, parse_sse, request_body, text_of, tool_uses, Block};

@@ -9,77 +9,19 @@ use serde_json::{json, Value};
 
 use super::names::reminder;
 use super::session::{Session, WorkEnd};
+use super::tool_stats::ToolStats;
+use super::wire::RESPONSE_TOKENS;
 
 use crate::agent::error::AgentError;
 use crate::agent::spec::ChildSpec;
 use crate::engine::claude::ClaudeEvent;
 
 /// What a subagent gives back to its parent.
-pub(super) struct SubagentOutcome {
+struct SubagentOutcome {
     /// Its last text.
     pub(super) text: String,
     /// Its calls, counted.
     pub(super) stats: ToolStats,
-}
-
-/// A subagent's calls as an Agent call's `toolStats` counts them.
-#[derive(Debug, Default)]
-pub(super) struct ToolStats {
-    read: usize,
-    bash: usize,
-    edit: usize,
-    other: usize,
-    lines_added: usize,
-    lines_removed: usize,
-}
-
-impl ToolStats {
-    /// Counts one response's calls. Lines count from the call as the model made it,
-    /// refused or not (a refused Write of "KEY=1\n" adds 2, as observed).
-    pub(super) fn count(&mut self, uses: &[(String, String, Value)]) {
-        for (_, name, input) in uses {
-            let lines = |key: &str| {
-                input
-                    .get(key)
-                    .and_then(Value::as_str)
-                    .map_or(0, |t| t.split('\n').count())
-            };
-            match name.as_str() {
-                "Read" => self.read += 1,
-                "Bash" => self.bash += 1,
-                "Write" => {
-                    self.edit += 1;
-                    self.lines_added += lines("content");
-                }
-                "Edit" => {
-                    self.edit += 1;
-                    self.lines_added += lines("new_string");
-                    self.lines_removed += lines("old_string");
-                }
-                _ => self.other += 1,
-            }
-        }
-    }
-
-    /// The calls made.
-    pub(super) fn uses(&self) -> usize {
-        self.read + self.bash + self.edit + self.other
-    }
-
-    /// `toolStats`, present once the subagent made a call.
-    pub(super) fn json(&self) -> Option<Value> {
-        (self.uses() > 0).then(|| {
-            json!({
-                "readCount": self.read,
-                "searchCount": 0,
-                "bashCount": self.bash,
-                "editFileCount": self.edit,
-                "linesAdded": self.lines_added,
-                "linesRemoved": self.lines_removed,
-                "otherToolCount": self.other,
-            })
-        })
-    }
 }
 
 /// Whether a subagent of `agent_type` has `tool` (2.1.197's agent list: `Explore` and `Plan`
@@ -96,9 +38,6 @@ pub(super) fn has_tool(agent_type: &str, tool: &str) -> bool {
     }
 }
 
-/// The token counts of one scripted response (`wire::sse_body` reports 10 in, 5 out).
-pub(super) const RESPONSE_TOKENS: (u64, u64) = (10, 5);
-
 impl Session<'_> {
     /// `<transcript dir>/<session>/subagents/agent-<id>.jsonl`.
     pub(super) fn agent_transcript_path(&self, agent_id: &str) -> String {
@@ -112,11 +51,60 @@ impl Session<'_> {
             .to_string()
     }
 
-    /// Runs `child` to its end and restores the parent's loop.
-    pub(super) async fn subagent(
+    /// Runs an Agent call's subagent: (the text recorded, the tool_result's blocks, the
+    /// `tool_response` PostToolUse sees).
+    pub(super) async fn agent_call(
         &mut self,
         child: &ChildSpec,
-    ) -> Result<SubagentOutcome, AgentError> {
+    ) -> Result<(String, Value, Value), AgentError> {
+        let out = self.subagent(child).await?;
+        let (input, output) = RESPONSE_TOKENS;
+        let tokens = input + output;
+        let id = &child.agent_id;
+        let uses = out.stats.uses();
+        let mut texts = vec![out.text.clone()];
+        // Explore and Plan are one-shot agents: no footer to continue them (observed for
+        // Plan).
+        if !matches!(child.agent_type.as_str(), "Explore" | "Plan") {
+            texts.push(format!(
+                "agentId: {id} (use SendMessage with to: '{id}', summary: '<5-10 word recap>' to continue this agent)\n<usage>subagent_tokens: {tokens}\ntool_uses: {uses}\nduration_ms: 0</usage>"
+            ));
+        }
+        let content: Vec<Value> = texts
+            .iter()
+            .map(|t| json!({"type": "text", "text": t}))
+            .collect();
+        let mut response = json!({
+            "status": "completed",
+            "prompt": child.message,
+            "agentId": id,
+            "agentType": child.agent_type,
+            "content": [{"type": "text", "text": out.text}],
+            "resolvedModel": self.spec.model,
+            "totalDurationMs": 0,
+            "totalTokens": tokens,
+            "totalToolUseCount": uses,
+            "usage": {
+                "input_tokens": input,
+                "cache_creation_input_tokens": 0,
+                "cache_read_input_tokens": 0,
+                "output_tokens": output,
+                "server_tool_use": {"web_search_requests": 0, "web_fetch_requests": 0},
+                "service_tier": "standard",
+                "cache_creation": {"ephemeral_1h_input_tokens": 0, "ephemeral_5m_input_tokens": 0},
+                "inference_geo": "",
+                "iterations": [],
+                "speed": "standard",
+            },
+        });
+        if let Some(stats) = out.stats.json() {
+            response["toolStats"] = stats;
+        }
+        Ok((texts.join("\n\n"), Value::Array(content), response))
+    }
+
+    /// Runs `child` to its end and restores the parent's loop.
+    async fn subagent(&mut self, child: &ChildSpec) -> Result<SubagentOutcome, AgentError> {
         let path = self.agent_transcript_path(&child.agent_id);
         let sidechain = self
             .transcript

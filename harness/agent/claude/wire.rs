@@ -57,6 +57,9 @@ pub(crate) fn request_body(model: &str, system: &str, messages: &[Value]) -> Val
     })
 }
 
+/// The token counts every scripted answer reports (input, output).
+pub(crate) const RESPONSE_TOKENS: (u64, u64) = (10, 5);
+
 fn event(out: &mut String, data: &Value) {
     let kind = data.get("type").and_then(Value::as_str).unwrap_or("");
     out.push_str(&format!("event: {kind}\ndata: {data}\n\n"));
@@ -72,7 +75,7 @@ pub fn sse_body(index: usize, model: &str, response: &ModelResponse) -> String {
     let mut out = String::new();
     event(
         &mut out,
-        &json!({"type": "message_start", "message": {"id": id, "type": "message", "role": "assistant", "model": model, "content": [], "stop_reason": null, "stop_sequence": null, "usage": {"input_tokens": 10, "output_tokens": 1}}}),
+        &json!({"type": "message_start", "message": {"id": id, "type": "message", "role": "assistant", "model": model, "content": [], "stop_reason": null, "stop_sequence": null, "usage": {"input_tokens": RESPONSE_TOKENS.0, "output_tokens": 1}}}),
     );
     let mut calls = false;
     for (i, item) in response.output.iter().enumerate() {
@@ -105,7 +108,7 @@ pub fn sse_body(index: usize, model: &str, response: &ModelResponse) -> String {
     let stop = if calls { "tool_use" } else { "end_turn" };
     event(
         &mut out,
-        &json!({"type": "message_delta", "delta": {"stop_reason": stop, "stop_sequence": null}, "usage": {"output_tokens": 5}}),
+        &json!({"type": "message_delta", "delta": {"stop_reason": stop, "stop_sequence": null}, "usage": {"output_tokens": RESPONSE_TOKENS.1}}),
     );
     event(&mut out, &json!({"type": "message_stop"}));
     out
@@ -133,7 +136,7 @@ pub fn json_body(index: usize, model: &str, text: &str) -> String {
         "content": [{"type": "text", "text": text}],
         "stop_reason": "end_turn",
         "stop_sequence": null,
-        "usage": {"input_tokens": 10, "output_tokens": 5},
+        "usage": {"input_tokens": RESPONSE_TOKENS.0, "output_tokens": RESPONSE_TOKENS.1},
     })
     .to_string()
 }
