@@ -17,7 +17,7 @@ mod translate;
 use std::collections::BTreeMap;
 
 use crate::agent::recording::Recording;
-use crate::agent::spec::{ModelResponse, OutputItem, Step};
+use crate::agent::spec::{ModelResponse, OutputItem, Step, ToolSpec};
 use crate::engine::Dialect;
 use crate::replay;
 use crate::scenario::Scenario;
@@ -365,33 +365,31 @@ fn fix_for(to_what: &str, missing: &[&String], to: Dialect) -> String {
 
 /// Each call of the steps as `(id, name)`.
 fn calls(steps: &[Step], dialect: Dialect) -> Vec<(String, String)> {
-    let of = |responses: &[crate::agent::spec::ModelResponse], out: &mut Vec<(String, String)>| {
-        fn walk(
-            responses: &[crate::agent::spec::ModelResponse],
-            claude: bool,
-            out: &mut Vec<(String, String)>,
-        ) {
-            for r in responses {
-                for item in &r.output {
-                    let OutputItem::Call(c) = item else { continue };
-                    let name = match (&c.tool, claude) {
-                        (crate::agent::spec::ToolSpec::SpawnAgent(_), true) => "Agent".to_owned(),
-                        (tool, _) => crate::agent::tools::model_name(tool),
-                    };
-                    out.push((c.call_id.clone(), name));
-                    // A subagent's own calls, right after the call that starts it.
-                    if let crate::agent::spec::ToolSpec::SpawnAgent(child) = &c.tool {
-                        walk(&child.responses, claude, out);
-                    }
-                }
+    /// Each call's id and tool name as `dialect`'s model names it, a subagent's own calls
+    /// right after the call that starts it.
+    fn walk(responses: &[ModelResponse], dialect: Dialect, out: &mut Vec<(String, String)>) {
+        for c in responses
+            .iter()
+            .flat_map(|r| &r.output)
+            .filter_map(|item| match item {
+                OutputItem::Call(c) => Some(c),
+                OutputItem::Message { .. } => None,
+            })
+        {
+            let name = match dialect {
+                Dialect::Claude => crate::agent::claude::wire::tool_use(&c.tool).0,
+                _ => crate::agent::tools::model_name(&c.tool),
+            };
+            out.push((c.call_id.clone(), name));
+            if let ToolSpec::SpawnAgent(child) = &c.tool {
+                walk(&child.responses, dialect, out);
             }
         }
-        walk(responses, dialect == Dialect::Claude, out)
-    };
+    }
     let mut out = Vec::new();
     for step in steps {
         if let Step::Turn(t) = step {
-            of(&t.responses, &mut out);
+            walk(&t.responses, dialect, &mut out);
         }
     }
     out
