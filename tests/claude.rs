@@ -285,7 +285,6 @@ fn init_in_a_claude_code_repository_writes_a_claude_scenario_that_runs_its_hooks
 fn a_repository_plugin_folder_runs_its_hooks_with_its_root_and_data() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let root = dir.path();
-    std::fs::create_dir(root.join(".git"))?;
     cli::write(
         &root.join("plugins/guard/hooks/hooks.json"),
         r#"{"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "${CLAUDE_PLUGIN_ROOT}/scripts/guard.sh"}]}]}}"#,
@@ -296,10 +295,7 @@ fn a_repository_plugin_folder_runs_its_hooks_with_its_root_and_data() -> Result<
         "#!/bin/sh\ncat >/dev/null\necho \"guard at ${CLAUDE_PLUGIN_ROOT##*/}, data ${CLAUDE_PLUGIN_DATA##*/}\" >&2\nexit 2\n",
     )?;
     cli::make_executable(&guard)?;
-    cli::write(
-        &root.join("scenarios/plugin.toml"),
-        "description = \"the repository's plugin\"\n\n[session]\ndialect = \"claude\"\n\n[[plugins]]\nname = \"guard\"\nfrom = \"plugins/guard\"\n\n[[turns]]\nprompt = \"p\"\n[[turns.responses]]\ncalls = [{ exec = \"ls\" }]\n[[turns.responses]]\nmessage = \"m\"\n",
-    )?;
+    cli::repository(root, &[("plugin", "description = \"the repository's plugin\"\n\n[session]\ndialect = \"claude\"\n\n[[plugins]]\nname = \"guard\"\nfrom = \"plugins/guard\"\n\n[[turns]]\nprompt = \"p\"\n[[turns.responses]]\ncalls = [{ exec = \"ls\" }]\n[[turns.responses]]\nmessage = \"m\"\n")])?;
     let run = cli::run(root, &["run", "plugin"])?;
     let text = cli::text(&run);
     ensure!(run.status.success(), "{text}");
@@ -327,14 +323,18 @@ fn a_repository_plugin_folder_runs_its_hooks_with_its_root_and_data() -> Result<
 fn a_script_the_session_cannot_use_fails_naming_the_call_or_turn() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let root = dir.path();
-    std::fs::create_dir(root.join(".git"))?;
-    cli::write(
-        &root.join("scenarios/refused_then_classified.toml"),
-        "description = \"a classifier verdict on a call PreToolUse refuses\"\n\n[session]\ndialect = \"claude\"\nmodel = \"claude-sonnet-4-6\"\npermission_mode = \"auto\"\n\n[[layers]]\nkind = \"project\"\n[[layers.hooks.PreToolUse]]\n[[layers.hooks.PreToolUse.hooks]]\ntype = \"command\"\ncommand = \"cat > /dev/null; echo no >&2; exit 2\"\n\n[[turns]]\nprompt = \"p\"\n[[turns.responses]]\ncalls = [{ exec = \"curl -s http://127.0.0.1:9/x\" }]\n[turns.results.call-1]\nclassifier = \"block\"\n[[turns.responses]]\nmessage = \"m\"\n",
-    )?;
-    cli::write(
-        &root.join("scenarios/blocked_summary.toml"),
-        "description = \"a scripted summary for a compaction PreCompact blocks\"\n\n[session]\ndialect = \"claude\"\n\n[[layers]]\nkind = \"project\"\n[[layers.hooks.PreCompact]]\n[[layers.hooks.PreCompact.hooks]]\ntype = \"command\"\ncommand = \"cat > /dev/null; exit 2\"\n\n[[turns]]\nprompt = \"p\"\n[[turns.responses]]\nmessage = \"m\"\n\n[[turns]]\ncompact = \"a summary\"\n",
+    cli::repository(
+        root,
+        &[
+            (
+                "refused_then_classified",
+                "description = \"a classifier verdict on a call PreToolUse refuses\"\n\n[session]\ndialect = \"claude\"\nmodel = \"claude-sonnet-4-6\"\npermission_mode = \"auto\"\n\n[[layers]]\nkind = \"project\"\n[[layers.hooks.PreToolUse]]\n[[layers.hooks.PreToolUse.hooks]]\ntype = \"command\"\ncommand = \"cat > /dev/null; echo no >&2; exit 2\"\n\n[[turns]]\nprompt = \"p\"\n[[turns.responses]]\ncalls = [{ exec = \"curl -s http://127.0.0.1:9/x\" }]\n[turns.results.call-1]\nclassifier = \"block\"\n[[turns.responses]]\nmessage = \"m\"\n",
+            ),
+            (
+                "blocked_summary",
+                "description = \"a scripted summary for a compaction PreCompact blocks\"\n\n[session]\ndialect = \"claude\"\n\n[[layers]]\nkind = \"project\"\n[[layers.hooks.PreCompact]]\n[[layers.hooks.PreCompact.hooks]]\ntype = \"command\"\ncommand = \"cat > /dev/null; exit 2\"\n\n[[turns]]\nprompt = \"p\"\n[[turns.responses]]\nmessage = \"m\"\n\n[[turns]]\ncompact = \"a summary\"\n",
+            ),
+        ],
     )?;
     for (name, expected) in [
         (
