@@ -40,10 +40,7 @@ impl Transcript {
         spec: &SessionSpec,
         clock: Arc<dyn Clock>,
     ) -> Result<Transcript, AgentError> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-        }
-        Ok(Transcript {
+        Transcript {
             path: path.to_path_buf(),
             session_id: spec.thread_id.clone(),
             cwd: spec.cwd.clone(),
@@ -52,24 +49,30 @@ impl Transcript {
             last_uuid: None,
             count: 0,
             agent_id: None,
-        })
+        }
+        .with_folder()
     }
 
     /// A subagent's transcript at `path`, written as the session's is.
     pub(crate) fn sidechain(&self, path: &Path, agent_id: &str) -> Result<Transcript, AgentError> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-        }
-        Ok(Transcript {
+        Transcript {
             path: path.to_path_buf(),
-            session_id: self.session_id.clone(),
-            cwd: self.cwd.clone(),
-            model: self.model.clone(),
             clock: self.clock.clone(),
             last_uuid: None,
             count: 0,
             agent_id: Some(agent_id.to_owned()),
-        })
+            session_id: self.session_id.clone(),
+            cwd: self.cwd.clone(),
+            model: self.model.clone(),
+        }
+        .with_folder()
+    }
+
+    fn with_folder(self) -> Result<Transcript, AgentError> {
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+        }
+        Ok(self)
     }
 
     /// Appends the line of one message (`{"role", "content"}`).

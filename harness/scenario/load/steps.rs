@@ -256,13 +256,10 @@ impl Validator<'_> {
         call_ids: &mut BTreeSet<String>,
         results: &mut BTreeMap<Spanned<String>, ToolResultFile>,
     ) -> Result<Vec<ModelResponse>, ScenarioError> {
-        let mut child_calls = BTreeSet::new();
-        let out = responses
+        responses
             .into_iter()
-            .map(|r| self.response(r, ids, &mut child_calls, results))
-            .collect::<Result<Vec<_>, _>>()?;
-        call_ids.extend(child_calls);
-        Ok(out)
+            .map(|r| self.response(r, ids, call_ids, results))
+            .collect()
     }
 
     pub(super) fn call(
