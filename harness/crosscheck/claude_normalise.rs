@@ -81,28 +81,19 @@ pub(super) const UNREPORTED: [crate::engine::claude::ClaudeEvent; 3] = [
 pub(super) fn reduced(body: &Value) -> Value {
     let mut body = body.clone();
     let messages = body.get_mut("messages").and_then(Value::as_array_mut);
-    for m in messages.into_iter().flatten() {
-        let Some(content) = m.get_mut("content").and_then(Value::as_array_mut) else {
-            continue;
-        };
-        for block in content {
-            let Some(text) = block.get("text").and_then(Value::as_str) else {
-                continue;
-            };
+    let blocks = messages
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.get_mut("content").and_then(Value::as_array_mut))
+        .flatten();
+    for block in blocks {
+        if let Some(text) = block.get("text").and_then(Value::as_str) {
             if let Some(short) = crate::agent::claude::compaction_prompt_of(text) {
                 block["text"] = Value::String(short);
             }
         }
         // Claude Code appends its own reminders (a subagent's agent list) to a tool result.
-        for block in m
-            .get_mut("content")
-            .and_then(Value::as_array_mut)
-            .into_iter()
-            .flatten()
-        {
-            if block.get("type").and_then(Value::as_str) != Some("tool_result") {
-                continue;
-            }
+        if block.get("type").and_then(Value::as_str) == Some("tool_result") {
             if let Some(text) = block.get("content").and_then(Value::as_str) {
                 block["content"] = Value::String(without_own_reminders(text));
             }
