@@ -65,7 +65,7 @@ impl Rollout {
             .append(true)
             .open(&self.path)
             .map_err(|e| AgentError::io(&self.path, e))?;
-        writeln!(file, "{line}").map_err(|e| AgentError::io(&self.path, e))
+        write_line(&mut file, &line).map_err(|e| AgentError::io(&self.path, e))
     }
 
     pub fn item(&self, timestamp: &str, item: &HistoryItem) -> Result<(), AgentError> {
@@ -126,6 +126,15 @@ impl Rollout {
 /// RFC 3339 UTC text for Unix seconds (the rollout's `timestamp`).
 pub use crate::engine::clock::rfc3339_utc as rfc3339;
 
+/// Appends `value` and a newline in one `write`: a hook reading the file (an async one may
+/// read while the agent writes) never sees half a line, and a line costs one syscall, not
+/// one per formatter fragment as `writeln!` on a `File` does.
+pub(crate) fn write_line(file: &mut std::fs::File, value: &Value) -> std::io::Result<()> {
+    let mut bytes = value.to_string().into_bytes();
+    bytes.push(b'\n');
+    file.write_all(&bytes)
+}
+
 /// The lines of a JSONL file's `text` (blank lines skipped), each parsed; a bad line is an
 /// error naming `path` and its line number.
 pub(crate) fn jsonl(path: &std::path::Path, text: &str) -> Result<Vec<Value>, AgentError> {
@@ -144,12 +153,28 @@ pub(crate) fn jsonl(path: &std::path::Path, text: &str) -> Result<Vec<Value>, Ag
 
 #[cfg(test)]
 mod tests {
-    use super::rfc3339;
+    use super::{jsonl, rfc3339, write_line};
+    use serde_json::json;
 
     #[test]
     fn formats_unix_seconds() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn write_line_appends_one_whole_line_per_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.jsonl");
+        let mut file = std::fs::File::create(&path).unwrap();
+        let first = json!({"type": "a", "text": "line\nbreak \"quoted\""});
+        let second = json!([1, {"b": null}]);
+        write_line(&mut file, &first).unwrap();
+        write_line(&mut file, &second).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.matches('\n').count(), 2, "{text}");
+        assert!(text.ends_with('\n'));
+        assert_eq!(jsonl(&path, &text).unwrap(), vec![first, second]);
     }
 }

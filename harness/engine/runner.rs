@@ -361,7 +361,7 @@ async fn read_capped<R: AsyncRead + Unpin>(
 ) -> (Vec<u8>, u64) {
     let mut kept = Vec::new();
     let mut dropped: u64 = 0;
-    let mut buf = vec![0u8; 64 * 1024];
+    let mut buf = vec![0u8; 16 * 1024];
     loop {
         let read = tokio::select! {
             biased;

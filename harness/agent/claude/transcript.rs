@@ -4,7 +4,6 @@
 //! line per round of tool results; hook texts are not written as messages (Claude Code
 //! keeps them as `attachment` lines, which hooktape omits). Ids are counters.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -151,7 +150,8 @@ impl Transcript {
             .append(true)
             .open(&self.path)
             .map_err(|e| io(&self.path, e))?;
-        writeln!(file, "{}", Value::Object(line)).map_err(|e| io(&self.path, e))
+        crate::agent::transcript::write_line(&mut file, &Value::Object(line))
+            .map_err(|e| io(&self.path, e))
     }
 
     /// Every line written, read back.
