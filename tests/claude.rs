@@ -320,6 +320,38 @@ fn a_repository_plugin_folder_runs_its_hooks_with_its_root_and_data() -> Result<
 }
 
 #[test]
+fn a_plugin_folder_s_own_manifest_names_it_and_a_bad_one_is_an_error() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let root = dir.path();
+    cli::write(
+        &root.join("plugins/guard/hooks/hooks.json"),
+        r#"{"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "cat >/dev/null; echo \"data ${CLAUDE_PLUGIN_DATA##*/}\" >&2; exit 2"}]}]}}"#,
+    )?;
+    let manifest = root.join("plugins/guard/.claude-plugin/plugin.json");
+    cli::write(&manifest, r#"{"name": "house-rules", "version": "1.2.0"}"#)?;
+    cli::repository(root, &[("plugin", "description = \"a plugin with its own manifest\"\n\n[session]\ndialect = \"claude\"\n\n[[plugins]]\nname = \"guard\"\nfrom = \"plugins/guard\"\n\n[[turns]]\nprompt = \"p\"\n[[turns.responses]]\ncalls = [{ exec = \"ls\" }]\n[[turns.responses]]\nmessage = \"m\"\n")])?;
+    let run = cli::run(root, &["run", "plugin"])?;
+    let text = cli::text(&run);
+    ensure!(run.status.success(), "{text}");
+    // The data folder follows the manifest's name, not the folder's.
+    ensure!(text.contains("data house-rules-inline"), "{text}");
+
+    cli::write(&manifest, r#"{"version": "1.2.0"}"#)?;
+    let bad = cli::run(root, &["run", "plugin"])?;
+    let bad_text = cli::text(&bad);
+    ensure!(!bad.status.success(), "{bad_text}");
+    // The error names the repository's manifest, the file to mend, not the workspace copy.
+    ensure!(
+        bad_text.contains(&format!(
+            "plugin `guard`: {}: expected a JSON object with a string `name` (no string `name`)",
+            manifest.display()
+        )),
+        "{bad_text}"
+    );
+    Ok(())
+}
+
+#[test]
 fn a_script_the_session_cannot_use_fails_naming_the_call_or_turn() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let root = dir.path();

@@ -418,7 +418,16 @@ impl Workspace {
             });
         }
         for (name, _) in &scenario.plugins {
-            files.push(self.claude_plugin(name)?);
+            // Where a bad manifest is to be mended: the repository folder the plugin is
+            // copied from (`from`), when it is one.
+            let rel = Path::new(CLAUDE_PLUGINS).join(name);
+            let from = scenario.files.iter().find_map(|f| match &f.content {
+                FileContent::Copy(from) if f.root == FileRoot::Home && f.path == rel => {
+                    Some(from.as_path())
+                }
+                _ => None,
+            });
+            files.push(self.claude_plugin(name, from)?);
         }
         Ok(files)
     }
@@ -434,6 +443,7 @@ impl Workspace {
     fn claude_plugin(
         &self,
         name: &str,
+        from: Option<&Path>,
     ) -> Result<crate::engine::claude::SettingsFile, WorkspaceError> {
         use crate::engine::claude::{Plugin, SettingsFile, SettingsSource};
         let root = self.claude_plugin_root(name);
@@ -444,26 +454,30 @@ impl Workspace {
                 source,
             })
         };
-        let folder_name = name.to_owned();
         let manifest = root.join(".claude-plugin/plugin.json");
-        if !manifest.exists() {
+        let name = if manifest.exists() {
+            // A repository's own manifest names the plugin (Claude Code reads it likewise).
+            let bad = |why: String| WorkspaceError::PluginManifest {
+                plugin: name.to_owned(),
+                path: from.map_or_else(
+                    || manifest.clone(),
+                    |from| from.join(".claude-plugin/plugin.json"),
+                ),
+                why,
+            };
+            let text = std::fs::read_to_string(&manifest).map_err(|e| bad(e.to_string()))?;
+            let doc: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+            doc.get("name")
+                .and_then(|n| n.as_str())
+                .map(str::to_owned)
+                .ok_or_else(|| bad("no string `name`".to_owned()))?
+        } else {
             mkdir(&root.join(".claude-plugin"))?;
-            let text = serde_json::json!({ "name": folder_name, "version": "0.0.0" });
+            let text = serde_json::json!({ "name": name, "version": "0.0.0" });
             write_file(&manifest, &format!("{text}\n"), false)?;
-        }
-        // A repository's own manifest names the plugin (Claude Code reads it likewise).
-        let bad = |why: String| WorkspaceError::PluginManifest {
-            plugin: folder_name.clone(),
-            path: manifest.clone(),
-            why,
+            name.to_owned()
         };
-        let text = std::fs::read_to_string(&manifest).map_err(|e| bad(e.to_string()))?;
-        let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
-        let name = doc
-            .get("name")
-            .and_then(|n| n.as_str())
-            .map(str::to_owned)
-            .ok_or_else(|| bad("no string `name`".to_owned()))?;
         let data = self
             .home
             .join(".claude/plugins/data")
