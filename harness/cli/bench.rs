@@ -98,10 +98,21 @@ fn median_run(mut runs: Vec<SuiteRun>) -> SuiteRun {
     runs.swap_remove(mid)
 }
 
+/// The cores a suite replay could use: its CPUs, or fewer jobs.
+fn cores_used(r: &SuiteRun) -> usize {
+    r.cpus.min(r.jobs).max(1)
+}
+
 /// The suite's ratio: wall / (Σ hook time / cores used).
 fn suite_ratio(r: &SuiteRun) -> f64 {
-    let cores = r.cpus.min(r.jobs).max(1) as f64;
-    secs(r.wall_ns) / (secs(r.hook_ns) / cores).max(f64::MIN_POSITIVE)
+    secs(r.wall_ns) / (secs(r.hook_ns) / cores_used(r) as f64).max(f64::MIN_POSITIVE)
+}
+
+/// The run with the median ratio (the upper middle one of an even count).
+fn median_by_ratio(runs: &[SuiteRun]) -> &SuiteRun {
+    let mut sorted: Vec<&SuiteRun> = runs.iter().collect();
+    sorted.sort_by(|a, b| suite_ratio(a).total_cmp(&suite_ratio(b)));
+    sorted[sorted.len() / 2]
 }
 
 fn profile(out: &mut impl Write, title: &str, r: &SuiteRun) -> std::io::Result<()> {
@@ -326,11 +337,9 @@ fn servers(
     }
     let mut ratios = Vec::new();
     for (name, runs) in [("per scenario", &per), ("shared", &shared)] {
-        let mut r: Vec<f64> = runs.iter().map(suite_ratio).collect();
-        r.sort_by(f64::total_cmp);
+        let ratio = suite_ratio(median_by_ratio(runs));
         let mut walls: Vec<u64> = runs.iter().map(|r| r.wall_ns).collect();
         walls.sort_unstable();
-        let ratio = r[r.len() / 2];
         let mut rss: Vec<u64> = runs.iter().map(|r| r.peak_rss_kib).collect();
         rss.sort_unstable();
         writeln!(
@@ -352,12 +361,10 @@ fn servers(
     // What the goal asks of the harness, in the run with the median ratio: the core time a
     // scenario takes beyond its hooks, against the tenth of its hook time a ratio of 1.1
     // leaves.
-    let mut by_ratio: Vec<&SuiteRun> = shared.iter().collect();
-    by_ratio.sort_by(|a, b| suite_ratio(a).total_cmp(&suite_ratio(b)));
-    let median = by_ratio[by_ratio.len() / 2];
+    let median = median_by_ratio(&shared);
     let n = median.scenarios.max(1) as f64;
     let hook_ms = median.hook_ns as f64 / 1e6 / n;
-    let core_ms = median.wall_ns as f64 / 1e6 * median.cpus.max(1) as f64 / n;
+    let core_ms = median.wall_ns as f64 / 1e6 * cores_used(median) as f64 / n;
     writeln!(
         out,
         "   per scenario (shared, median run): Σ hook {hook_ms:.3} ms, beyond it {:.3} ms of harness and idle cores (wall x cores - Σ hook); a ratio of 1.1 leaves {:.3} ms",
