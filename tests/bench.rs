@@ -88,11 +88,14 @@ fn bench_reports_every_part_on_a_small_root() -> anyhow::Result<()> {
         ),
         "{verdict}"
     );
-    let met = v[1] <= 1.1;
-    assert!(
-        verdict.ends_with(if met { "met)" } else { "NOT met)" }),
-        "{verdict}"
-    );
+    // The report judges the unrounded ratio; at a printed 1.10 either verdict is right.
+    if v[1] != 1.1 {
+        let expected = if v[1] < 1.1 { "met" } else { "NOT met" };
+        assert!(
+            verdict.ends_with(&format!("(goal <= 1.1: {expected})")),
+            "{verdict}"
+        );
+    }
     // The budget line: harness time + Σ hook = wall × cores, and the goal leaves a tenth of
     // the hook time; both per scenario, so their ratio is the suite's (to rounding).
     let budget = numbers(line_with(&report, "a ratio of 1.1 leaves")?);

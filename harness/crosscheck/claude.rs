@@ -1,19 +1,22 @@
 //! The real Claude Code CLI as a second backend (`hooktape crosscheck --agent claude`): a
 //! `claude`-dialect scenario played through `claude -p` (stream-json in and out, hook
-//! events included, permission mode `bypassPermissions`, the scenario's model) against the
-//! same scripted model, then both sides reduced to the same [`Aspects`]:
+//! events included, the scenario's permission mode and model, its plugins by `--plugin-dir`)
+//! against the same scripted model, then both sides reduced to the same [`Aspects`]:
 //!
 //! - **payloads**: each handler's stdin, captured by wrapping its command
 //!   (`tee -p -a FILE | eval 'COMMAND'`), keyed by event and the command as written;
 //! - **runs**: per event, each run's `outcome` and the exit code Claude Code reports
 //!   (stream-json `hook_response`; the mock's own), as a sorted list since handlers run at
-//!   once; SessionEnd, which stream-json does not report, by its payloads only;
-//! - **requests**: every message block of each model request, Claude Code's own
-//!   `<system-reminder>`s (agent list, skills, date) left out and hook reminders kept;
-//!   the wrapped commands mapped back to the commands as written.
+//!   once; the events stream-json does not report (SessionEnd, PreCompact, PostCompact)
+//!   by their payloads only;
+//! - **requests**: every message block of each model request (in auto mode the streamed
+//!   ones: the classifier's are checked by their scripted answers being used), Claude
+//!   Code's own `<system-reminder>`s (agent list, skills, date) left out and hook reminders
+//!   kept, its compaction prompt reduced to one line; the wrapped commands mapped back to
+//!   the commands as written.
 //!
 //! - **warnings**: what the session reported to the user (stream-json `informational`
-//!   events: a blocked prompt, a stopped one).
+//!   and `compact_error` events: a blocked prompt, a stopped one, a refused compaction).
 //!
 //! Session ids, prompt ids and durations differ by nature and are normalised on both sides.
 //! Discovery warnings are not compared (Claude Code prints none in `-p` mode).
@@ -449,11 +452,12 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
     for runs in aspects.runs.values_mut() {
         runs.sort();
     }
-    // The classifier's requests (not streamed) are checked by their scripted answers being
-    // asked for, not by their text: both sides' are Claude Code's own prompt.
+    // In auto mode the classifier's requests (not streamed) are checked by their scripted
+    // answers being asked for, not by their text: both sides' are Claude Code's own prompt.
+    // In any other mode every request is compared.
     for body in requests
         .iter()
-        .filter(|b| b.get("stream") == Some(&Value::Bool(true)))
+        .filter(|b| !auto || b.get("stream") == Some(&Value::Bool(true)))
     {
         aspects.requests.push(
             hook_lines(compact_messages(&reduced(body)))

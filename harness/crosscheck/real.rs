@@ -375,11 +375,13 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
     })
 }
 
-/// Waits until no handler's capture has grown for 300 ms (at most 3 s).
+/// Waits until no `async` handler's capture has grown for 300 ms (at most 3 s): only those
+/// can still be starting.
 async fn settle(handlers: &[Handler]) {
     let sizes = || -> Vec<u64> {
         handlers
             .iter()
+            .filter(|h| h.is_async)
             .map(|h| std::fs::metadata(&h.capture).map(|m| m.len()).unwrap_or(0))
             .collect()
     };
