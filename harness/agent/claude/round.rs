@@ -221,17 +221,25 @@ impl Session<'_> {
                 .iter_mut()
                 .rev()
                 .find(|b| b["type"] == "tool_result");
-            if let Some(result) = last_result {
-                let mut text = result["content"].as_str().unwrap_or("").to_owned();
-                for c in &v.contexts {
-                    text.push_str(&format!(
-                        "\n\n{}",
-                        reminder(&format!("PostToolBatch hook additional context: {c}"))
-                    ));
+            let reminders = v
+                .contexts
+                .iter()
+                .map(|c| reminder(&format!("PostToolBatch hook additional context: {c}")));
+            let effect = match last_result.map(|r| &mut r["content"]) {
+                Some(Value::String(text)) => {
+                    for r in reminders {
+                        text.push_str(&format!("\n\n{r}"));
+                    }
+                    "context appended to the last tool result"
                 }
-                result["content"] = json!(text);
-            }
-            self.effect("context appended to the last tool result".to_owned());
+                // An Agent result is blocks: Claude Code sends the context as text blocks
+                // of the message instead (crosscheck: context_after_a_subagent).
+                _ => {
+                    content.extend(reminders.map(|r| json!({"type": "text", "text": r})));
+                    "context added after the last tool result (its content is blocks)"
+                }
+            };
+            self.effect(effect.to_owned());
         }
         if !v.blocking.is_empty() || !v.blocks.is_empty() || v.stop.is_some() {
             self.effect("the session stops after this round (hook_stopped)".to_owned());
