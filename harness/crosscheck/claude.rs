@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::aspects::{self, payload_text, Aspects, Difference};
-use super::claude_normalise::{hook_lines, ids, prompt_ids, reduced, run_line, UNREPORTED};
+use super::claude_normalise::{hook_lines, ids, reduced, run_line, seen_ids, UNREPORTED};
 use super::{Checked, CrosscheckError, Verdict};
 use crate::agent::claude::wire::{compact_messages, sse_body};
 use crate::agent::model_server::{start_servers_with_side, Servers};
@@ -137,7 +137,15 @@ pub fn mock_aspects(rec: &Recording) -> Aspects {
     let stdins = rec
         .claude_events()
         .flat_map(|e| e.runs.iter().map(|r| r.stdin.as_str()));
-    let seen = prompt_ids(stdins);
+    let requests: Vec<String> = rec
+        .timeline
+        .iter()
+        .filter_map(|e| match e {
+            TimelineEntry::ModelRequest(r) => Some(r.input.join("\n")),
+            _ => None,
+        })
+        .collect();
+    let seen = seen_ids(requests.iter().map(String::as_str), stdins);
     let session = rec.thread_id.as_str();
     for entry in &rec.timeline {
         match entry {
@@ -402,7 +410,11 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
                 .map(str::to_owned)
         })
         .unwrap_or_else(|| "<none>".to_owned());
-    let prompt_list = prompt_ids(stdins.iter().map(|(_, s)| s.as_str()));
+    let request_texts: Vec<String> = requests.iter().map(Value::to_string).collect();
+    let seen = seen_ids(
+        request_texts.iter().map(String::as_str),
+        stdins.iter().map(|(_, s)| s.as_str()),
+    );
     let mut aspects = Aspects::default();
     for (i, stdin) in &stdins {
         let w = &wrapped[*i];
@@ -413,21 +425,19 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
             .payloads
             .entry(format!("{} `{}`", w.event, w.command))
             .or_default()
-            .push(ids(&payload, &session, &prompt_list));
+            .push(ids(&payload, &session, &seen));
     }
     for event in &stream {
         if event.get("subtype").and_then(Value::as_str) == Some("informational") {
             let content = event.get("content").and_then(Value::as_str).unwrap_or("");
             aspects
                 .warnings
-                .push(ids(&unwrap(content), &session, &prompt_list));
+                .push(ids(&unwrap(content), &session, &seen));
             continue;
         }
         // A compaction that did not happen (blocked by PreCompact, nothing to compact).
         if let Some(error) = event.get("compact_error").and_then(Value::as_str) {
-            aspects
-                .warnings
-                .push(ids(&unwrap(error), &session, &prompt_list));
+            aspects.warnings.push(ids(&unwrap(error), &session, &seen));
             continue;
         }
         if event.get("subtype").and_then(Value::as_str) != Some("hook_response") {
@@ -462,7 +472,7 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
         aspects.requests.push(
             hook_lines(compact_messages(&reduced(body)))
                 .iter()
-                .map(|l| ids(&unwrap(l), &session, &prompt_list))
+                .map(|l| ids(&unwrap(l), &session, &seen))
                 .collect(),
         );
     }

@@ -24,15 +24,33 @@ pub(super) fn ids(text: &str, session: &str, seen: &Seen) -> String {
     }
 }
 
-/// The prompt and subagent ids of a side's payloads, each in order of first appearance.
-#[derive(Default)]
+/// The prompt and subagent ids of a side, each in order of first appearance.
+#[derive(Default, Debug, PartialEq)]
 pub(super) struct Seen {
     pub(super) prompts: Vec<String>,
     pub(super) agents: Vec<String>,
 }
 
-pub(super) fn prompt_ids<'a>(stdins: impl Iterator<Item = &'a str>) -> Seen {
+/// The ids `requests` (a side's model requests, in the order they were sent, as text) and
+/// `stdins` (its hook payloads) name. Subagents are numbered first by their results
+/// (`agentId: …` in an Agent result), which both sides send in the same order whatever hook
+/// saw them, then as the payloads name them.
+pub(super) fn seen_ids<'a>(
+    requests: impl Iterator<Item = &'a str>,
+    stdins: impl Iterator<Item = &'a str>,
+) -> Seen {
     let mut out = Seen::default();
+    static AGENT_ID: std::sync::OnceLock<Option<Regex>> = std::sync::OnceLock::new();
+    if let Some(re) = AGENT_ID.get_or_init(|| Regex::new(r"agentId: ([0-9a-z]+)").ok()) {
+        for text in requests {
+            for c in re.captures_iter(text) {
+                let id = c[1].to_owned();
+                if !out.agents.contains(&id) {
+                    out.agents.push(id);
+                }
+            }
+        }
+    }
     let values: Vec<Value> = stdins
         .filter_map(|s| serde_json::from_str::<Value>(s).ok())
         .collect();
@@ -121,4 +139,49 @@ fn without_own_reminders(text: &str) -> String {
 
 pub(super) fn run_line(outcome: &str, exit: &str) -> String {
     format!("{outcome} ({exit})")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ids, seen_ids, Seen};
+
+    #[test]
+    fn subagents_are_numbered_by_their_results_whatever_order_the_payloads_come_in() {
+        // Agent results reach the model in the order the subagents ended; payloads are
+        // gathered handler by handler, here the second agent's first.
+        let requests = [
+            r#"user: tool_result(call-1) text "done" + text "agentId: aaa1 (use SendMessage …)""#,
+            r#"user: tool_result(call-2) text "done" + text "agentId: bbb2 (use SendMessage …)""#,
+        ];
+        let stdins = [
+            r#"{"hook_event_name":"PreToolUse","agent_id":"bbb2","prompt_id":"p1"}"#,
+            r#"{"hook_event_name":"SubagentStop","agent_id":"aaa1","prompt_id":"p1"}"#,
+            r#"{"hook_event_name":"SubagentStop","agent_id":"ccc3","prompt_id":"p2"}"#,
+        ];
+        let seen = seen_ids(requests.into_iter(), stdins.into_iter());
+        assert_eq!(
+            seen,
+            Seen {
+                prompts: vec!["p1".into(), "p2".into()],
+                // `ccc3` never reached a request: numbered after, by the payloads.
+                agents: vec!["aaa1".into(), "bbb2".into(), "ccc3".into()],
+            }
+        );
+        assert_eq!(
+            ids(stdins[0], "session-1", &seen),
+            r#"{"hook_event_name":"PreToolUse","agent_id":"<AGENT-2>","prompt_id":"<PROMPT-1>"}"#
+        );
+    }
+
+    #[test]
+    fn without_results_subagents_are_numbered_as_they_start() {
+        let stdins = [
+            r#"{"hook_event_name":"PreToolUse","agent_id":"bbb2"}"#,
+            r#"{"hook_event_name":"SubagentStart","agent_id":"aaa1"}"#,
+            r#"{"hook_event_name":"SubagentStart","agent_id":"bbb2"}"#,
+        ];
+        let seen = seen_ids(std::iter::empty(), stdins.into_iter());
+        assert_eq!(seen.agents, ["aaa1", "bbb2"]);
+        assert!(seen.prompts.is_empty());
+    }
 }
