@@ -521,6 +521,36 @@ mod tests {
     }
 
     #[test]
+    fn nested_spawns_each_get_their_own_agent_number() {
+        let s = load(
+            "description = \"d\"\n[[turns]]\nprompt = \"p\"\n[[turns.responses]]\ncalls = [{ spawn = \"worker\", message = \"m\", responses = [\n  { calls = [{ spawn = \"explorer\", message = \"n\", responses = [{ message = \"inner\" }] }] },\n  { message = \"outer\" },\n] }]\n[[turns.responses]]\nmessage = \"done\"\n",
+        )
+        .unwrap();
+        let Step::Turn(turn) = &s.steps[0] else {
+            panic!("a turn")
+        };
+        let spawned = |r: &ModelResponse| -> ChildSpec {
+            match r.output.iter().find_map(|o| match o {
+                OutputItem::Call(c) => Some(&c.tool),
+                _ => None,
+            }) {
+                Some(ToolSpec::SpawnAgent(child)) => child.clone(),
+                other => panic!("a spawn, found {other:?}"),
+            }
+        };
+        let outer = spawned(&turn.responses[0]);
+        let inner = spawned(&outer.responses[0]);
+        assert_eq!(
+            (outer.agent_id.as_str(), outer.turn_id.as_str()),
+            ("agent-1", "agent-turn-1")
+        );
+        assert_eq!(
+            (inner.agent_id.as_str(), inner.turn_id.as_str()),
+            ("agent-2", "agent-turn-2")
+        );
+    }
+
+    #[test]
     fn lifecycle_config_errors_point_into_the_scenario() {
         let head = "description = \"d\"\n[session]\ndialect = \"lifecycle\"\n[[layers]]\nkind = \"user\"\n";
         let tail = "\n[[turns]]\nprompt = \"p\"\n";

@@ -450,14 +450,13 @@ impl Validator<'_> {
         } else if c.update_plan.is_some() {
             ToolSpec::UpdatePlan { arguments }
         } else if let Some(agent_type) = c.spawn {
-            ids.agents += 1;
+            // Numbered before its children, so a nested spawn gets a number of its own.
+            let n = ids.next_agent();
             let responses = self.child_responses(c.responses, ids, call_ids, results)?;
             ToolSpec::SpawnAgent(ChildSpec {
-                agent_id: c
-                    .agent_id
-                    .unwrap_or_else(|| format!("agent-{}", ids.agents)),
+                agent_id: c.agent_id.unwrap_or_else(|| format!("agent-{n}")),
                 agent_type,
-                turn_id: format!("agent-turn-{}", ids.agents),
+                turn_id: format!("agent-turn-{n}"),
                 message: c.message.unwrap_or_default(),
                 responses,
                 description: String::new(),
