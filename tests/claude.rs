@@ -208,6 +208,35 @@ fn port_json_is_machine_readable_and_alike_hooks_pass() -> Result<()> {
 }
 
 #[test]
+fn port_plays_a_codex_spawn_role_as_a_claude_subagent_type_and_says_so() -> Result<()> {
+    let out = cli::run(
+        &cli::repo(),
+        &[
+            "port",
+            "scenarios/subagent_start/spawn_explorer.toml",
+            "--from",
+            "codex",
+            "--to",
+            "claude",
+        ],
+    )?;
+    let text = cli::text(&out);
+    // Nothing that blocks fails open: exit 0, with both differences named.
+    ensure!(out.status.code() == Some(0), "{text}");
+    for line in [
+        "declared: the spawn role `explorer`",
+        "claude:   agent_type `general-purpose`",
+        "NEVER RUNS SubagentStart `cat >/dev/null; printf",
+        "claude:   not run\n",
+        "why:      its matcher does not select the subagent type claude spawns (`general-purpose`)",
+        "port: 2 finding(s), 0 hook run(s) that block in codex fail open in claude",
+    ] {
+        ensure!(text.contains(line), "{line:?} not in:\n{text}");
+    }
+    Ok(())
+}
+
+#[test]
 fn port_refuses_a_scenario_of_another_dialect() -> Result<()> {
     let out = cli::run(
         &cli::repo(),

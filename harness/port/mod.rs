@@ -17,7 +17,7 @@ mod translate;
 use std::collections::BTreeMap;
 
 use crate::agent::recording::Recording;
-use crate::agent::spec::{ModelResponse, OutputItem, Step, ToolSpec};
+use crate::agent::spec::{ModelResponse, OutputItem, Step, ToolCallSpec, ToolSpec};
 use crate::engine::Dialect;
 use crate::replay;
 use crate::scenario::Scenario;
@@ -54,9 +54,16 @@ pub async fn port(scenario: &Scenario, to: Dialect) -> Result<Report, PortError>
     // Whether the target's session got as far as a run: its call was made, or (no call) the
     // event ran at all there.
     let target_calls: Vec<&str> = b.tool_calls().map(|c| c.call_id.as_str()).collect();
+    // A subagent event happened in the target when it spawned one, whether or not a hook's
+    // matcher selected the subagent's type.
+    let target_types = agent_types(&target.steps);
+    let subagent_event = |o: &Obs| matches!(o.event.as_str(), "SubagentStart" | "SubagentStop");
     let reached = |o: &Obs| match &o.call {
         Some(id) => target_calls.contains(&id.as_str()),
-        None => theirs.iter().any(|t| t.event == o.event),
+        None => {
+            theirs.iter().any(|t| t.event == o.event)
+                || (subagent_event(o) && !target_types.is_empty())
+        }
     };
     let declared = |o: &Obs| {
         decl.get(&format!("{} {}", o.event, o.command))
@@ -138,15 +145,30 @@ pub async fn port(scenario: &Scenario, to: Dialect) -> Result<Report, PortError>
                     event: o.event.clone(),
                     call: call_text(&o.call),
                     from: o.what.clone(),
-                    to: "not run for this call".to_owned(),
-                    why: if tool == "spawn_agent" || tool == "Agent" {
+                    to: if o.call.is_some() {
+                        "not run for this call"
+                    } else {
+                        "not run"
+                    }
+                    .to_owned(),
+                    why: if subagent_event(o) {
+                        format!(
+                            "its matcher does not select the subagent type {to} spawns (`{}`)",
+                            target_types.join("`, `")
+                        )
+                    } else if tool == "spawn_agent" || tool == "Agent" {
                         format!("{to} fires no {} for its subagent call `{tool}`: a subagent's start and end are SubagentStart and SubagentStop there", o.event)
                     } else if any_event {
                         format!("its matcher does not select the call {to} makes (`{tool}`)")
                     } else {
                         format!("its matcher selects nothing {to} sends (here `{tool}`)")
                     },
-                    fix: if tool == "spawn_agent" || tool == "Agent" {
+                    fix: if subagent_event(o) {
+                        format!(
+                            "add {to}'s subagent type to the matcher (`{}`)",
+                            target_types.join("|")
+                        )
+                    } else if tool == "spawn_agent" || tool == "Agent" {
                         format!("check subagents with SubagentStart / SubagentStop hooks in {to}")
                     } else {
                         format!(
@@ -364,10 +386,10 @@ fn fix_for(to_what: &str, missing: &[&String], to: Dialect) -> String {
 }
 
 /// Each call of the steps as `(id, name)`.
-fn calls(steps: &[Step], dialect: Dialect) -> Vec<(String, String)> {
-    /// Each call's id and tool name as `dialect`'s model names it, a subagent's own calls
-    /// right after the call that starts it.
-    fn walk(responses: &[ModelResponse], dialect: Dialect, out: &mut Vec<(String, String)>) {
+/// Every call of `steps` in order, a subagent's own calls right after the call that starts
+/// it.
+fn each_call(steps: &[Step], f: &mut impl FnMut(&ToolCallSpec)) {
+    fn walk(responses: &[ModelResponse], f: &mut impl FnMut(&ToolCallSpec)) {
         for c in responses
             .iter()
             .flat_map(|r| &r.output)
@@ -376,21 +398,41 @@ fn calls(steps: &[Step], dialect: Dialect) -> Vec<(String, String)> {
                 OutputItem::Message { .. } => None,
             })
         {
-            let name = match dialect {
-                Dialect::Claude => crate::agent::claude::wire::tool_use(&c.tool).0,
-                _ => crate::agent::tools::model_name(&c.tool),
-            };
-            out.push((c.call_id.clone(), name));
+            f(c);
             if let ToolSpec::SpawnAgent(child) = &c.tool {
-                walk(&child.responses, dialect, out);
+                walk(&child.responses, f);
             }
         }
     }
-    let mut out = Vec::new();
     for step in steps {
         if let Step::Turn(t) = step {
-            walk(&t.responses, dialect, &mut out);
+            walk(&t.responses, f);
         }
     }
+}
+
+/// Each call's id and tool name as `dialect`'s model names it.
+fn calls(steps: &[Step], dialect: Dialect) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    each_call(steps, &mut |c| {
+        let name = match dialect {
+            Dialect::Claude => crate::agent::claude::wire::tool_use(&c.tool).0,
+            _ => crate::agent::tools::model_name(&c.tool),
+        };
+        out.push((c.call_id.clone(), name));
+    });
+    out
+}
+
+/// The subagent types `steps` spawn, each once, in order.
+fn agent_types(steps: &[Step]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    each_call(steps, &mut |c| {
+        if let ToolSpec::SpawnAgent(child) = &c.tool {
+            if !out.contains(&child.agent_type) {
+                out.push(child.agent_type.clone());
+            }
+        }
+    });
     out
 }

@@ -4,7 +4,8 @@
 use serde_json::Value;
 
 use super::report::{Finding, PortError, Severity};
-use crate::agent::spec::{ModelResponse, OutputItem, Step, ToolResult, ToolSpec};
+use crate::agent::claude::AGENT_TYPES;
+use crate::agent::spec::{ChildSpec, ModelResponse, OutputItem, Step, ToolResult, ToolSpec};
 use crate::engine::Dialect;
 use crate::scenario::{FileContent, LayerKind, LayerSource, Scenario};
 
@@ -67,9 +68,22 @@ pub fn translate(scenario: &Scenario, to: Dialect) -> Result<(Scenario, Vec<Find
                     source: LayerSource::HooksJson(text.clone()),
                 });
             }
-            out.steps = map_calls(&scenario.steps, scenario, |tool, result| {
-                claude_to_codex(tool, result, scenario)
-            })?;
+            // Codex names a subagent `agent-<n>`; its type (a role) carries over as it is.
+            let mut n = 0;
+            out.steps = map_calls(
+                &scenario.steps,
+                scenario,
+                |tool, result| claude_to_codex(tool, result, scenario),
+                &mut |child| {
+                    n += 1;
+                    ChildSpec {
+                        agent_id: format!("agent-{n}"),
+                        turn_id: format!("agent-turn-{n}"),
+                        description: String::new(),
+                        ..child.clone()
+                    }
+                },
+            )?;
         }
         (Dialect::Codex | Dialect::Codex4e30281, Dialect::Claude) => {
             out.session.model = crate::scenario::DEFAULT_CLAUDE_MODEL.to_owned();
@@ -108,9 +122,46 @@ pub fn translate(scenario: &Scenario, to: Dialect) -> Result<(Scenario, Vec<Find
                     source: LayerSource::SettingsJson(text.clone()),
                 });
             }
-            out.steps = map_calls(&scenario.steps, scenario, |tool, result| {
-                codex_to_claude(tool, result)
+            // Claude Code names a subagent `a<16 hex digits>` and offers a fixed set of types:
+            // a Codex role that is none of them plays as `general-purpose`.
+            let mut n = 0;
+            let mut retyped = Vec::new();
+            out.steps = map_calls(&scenario.steps, scenario, codex_to_claude, &mut |child| {
+                n += 1;
+                let known = AGENT_TYPES.contains(&child.agent_type.as_str());
+                if !known && !retyped.contains(&child.agent_type) {
+                    retyped.push(child.agent_type.clone());
+                }
+                ChildSpec {
+                    agent_id: format!("a{n:016x}"),
+                    turn_id: format!("agent-turn-{n}"),
+                    agent_type: if known {
+                        child.agent_type.clone()
+                    } else {
+                        "general-purpose".to_owned()
+                    },
+                    description: child.agent_type.clone(),
+                    ..child.clone()
+                }
             })?;
+            for role in retyped {
+                findings.push(Finding {
+                    severity: Severity::Differs,
+                    hook: "(every hook that reads `agent_type` or matches it)".to_owned(),
+                    declared: format!("the spawn role `{role}`"),
+                    event: "SubagentStart, SubagentStop".to_owned(),
+                    call: None,
+                    from: format!("agent_type `{role}`"),
+                    to: "agent_type `general-purpose`".to_owned(),
+                    why: format!(
+                        "Claude Code's Agent tool offers the subagent types {} only",
+                        AGENT_TYPES.join(", ")
+                    ),
+                    fix: format!(
+                        "match the Claude Code type the hook means, or both (`{role}|general-purpose`)"
+                    ),
+                });
+            }
         }
         _ => {
             return Err(PortError::Unsupported(format!(
@@ -125,6 +176,7 @@ fn map_calls(
     steps: &[Step],
     scenario: &Scenario,
     f: impl Fn(&ToolSpec, &ToolResult) -> Result<(ToolSpec, ToolResult), PortError>,
+    spawn: &mut dyn FnMut(&ChildSpec) -> ChildSpec,
 ) -> Result<Vec<Step>, PortError> {
     let mut out = Vec::new();
     for step in steps {
@@ -135,16 +187,18 @@ fn map_calls(
             )));
         };
         let mut t = t.clone();
-        t.responses = map_responses(&t.responses, &f)?;
+        t.responses = map_responses(&t.responses, &f, spawn)?;
         out.push(Step::Turn(t));
     }
     Ok(out)
 }
 
-/// `responses` with each call as the other agent makes it; a subagent's own calls too.
+/// `responses` with each call as the other agent makes it; a spawn as `spawn` makes it
+/// (before its children, so they are numbered after it), and a subagent's own calls too.
 fn map_responses(
     responses: &[ModelResponse],
     f: &impl Fn(&ToolSpec, &ToolResult) -> Result<(ToolSpec, ToolResult), PortError>,
+    spawn: &mut dyn FnMut(&ChildSpec) -> ChildSpec,
 ) -> Result<Vec<ModelResponse>, PortError> {
     responses
         .iter()
@@ -156,9 +210,9 @@ fn map_responses(
                     OutputItem::Call(c) => {
                         let mut c = c.clone();
                         if let ToolSpec::SpawnAgent(child) = &c.tool {
-                            let mut child = child.clone();
-                            child.responses = map_responses(&child.responses, f)?;
-                            c.tool = ToolSpec::SpawnAgent(child);
+                            let mut ported = spawn(child);
+                            ported.responses = map_responses(&child.responses, f, spawn)?;
+                            c.tool = ToolSpec::SpawnAgent(ported);
                         } else {
                             let (tool, result) = f(&c.tool, &c.result)?;
                             c.tool = tool;

@@ -30,7 +30,7 @@ use super::spec::{PermissionMode, SessionSpec};
 use super::state::AgentEnv;
 use crate::engine::claude::ClaudeEngine;
 pub use auto::classifier_answers;
-pub use names::{compaction_prompt_of, effort, project_slug, VERSION};
+pub use names::{compaction_prompt_of, effort, project_slug, AGENT_TYPES, VERSION};
 use session::Session;
 use tools::FileState;
 use transcript::Transcript;

@@ -1,5 +1,14 @@
 //! Names and texts of Claude Code 2.1.197 that several parts of the session use.
 
+/// The subagent types Claude Code 2.1.197 offers the `Agent` tool in `-p` mode.
+pub const AGENT_TYPES: [&str; 5] = [
+    "general-purpose",
+    "Explore",
+    "Plan",
+    "claude",
+    "statusline-setup",
+];
+
 /// The effort level Claude Code gives `model`'s hooks (`effort` in the payloads of the
 /// events of a turn's loop, `CLAUDE_EFFORT`), if any: `claude-sonnet-4-5` has none,
 /// `claude-sonnet-4-6` `high` (both observed).

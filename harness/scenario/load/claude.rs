@@ -3,14 +3,7 @@
 
 use super::*;
 
-/// The subagent types Claude Code 2.1.197 offers the `Agent` tool in `-p` mode.
-pub(super) const AGENT_TYPES: [&str; 5] = [
-    "general-purpose",
-    "Explore",
-    "Plan",
-    "claude",
-    "statusline-setup",
-];
+use crate::agent::claude::AGENT_TYPES;
 
 /// Models with which Claude Code 2.1.197 keeps auto mode on (with `claude-sonnet-4-5` it
 /// falls back to `default` without a word). Only this one is played: its hooks' payloads
