@@ -158,18 +158,18 @@ impl ClaudeEngine {
         stdin.push('\n');
         let runner = self.runner_with(env);
         let futures = selected.iter().map(|h| {
-            // A plugin's hooks also get its root and data folders.
+            // A plugin's hooks also get its root and data folders; the others share one.
             let runner = match &h.plugin {
                 Some(plugin) => {
                     let mut vars = env.to_vec();
                     vars.extend(plugin.env());
-                    self.runner_with(&vars)
+                    std::borrow::Cow::Owned(self.runner_with(&vars))
                 }
-                None => runner.clone(),
+                None => std::borrow::Cow::Borrowed(&runner),
             };
             let stdin = &stdin;
             async move {
-                let runner = &runner;
+                let runner = runner.as_ref();
                 let command = h.command().unwrap_or("").to_owned();
                 let secs = h.timeout.unwrap_or(DEFAULT_TIMEOUT_SECS).max(1);
                 let run = run_command(
