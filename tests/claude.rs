@@ -369,10 +369,12 @@ fn a_plugin_folder_s_own_manifest_names_it_and_a_bad_one_is_an_error() -> Result
     let bad = cli::run(root, &["run", "plugin"])?;
     let bad_text = cli::text(&bad);
     ensure!(!bad.status.success(), "{bad_text}");
-    // The error names the repository's manifest, the file to mend, not the workspace copy.
+    // The loader says it, at the scenario's `from`, naming the repository's manifest (the
+    // file to mend), and exits 2 as for any bad input.
+    ensure!(bad.status.code() == Some(2), "{bad_text}");
     ensure!(
         bad_text.contains(&format!(
-            "plugin `guard`: {}: expected a JSON object with a string `name` (no string `name`)",
+            "scenarios/plugin.toml:8:8: plugin `guard`: {}: expected a JSON object with a string `name` (no string `name`)",
             manifest.display()
         )),
         "{bad_text}"

@@ -454,26 +454,18 @@ impl Workspace {
                 source,
             })
         };
-        let manifest = root.join(".claude-plugin/plugin.json");
+        let manifest = root.join(Plugin::MANIFEST);
         let name = if manifest.exists() {
-            // A repository's own manifest names the plugin (Claude Code reads it likewise).
+            // A repository's own manifest names the plugin (Claude Code reads it likewise);
+            // the loader checked it, but the folder is copied anew at every run.
             let bad = |why: String| WorkspaceError::PluginManifest {
                 plugin: name.to_owned(),
-                path: from.map_or_else(
-                    || manifest.clone(),
-                    |from| from.join(".claude-plugin/plugin.json"),
-                ),
+                path: from.map_or_else(|| manifest.clone(), |from| from.join(Plugin::MANIFEST)),
                 why,
             };
             let text = std::fs::read_to_string(&manifest).map_err(|e| bad(e.to_string()))?;
-            let doc: serde_json::Value =
-                serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
-            doc.get("name")
-                .and_then(|n| n.as_str())
-                .map(str::to_owned)
-                .ok_or_else(|| bad("no string `name`".to_owned()))?
+            Plugin::manifest_name(&text).map_err(bad)?
         } else {
-            mkdir(&root.join(".claude-plugin"))?;
             let text = serde_json::json!({ "name": name, "version": "0.0.0" });
             write_file(&manifest, &format!("{text}\n"), false)?;
             name.to_owned()

@@ -62,6 +62,19 @@ pub struct Plugin {
 }
 
 impl Plugin {
+    /// Where a plugin folder's manifest is, relative to the folder.
+    pub const MANIFEST: &'static str = ".claude-plugin/plugin.json";
+
+    /// The plugin's name from its manifest's text: a JSON object with a string `name`
+    /// (Claude Code names the plugin, and its data folder, by it). Pure.
+    pub fn manifest_name(text: &str) -> Result<String, String> {
+        let doc: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        doc.get("name")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(|| "no string `name`".to_owned())
+    }
+
     /// The variables a plugin's hooks get beside the others.
     pub fn env(&self) -> [(String, String); 2] {
         [
@@ -337,6 +350,24 @@ fn read_handler(handler: &Value) -> Result<ReadHandler, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_manifest_names_its_plugin_or_says_why_not() {
+        assert_eq!(
+            Plugin::manifest_name(r#"{"name": "house-rules", "version": "1.0.0"}"#),
+            Ok("house-rules".to_owned())
+        );
+        assert_eq!(
+            Plugin::manifest_name(r#"{"name": 3}"#),
+            Err("no string `name`".to_owned())
+        );
+        assert_eq!(
+            Plugin::manifest_name("[]"),
+            Err("no string `name`".to_owned())
+        );
+        let err = Plugin::manifest_name("{name").unwrap_err();
+        assert!(err.contains("line 1 column 2"), "{err}");
+    }
 
     fn file(source: SettingsSource, text: &str) -> SettingsFile {
         SettingsFile {

@@ -76,6 +76,23 @@ impl Validator<'_> {
                         ),
                     );
                 }
+                // A claude plugin folder's own manifest names the plugin: checked here, with
+                // the position of `from`, as well as where the run reads it.
+                let manifest = full.join(crate::engine::claude::Plugin::MANIFEST);
+                if claude && manifest.exists() {
+                    let named = std::fs::read_to_string(&manifest)
+                        .map_err(|e| e.to_string())
+                        .and_then(|text| crate::engine::claude::Plugin::manifest_name(&text));
+                    if let Err(why) = named {
+                        return self.err(
+                            from.span(),
+                            format!(
+                                "plugin `{name}`: {}: expected a JSON object with a string `name` ({why})",
+                                manifest.display()
+                            ),
+                        );
+                    }
+                }
                 return Ok((
                     (name, marketplace),
                     FileSpec {
