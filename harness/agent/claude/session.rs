@@ -137,6 +137,13 @@ impl Session<'_> {
         });
     }
 
+    /// A user message of hook reminders only: sent to the model, but no transcript line
+    /// (Claude Code writes such texts as `attachment` lines, which hooktape does not write).
+    pub(super) fn push_reminders(&mut self, content: Vec<Value>) {
+        self.messages
+            .push(json!({"role": "user", "content": content}));
+    }
+
     pub(super) fn push_user(&mut self, content: Vec<Value>) -> Result<(), AgentError> {
         let message = json!({"role": "user", "content": content});
         self.transcript.message(&message)?;
@@ -517,8 +524,13 @@ impl Session<'_> {
                 match self.stop(active, may_continue, &last).await {
                     StopNext::End => return Ok(WorkEnd::Done(last)),
                     StopNext::Halt(reason) => return Ok(WorkEnd::Stopped { reason, last }),
-                    StopNext::Continue(text) => {
-                        self.push_user(vec![json!({"type": "text", "text": text})])?;
+                    StopNext::Continue { text, reminders } => {
+                        let content = vec![json!({"type": "text", "text": text})];
+                        if reminders {
+                            self.push_reminders(content);
+                        } else {
+                            self.push_user(content)?;
+                        }
                         active = true;
                         blocks_in_a_row += 1;
                     }
@@ -566,14 +578,19 @@ impl Session<'_> {
             .map(|(cmd, stderr)| format!("[{cmd}]: {stderr}"))
             .collect();
         feedback.extend(v.blocks.iter().map(|(_, r)| r.clone().unwrap_or_default()));
-        let text = if !feedback.is_empty() {
-            format!("Stop hook feedback:\n{}", feedback.join("\n"))
+        let (text, reminders) = if !feedback.is_empty() {
+            (
+                format!("Stop hook feedback:\n{}", feedback.join("\n")),
+                false,
+            )
         } else if !v.contexts.is_empty() {
-            v.contexts
+            let text = v
+                .contexts
                 .iter()
                 .map(|c| reminder(&format!("Stop hook additional context: {c}")))
                 .collect::<Vec<_>>()
-                .join("\n")
+                .join("\n");
+            (text, true)
         } else {
             return StopNext::End;
         };
@@ -590,7 +607,7 @@ impl Session<'_> {
             "the turn"
         };
         self.effect(format!("{who} goes on: {text:?}"));
-        StopNext::Continue(text)
+        StopNext::Continue { text, reminders }
     }
 
     async fn session_end(&mut self) {
@@ -621,7 +638,11 @@ pub(super) enum WorkEnd {
 pub(super) enum StopNext {
     End,
     Halt(Option<String>),
-    Continue(String),
+    /// The model is sampled again with `text`; `reminders`: it is hook reminders only.
+    Continue {
+        text: String,
+        reminders: bool,
+    },
 }
 
 /// What one run decided on its own, in words.

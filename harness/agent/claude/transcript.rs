@@ -76,19 +76,6 @@ impl Transcript {
 
     /// Appends the line of one message (`{"role", "content"}`).
     pub(crate) fn message(&mut self, message: &Value) -> Result<(), AgentError> {
-        // A message of hook reminders only is no user line: Claude Code writes those texts
-        // as `attachment` lines, which hooktape does not write.
-        if let Some(blocks) = message["content"].as_array() {
-            let reminders_only = !blocks.is_empty()
-                && blocks.iter().all(|b| {
-                    b["text"]
-                        .as_str()
-                        .is_some_and(|t| t.starts_with("<system-reminder>"))
-                });
-            if reminders_only {
-                return Ok(());
-            }
-        }
         self.count += 1;
         let uuid = format!("00000000-0000-4000-8000-{:012}", self.count);
         let role = message["role"].as_str().unwrap_or("user");
