@@ -76,7 +76,7 @@ fn answer(state: &Mutex<State>, request_body: &[u8]) -> Answer {
                     Answer::Json(next.body)
                 }
                 None => Answer::Exhausted(format!(
-                    "request {n} does not stream (a classifier request) and no classifier answer is scripted for it"
+                    "request {n} does not stream, and the script has no answer left for a request that does not stream"
                 )),
             };
         }
@@ -320,22 +320,14 @@ pub async fn start_servers(
     responses: &[ModelResponse],
     mode: Servers,
 ) -> (ScriptedModel, AnalyticsSink) {
-    start_servers_rendered(responses, mode, &sse_body).await
+    start_servers_with_side(responses, None, mode, &sse_body).await
 }
 
-/// [`start_servers`] with each response's body rendered by `render` (1-based index): the
-/// `claude` dialect's Messages-API stream. The model answers `POST …/v1/responses` and
-/// `POST …/v1/messages` alike, from the one script.
-pub async fn start_servers_rendered(
-    responses: &[ModelResponse],
-    mode: Servers,
-    render: &(dyn Fn(usize, &ModelResponse) -> String + Sync),
-) -> (ScriptedModel, AnalyticsSink) {
-    start_servers_with_side(responses, None, mode, render).await
-}
-
-/// [`start_servers_rendered`] whose requests that do not stream take `side`'s answers
-/// (`(summary, JSON body)`, in order) instead of the script's next stream.
+/// [`start_servers`] with each response's body rendered by `render` (1-based index; the
+/// `claude` dialect's Messages-API stream: the model answers `POST …/v1/responses` and
+/// `POST …/v1/messages` alike, from the one script), and, with `side`, requests that do
+/// not stream answered by its answers (`(summary, JSON body)`, in order) instead of the
+/// script's next stream.
 pub async fn start_servers_with_side(
     responses: &[ModelResponse],
     side: Option<Vec<(String, String)>>,
@@ -343,6 +335,7 @@ pub async fn start_servers_with_side(
     render: &(dyn Fn(usize, &ModelResponse) -> String + Sync),
 ) -> (ScriptedModel, AnalyticsSink) {
     let mut state = State::new(responses, render);
+    state.total += side.as_ref().map_or(0, Vec::len);
     state.side = side.map(|answers| {
         answers
             .into_iter()
@@ -350,22 +343,17 @@ pub async fn start_servers_with_side(
             .collect()
     });
     let state = Arc::new(Mutex::new(state));
-    match mode {
-        Servers::PerSession => (
+    // Without a loopback port for a shared server, each session starts its own.
+    let shared = match mode {
+        Servers::Shared => hub().ok(),
+        Servers::PerSession => None,
+    };
+    match shared {
+        None => (
             ScriptedModel::own(state).await,
             AnalyticsSink::start().await,
         ),
-        Servers::Shared => {
-            let hub = match hub() {
-                Ok(hub) => hub,
-                // No loopback port for a shared server: each session starts its own.
-                Err(_) => {
-                    return (
-                        ScriptedModel::own(state).await,
-                        AnalyticsSink::start().await,
-                    )
-                }
-            };
+        Some(hub) => {
             let id = hub.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let analytics = Arc::new(Mutex::new(Vec::new()));
             lock_routes(hub).insert(
