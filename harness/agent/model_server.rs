@@ -335,13 +335,9 @@ pub async fn start_servers_with_side(
     render: &(dyn Fn(usize, &ModelResponse) -> String + Sync),
 ) -> (ScriptedModel, AnalyticsSink) {
     let mut state = State::new(responses, render);
-    state.total += side.as_ref().map_or(0, Vec::len);
-    state.side = side.map(|answers| {
-        answers
-            .into_iter()
-            .map(|(summary, body)| Scripted { summary, body })
-            .collect()
-    });
+    if let Some(answers) = side {
+        state.with_side(answers);
+    }
     let state = Arc::new(Mutex::new(state));
     // Without a loopback port for a shared server, each session starts its own.
     let shared = match mode {
@@ -384,6 +380,18 @@ pub async fn start_servers_with_side(
 }
 
 impl State {
+    /// Requests that do not stream take `answers` (`(summary, JSON body)`), in order; they
+    /// count among the scripted responses.
+    fn with_side(&mut self, answers: Vec<(String, String)>) {
+        self.total += answers.len();
+        self.side = Some(
+            answers
+                .into_iter()
+                .map(|(summary, body)| Scripted { summary, body })
+                .collect(),
+        );
+    }
+
     fn new(
         responses: &[ModelResponse],
         render: &(dyn Fn(usize, &ModelResponse) -> String + Sync),
@@ -528,5 +536,41 @@ impl AnalyticsSink {
             events.extend(batch.events);
         }
         Ok(events)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unstreamed_requests_take_the_side_answers_and_an_exhausted_script_counts_them() {
+        let script = [ModelResponse::message("hello")];
+        let mut state = State::new(&script, &|i, _| format!("stream {i}"));
+        state.with_side(vec![(
+            "classifier 1: allow".to_owned(),
+            "{\"verdict\":\"allow\"}".to_owned(),
+        )]);
+        let state = Mutex::new(state);
+        let plain = br#"{"messages":[]}"#;
+        let streamed = br#"{"stream":true}"#;
+        assert!(matches!(answer(&state, plain), Answer::Json(b) if b == "{\"verdict\":\"allow\"}"));
+        assert!(matches!(answer(&state, streamed), Answer::Stream(b) if b == "stream 1"));
+        let Answer::Exhausted(side) = answer(&state, plain) else {
+            panic!("the side queue is empty")
+        };
+        assert_eq!(
+            side,
+            "request 3 does not stream, and the script has no answer left for a request that does not stream"
+        );
+        let Answer::Exhausted(stream) = answer(&state, streamed) else {
+            panic!("the script is used up")
+        };
+        assert!(
+            stream.starts_with(
+                "the model script has no response for request 4: all 2 scripted responses were used:\n  "
+            ) && stream.contains("classifier 1: allow"),
+            "{stream}"
+        );
     }
 }
