@@ -49,6 +49,11 @@ const BAD: &[(&str, &str, &str)] = &[
         "`spawn = \"reviewer\"` in call `call-1`: expected one of Claude Code's subagent types: general-purpose, Explore, Plan, claude, statusline-setup",
     ),
     (
+        "claude_unknown_permission_mode",
+        "5:19",
+        "unknown variant `plan`, expected `bypassPermissions` or `auto`",
+    ),
+    (
         "claude_auto_mode_model",
         "5:19",
         "`permission_mode = \"auto\"` with model `claude-sonnet-4-5`: Claude Code 2.1.197 turns auto mode off for it (and falls back to `default`); set `model = \"claude-sonnet-4-6\"`",

@@ -118,7 +118,7 @@ pub fn load_in(repo: &Repo, path: &Path, text: &str) -> Result<Scenario, Scenari
         .session
         .permission_mode
         .as_ref()
-        .is_some_and(|m| m.get_ref() == "auto");
+        .is_some_and(|m| *m.get_ref() == crate::agent::spec::PermissionMode::Auto);
     Validator {
         path,
         text,

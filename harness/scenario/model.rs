@@ -177,8 +177,8 @@ pub struct SessionFile {
     /// or `auto` (its classifier judges the calls a result's `classifier` scripts; needs a
     /// model with auto mode, `claude-sonnet-4-6`).
     #[serde(default)]
-    #[schemars(with = "Option<String>")]
-    pub permission_mode: Option<Spanned<String>>,
+    #[schemars(with = "Option<crate::agent::spec::PermissionMode>")]
+    pub permission_mode: Option<Spanned<crate::agent::spec::PermissionMode>>,
 }
 
 /// Which config layer a hooks source belongs to.

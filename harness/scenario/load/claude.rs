@@ -52,23 +52,19 @@ impl Validator<'_> {
                 format!("`permission_mode` is Claude Code's (the `claude` dialect); this scenario's dialect is `{}`", session.dialect.as_str()),
             );
         }
-        match mode.get_ref().as_str() {
-            "bypassPermissions" => Ok(PermissionMode::BypassPermissions),
-            "auto" => {
-                let model = session.model.as_deref().unwrap_or(crate::scenario::DEFAULT_CLAUDE_MODEL);
-                if !AUTO_MODE_MODELS.contains(&model) {
-                    return self.err(
-                        mode.span(),
-                        format!("`permission_mode = \"auto\"` with model `{model}`: Claude Code 2.1.197 turns auto mode off for it (and falls back to `default`); set `model = \"claude-sonnet-4-6\"`"),
-                    );
-                }
-                Ok(PermissionMode::Auto)
+        if *mode.get_ref() == PermissionMode::Auto {
+            let model = session
+                .model
+                .as_deref()
+                .unwrap_or(crate::scenario::DEFAULT_CLAUDE_MODEL);
+            if !AUTO_MODE_MODELS.contains(&model) {
+                return self.err(
+                    mode.span(),
+                    format!("`permission_mode = \"auto\"` with model `{model}`: Claude Code 2.1.197 turns auto mode off for it (and falls back to `default`); set `model = \"claude-sonnet-4-6\"`"),
+                );
             }
-            other => self.err(
-                mode.span(),
-                format!("expected `permission_mode = \"bypassPermissions\"` or `\"auto\"` (the modes hooktape plays), found {other:?}"),
-            ),
         }
+        Ok(*mode.get_ref())
     }
 
     /// A result's `classifier`: `allow` or `block` (with `classifier_reason`), auto mode only.
