@@ -521,6 +521,36 @@ mod tests {
     }
 
     #[test]
+    fn a_claude_response_s_unplayed_keys_are_errors_where_the_response_is_held() {
+        let head =
+            "description = \"d\"\n[session]\ndialect = \"claude\"\n[[turns]]\nprompt = \"p\"\n";
+        // A turn's own response: the error points at the turn.
+        let err = load(&format!(
+            "{head}[[turns.responses]]\nmessage = \"m\"\ntokens = 5\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with(
+                "s.toml:4:1: `tokens` in a response: not played by the `claude` dialect"
+            ),
+            "{err}"
+        );
+        // A subagent's response: at the spawn call that holds it.
+        let err = load(&format!(
+            "{head}[[turns.responses]]\ncalls = [{{ spawn = \"Explore\", message = \"look\", responses = [{{ message = \"x\", disconnect = true }}] }}]\n[[turns.responses]]\nmessage = \"m\"\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with(
+                "s.toml:7:10: `disconnect` in a response: not played by the `claude` dialect"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn nested_spawns_each_get_their_own_agent_number() {
         let s = load(
             "description = \"d\"\n[[turns]]\nprompt = \"p\"\n[[turns.responses]]\ncalls = [{ spawn = \"worker\", message = \"m\", responses = [\n  { calls = [{ spawn = \"explorer\", message = \"n\", responses = [{ message = \"inner\" }] }] },\n  { message = \"outer\" },\n] }]\n[[turns.responses]]\nmessage = \"done\"\n",

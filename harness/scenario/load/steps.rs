@@ -18,9 +18,6 @@ impl Validator<'_> {
                 ("fork", t.fork),
                 ("queued", !t.queued.is_empty()),
                 ("interrupt_after", t.interrupt_after.is_some()),
-                ("tokens", t.responses.iter().any(|r| r.tokens.is_some())),
-                ("failed", t.responses.iter().any(|r| r.failed.is_some())),
-                ("disconnect", t.responses.iter().any(|r| r.disconnect)),
             ];
             if let Some((key, _)) = unsupported.iter().find(|(_, given)| *given) {
                 return self.err(
@@ -103,13 +100,13 @@ impl Validator<'_> {
         }
         let prompt = prompt.into_inner();
         ids.turns += 1;
-        let turn_id = self.turn_id(t.id, span, ids)?;
+        let turn_id = self.turn_id(t.id, span.clone(), ids)?;
         let mut results = t.results;
         let mut call_ids = BTreeSet::new();
         let responses = t
             .responses
             .into_iter()
-            .map(|r| self.response(r, ids, &mut call_ids, &mut results))
+            .map(|r| self.response(r, span.clone(), ids, &mut call_ids, &mut results))
             .collect::<Result<Vec<_>, _>>()?;
         if let Some((id, _)) = results.into_iter().next() {
             let known: Vec<&str> = call_ids.iter().map(String::as_str).collect();
@@ -219,13 +216,29 @@ impl Validator<'_> {
         Ok(id)
     }
 
+    /// One scripted model answer; `span` is what holds it (its turn, or the spawn call of
+    /// a subagent's answer), where an error points.
     pub(super) fn response(
         &self,
         r: ResponseFile,
+        span: Range<usize>,
         ids: &mut Ids,
         call_ids: &mut BTreeSet<String>,
         results: &mut BTreeMap<Spanned<String>, ToolResultFile>,
     ) -> Result<ModelResponse, ScenarioError> {
+        if self.dialect == Dialect::Claude {
+            let unplayed = [
+                ("tokens", r.tokens.is_some()),
+                ("failed", r.failed.is_some()),
+                ("disconnect", r.disconnect),
+            ];
+            if let Some((key, _)) = unplayed.iter().find(|(_, given)| *given) {
+                return self.err(
+                    span,
+                    format!("`{key}` in a response: not played by the `claude` dialect (its responses are messages and tool calls)"),
+                );
+            }
+        }
         let mut output: Vec<OutputItem> = r
             .message
             .into_iter()
@@ -252,13 +265,14 @@ impl Validator<'_> {
     pub(super) fn child_responses(
         &self,
         responses: Vec<ResponseFile>,
+        span: Range<usize>,
         ids: &mut Ids,
         call_ids: &mut BTreeSet<String>,
         results: &mut BTreeMap<Spanned<String>, ToolResultFile>,
     ) -> Result<Vec<ModelResponse>, ScenarioError> {
         responses
             .into_iter()
-            .map(|r| self.response(r, ids, call_ids, results))
+            .map(|r| self.response(r, span.clone(), ids, call_ids, results))
             .collect()
     }
 
@@ -452,7 +466,8 @@ impl Validator<'_> {
         } else if let Some(agent_type) = c.spawn {
             // Numbered before its children, so a nested spawn gets a number of its own.
             let n = ids.next_agent();
-            let responses = self.child_responses(c.responses, ids, call_ids, results)?;
+            let responses =
+                self.child_responses(c.responses, span.clone(), ids, call_ids, results)?;
             ToolSpec::SpawnAgent(ChildSpec {
                 agent_id: c.agent_id.unwrap_or_else(|| format!("agent-{n}")),
                 agent_type,
