@@ -30,8 +30,8 @@ use serde_json::Value;
 use super::aspects::{self, payload_text, Aspects, Difference};
 use super::claude_normalise::{hook_lines, ids, reduced, run_line, seen_ids, UNREPORTED};
 use super::{Checked, CrosscheckError, Verdict};
-use crate::agent::claude::wire::{compact_messages, sse_body};
-use crate::agent::model_server::{start_servers_with_side, Servers};
+use crate::agent::claude::wire::compact_messages;
+use crate::agent::model_server::Servers;
 use crate::agent::recording::{Recording, TimelineEntry};
 use crate::agent::spec::Step;
 use crate::engine::Dialect;
@@ -304,14 +304,8 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
     let standins = super::standins::plan(&spec).map_err(CrosscheckError::Input)?;
     let standin_dir = ws.root.join("crosscheck-standins");
     super::standins::write(&standin_dir, &standins).map_err(|e| io(&standin_dir, e))?;
-    let model = spec.model.clone();
     let auto = spec.permission_mode == crate::agent::spec::PermissionMode::Auto;
-    let side = auto.then(|| crate::agent::claude::classifier_answers(&spec));
-    let (server, _sink) =
-        start_servers_with_side(&spec.model_script(), side, Servers::Shared, &|i, r| {
-            sse_body(i, &model, r)
-        })
-        .await;
+    let (server, _sink) = crate::agent::claude::start_model(&spec, Servers::Shared).await;
     let base = server
         .base_url()
         .trim_end_matches('/')
@@ -377,20 +371,29 @@ pub async fn play(bin: &Path, scenario: &Scenario) -> Result<RealRun, Crosscheck
     // The real side through the same normaliser as the mock's recording.
     let normaliser =
         replay::normaliser(scenario, &ws).map_err(|e| CrosscheckError::Input(e.to_string()))?;
+    // Each wrapped command back to the command as written: as it is, and as it reads inside
+    // a JSON string of a request line (quotes and backslashes escaped).
+    let escaped = |s: &str| {
+        let quoted = serde_json::to_string(s).unwrap_or_default();
+        quoted
+            .strip_prefix('"')
+            .and_then(|q| q.strip_suffix('"'))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let back: Vec<(String, String)> = wrapped
+        .iter()
+        .flat_map(|w| {
+            [
+                (w.wrapped.clone(), w.command.clone()),
+                (escaped(&w.wrapped), escaped(&w.command)),
+            ]
+        })
+        .collect();
     let unwrap = |text: &str| -> String {
         let mut out = text.to_owned();
-        for w in &wrapped {
-            out = out.replace(&w.wrapped, &w.command);
-            // Inside a JSON string of a request line, quotes and backslashes are escaped.
-            let escaped = |s: &str| {
-                let quoted = serde_json::to_string(s).unwrap_or_default();
-                quoted
-                    .strip_prefix('"')
-                    .and_then(|q| q.strip_suffix('"'))
-                    .unwrap_or_default()
-                    .to_owned()
-            };
-            out = out.replace(&escaped(&w.wrapped), &escaped(&w.command));
+        for (from, to) in &back {
+            out = out.replace(from.as_str(), to);
         }
         normaliser.text(&out)
     };

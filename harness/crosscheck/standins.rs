@@ -30,40 +30,38 @@ pub fn plan(spec: &SessionSpec) -> Result<StandIns, String> {
     let mut out = StandIns::new();
     // Every response, subagents' included.
     for response in spec.model_script() {
-        {
-            for item in &response.output {
-                let OutputItem::Call(call) = item else {
-                    continue;
-                };
-                let cmd = match &call.tool {
-                    ToolSpec::ExecCommand { cmd, .. } => cmd.as_str(),
-                    // Claude Code's Bash (the `claude` dialect).
-                    ToolSpec::Claude { tool, input } if tool == "Bash" => {
-                        input.get("command").and_then(|c| c.as_str()).unwrap_or("")
-                    }
-                    _ => continue,
-                };
-                let Some((program, args)) = simple_command(cmd) else {
-                    // Nothing scripted: the real CLI runs it, and what it prints is compared.
-                    if call.result == ToolResult::default() {
-                        continue;
-                    }
-                    return Err(format!(
-                        "call {}: `{cmd}` is not one program with plain arguments, so no stand-in can give its scripted result",
-                        call.call_id
-                    ));
-                };
-                let calls = out.entry(program.to_owned()).or_default();
-                match calls.iter().find(|(a, _)| *a == args) {
-                    Some((_, earlier)) if earlier != &call.result => {
-                        return Err(format!(
-                            "call {}: `{cmd}` is scripted twice with different results",
-                            call.call_id
-                        ))
-                    }
-                    Some(_) => {}
-                    None => calls.push((args, call.result.clone())),
+        for item in &response.output {
+            let OutputItem::Call(call) = item else {
+                continue;
+            };
+            let cmd = match &call.tool {
+                ToolSpec::ExecCommand { cmd, .. } => cmd.as_str(),
+                // Claude Code's Bash (the `claude` dialect).
+                ToolSpec::Claude { tool, input } if tool == "Bash" => {
+                    input.get("command").and_then(|c| c.as_str()).unwrap_or("")
                 }
+                _ => continue,
+            };
+            let Some((program, args)) = simple_command(cmd) else {
+                // Nothing scripted: the real CLI runs it, and what it prints is compared.
+                if call.result == ToolResult::default() {
+                    continue;
+                }
+                return Err(format!(
+                    "call {}: `{cmd}` is not one program with plain arguments, so no stand-in can give its scripted result",
+                    call.call_id
+                ));
+            };
+            let calls = out.entry(program.to_owned()).or_default();
+            match calls.iter().find(|(a, _)| *a == args) {
+                Some((_, earlier)) if earlier != &call.result => {
+                    return Err(format!(
+                        "call {}: `{cmd}` is scripted twice with different results",
+                        call.call_id
+                    ))
+                }
+                Some(_) => {}
+                None => calls.push((args, call.result.clone())),
             }
         }
     }

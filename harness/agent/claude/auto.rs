@@ -12,7 +12,7 @@ use super::session::Session;
 use super::wire::parse_json_text;
 use crate::agent::error::AgentError;
 use crate::agent::recording::RequestPurpose;
-use crate::agent::spec::{Classifier, OutputItem, SessionSpec};
+use crate::agent::spec::{Classifier, ModelResponse, OutputItem};
 use crate::engine::claude::ClaudeEvent;
 
 /// The line a `retry: true` from PermissionDenied adds after the refused call's result.
@@ -26,9 +26,9 @@ pub(super) fn denial_text(reason: &str) -> String {
     )
 }
 
-/// The classifier's scripted answers, in the order the calls come: `(summary, JSON body)`.
-pub fn classifier_answers(spec: &SessionSpec) -> Vec<(String, String)> {
-    let script = spec.model_script();
+/// The classifier's scripted answers, in the order `script`'s calls come: `(summary, JSON
+/// body)` as `model` answers.
+pub(super) fn classifier_answers(script: &[ModelResponse], model: &str) -> Vec<(String, String)> {
     let calls = script
         .iter()
         .flat_map(|r| &r.output)
@@ -49,7 +49,7 @@ pub fn classifier_answers(spec: &SessionSpec) -> Vec<(String, String)> {
     });
     texts
         .enumerate()
-        .map(|(i, (summary, text))| (summary, super::wire::json_body(i + 1, &spec.model, &text)))
+        .map(|(i, (summary, text))| (summary, super::wire::json_body(i + 1, model, &text)))
         .collect()
 }
 

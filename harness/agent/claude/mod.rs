@@ -24,17 +24,28 @@ pub mod wire;
 use std::path::{Path, PathBuf};
 
 use super::error::AgentError;
-use super::model_server::{start_servers_with_side, Servers};
+use super::model_server::{start_servers_with_side, AnalyticsSink, ScriptedModel, Servers};
 use super::recording::Recording;
 use super::spec::{PermissionMode, SessionSpec};
 use super::state::AgentEnv;
 use crate::engine::claude::ClaudeEngine;
-pub use auto::classifier_answers;
 pub use names::{compaction_prompt_of, effort, project_slug, AGENT_TYPES, VERSION};
 use session::Session;
 use tools::FileState;
 use transcript::Transcript;
 use wire::compact_messages;
+
+/// The scripted model (Messages-API streams) and analytics sink of a `claude` session; in
+/// auto mode, requests that do not stream (the classifier's) take their own answers.
+pub async fn start_model(spec: &SessionSpec, mode: Servers) -> (ScriptedModel, AnalyticsSink) {
+    let script = spec.model_script();
+    let side = (spec.permission_mode == PermissionMode::Auto)
+        .then(|| auto::classifier_answers(&script, &spec.model));
+    start_servers_with_side(&script, side, mode, &|i, r| {
+        wire::sse_body(i, &spec.model, r)
+    })
+    .await
+}
 
 /// Plays `spec` (dialect `claude`) through `engine`; `env.sessions_dir` is
 /// `<HOME>/.claude/projects`.
@@ -43,15 +54,7 @@ pub async fn play(
     engine: &ClaudeEngine,
     env: &AgentEnv,
 ) -> Result<Recording, AgentError> {
-    let model = spec.model.clone();
-    // In auto mode, requests that do not stream (the classifier's) take their own answers.
-    let side =
-        (spec.permission_mode == PermissionMode::Auto).then(|| auto::classifier_answers(spec));
-    let (server, _sink) =
-        start_servers_with_side(&spec.model_script(), side, Servers::from_env(), &|i, r| {
-            wire::sse_body(i, &model, r)
-        })
-        .await;
+    let (server, _sink) = start_model(spec, Servers::from_env()).await;
     let cwd = PathBuf::from(&spec.cwd);
     let transcript_path = env
         .sessions_dir
