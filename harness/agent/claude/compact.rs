@@ -41,17 +41,13 @@ impl Session<'_> {
             if expects_request {
                 return Err(unexpected("there is no message to compact"));
             }
-            self.end(TurnEnd::CompactionAborted {
-                event: "/compact".to_owned(),
-                reason: "Error: No messages to compact".to_owned(),
-            });
-            return Ok(command
-                .into_iter()
-                .chain([
-                    "<local-command-stderr>Error: No messages to compact</local-command-stderr>\n"
-                        .to_owned(),
-                ])
-                .collect());
+            // Said on stderr, and not as a warning.
+            return Ok(self.failed(
+                &command,
+                "/compact",
+                "Error: No messages to compact".to_owned(),
+                Said::Stderr,
+            ));
         }
         let mut input = self.common(ClaudeEvent::PreCompact, false);
         input.insert("trigger".into(), json!("manual"));
@@ -67,7 +63,12 @@ impl Session<'_> {
                 blockers.join("\n")
             );
             self.effect("the compaction is skipped: no summary request".to_owned());
-            return Ok(self.failed(&command, ClaudeEvent::PreCompact.name(), text));
+            return Ok(self.failed(
+                &command,
+                ClaudeEvent::PreCompact.name(),
+                text,
+                Said::Warning,
+            ));
         }
         if self.messages.is_empty() {
             if expects_request {
@@ -80,6 +81,7 @@ impl Session<'_> {
                 &command,
                 "/compact",
                 "Not enough messages to compact.".to_owned(),
+                Said::Warning,
             ));
         }
         if !expects_request {
@@ -103,16 +105,11 @@ impl Session<'_> {
             .collect();
         let additional = (!additional.is_empty()).then(|| additional.join("\n\n"));
         let block = json!({"type": "text", "text": compaction_prompt(additional.as_deref())});
-        match history.last_mut() {
-            Some(last) => match last.get_mut("content") {
-                Some(Value::Array(content)) => content.push(block),
-                Some(text @ Value::String(_)) => {
-                    let t = text.clone();
-                    *text = json!([{"type": "text", "text": t}, block]);
-                }
-                _ => history.push(json!({"role": "user", "content": [block]})),
-            },
-            None => history.push(json!({"role": "user", "content": [block]})),
+        // Every message's content is blocks, and the history is not empty here (its last
+        // message, once an assistant's is set aside, is the user's).
+        match history.last_mut().and_then(|m| m.get_mut("content")) {
+            Some(Value::Array(content)) => content.push(block),
+            _ => history.push(json!({"role": "user", "content": [block]})),
         }
         let body = request_body(&self.spec.model, &self.spec.base_instructions, &history);
         let (blocks, _) = self.request(&body, RequestPurpose::Compaction).await?;
@@ -142,10 +139,16 @@ impl Session<'_> {
             .collect())
     }
 
-    /// A compaction that did not happen: the warning, the end of the turn, what the next
-    /// prompt carries.
-    fn failed(&mut self, command: &[String], event: &str, text: String) -> Vec<String> {
-        self.warn(text.clone());
+    /// A compaction that did not happen: the end of the turn, the warning if `said` is one,
+    /// and what the next prompt carries.
+    fn failed(&mut self, command: &[String], event: &str, text: String, said: Said) -> Vec<String> {
+        let stream = match said {
+            Said::Warning => {
+                self.warn(text.clone());
+                "stdout"
+            }
+            Said::Stderr => "stderr",
+        };
         self.end(TurnEnd::CompactionAborted {
             event: event.to_owned(),
             reason: text.clone(),
@@ -154,10 +157,18 @@ impl Session<'_> {
             .iter()
             .cloned()
             .chain([format!(
-                "<local-command-stdout>{text}</local-command-stdout>\n"
+                "<local-command-{stream}>{text}</local-command-{stream}>\n"
             )])
             .collect()
     }
+}
+
+/// How Claude Code tells the user that `/compact` did nothing.
+enum Said {
+    /// A warning, and the text as the command's stdout.
+    Warning,
+    /// The text as the command's stderr only.
+    Stderr,
 }
 
 /// PreCompact's blockers as Claude Code quotes them: `[cmd]` and `: ` the trimmed text of
