@@ -79,13 +79,13 @@ fn verdict(text: &str) -> Option<String> {
 }
 
 impl Session<'_> {
-    /// Classifies the call `tool` (`input` as hooks see it); `Some(reason)` when denied.
-    /// Called only for calls the scenario scripts a verdict for.
+    /// Classifies the call `tool` (`input` as hooks see it) with the turn's prompt, in
+    /// Claude Code's two stages; `Some(reason)` when denied. Called only for calls the
+    /// scenario scripts a verdict for.
     pub(super) async fn classify(
         &mut self,
         tool: &str,
         input: &Value,
-        prompt: &str,
     ) -> Result<Option<String>, AgentError> {
         let action = format!("{tool} {}", action_text(input));
         for (stage, max_tokens) in [(1, 64), (2, 8192)] {
@@ -95,7 +95,7 @@ impl Session<'_> {
                 "system": [{"type": "text", "text": "(Claude Code's auto-mode classifier instructions)"}],
                 "messages": [{"role": "user", "content": [
                     {"type": "text", "text": "<transcript>\n"},
-                    {"type": "text", "text": format!("User: {prompt}\n")},
+                    {"type": "text", "text": format!("User: {}\n", self.prompt)},
                     {"type": "text", "text": format!("{action}\n")},
                     {"type": "text", "text": "</transcript>\n"},
                     {"type": "text", "text": format!("(stage {stage})")},

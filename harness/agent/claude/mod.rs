@@ -29,7 +29,7 @@ use super::recording::Recording;
 use super::spec::{PermissionMode, SessionSpec};
 use super::state::AgentEnv;
 use crate::engine::claude::ClaudeEngine;
-pub use names::{compaction_prompt_of, effort, project_slug, AGENT_TYPES, VERSION};
+pub use names::{compaction_prompt_of, project_slug, AGENT_TYPES, AUTO_MODE_MODELS, VERSION};
 use session::Session;
 use tools::FileState;
 use transcript::Transcript;

@@ -9,11 +9,16 @@ pub const AGENT_TYPES: [&str; 5] = [
     "statusline-setup",
 ];
 
+/// Models with which Claude Code 2.1.197 keeps auto mode on (with `claude-sonnet-4-5` it
+/// falls back to `default` without a word). Only this one is played: its hooks' payloads
+/// carry `effort` (observed).
+pub const AUTO_MODE_MODELS: [&str; 1] = ["claude-sonnet-4-6"];
+
 /// The effort level Claude Code gives `model`'s hooks (`effort` in the payloads of the
 /// events of a turn's loop, `CLAUDE_EFFORT`), if any: `claude-sonnet-4-5` has none,
-/// `claude-sonnet-4-6` `high` (both observed).
-pub fn effort(model: &str) -> Option<&'static str> {
-    (model == "claude-sonnet-4-6").then_some("high")
+/// `claude-sonnet-4-6` (the auto-mode model) `high` (both observed).
+pub(crate) fn effort(model: &str) -> Option<&'static str> {
+    AUTO_MODE_MODELS.contains(&model).then_some("high")
 }
 
 /// Claude Code's version, as its environment and transcript name it.

@@ -88,14 +88,12 @@ impl Session<'_> {
                         && child.is_none()
                         && scripted.classifier.is_some();
                     let denied = if classified {
-                        let prompt = self.prompt.clone();
-                        self.classify(&name, &input, &prompt).await?
+                        self.classify(&name, &input).await?
                     } else {
                         None
                     };
-                    match refused {
-                        Refused::No if denied.is_some() => {
-                            let reason = denied.unwrap_or_default();
+                    match (refused, denied) {
+                        (Refused::No, Some(reason)) => {
                             self.effect(format!("the classifier denies: {reason:?}"));
                             record.disposition = Disposition::DeniedByClassifier;
                             if self.permission_denied(&name, &id, &input, &reason).await {
@@ -103,7 +101,7 @@ impl Session<'_> {
                             }
                             (true, denial_text(&reason))
                         }
-                        Refused::Deferred => {
+                        (Refused::Deferred, _) => {
                             self.effect("deferred: the session ends (tool_deferred)".to_owned());
                             self.timeline.push(TimelineEntry::ToolCall(ToolCallRecord {
                                 disposition: Disposition::BlockedByPreToolUse,
@@ -114,12 +112,12 @@ impl Session<'_> {
                                 reason: Some("tool_deferred".to_owned()),
                             }));
                         }
-                        Refused::Yes(text) => {
+                        (Refused::Yes(text), _) => {
                             self.effect(format!("call refused: {text:?}"));
                             record.disposition = Disposition::BlockedByPreToolUse;
                             (true, text)
                         }
-                        Refused::No => {
+                        (Refused::No, None) => {
                             record.executed = true;
                             let run = match child.as_ref() {
                                 // An Agent call: its subagent (whose round may spawn again:

@@ -3,12 +3,7 @@
 
 use super::*;
 
-use crate::agent::claude::AGENT_TYPES;
-
-/// Models with which Claude Code 2.1.197 keeps auto mode on (with `claude-sonnet-4-5` it
-/// falls back to `default` without a word). Only this one is played: its hooks' payloads
-/// carry `effort` (observed).
-pub(crate) const AUTO_MODE_MODELS: [&str; 1] = ["claude-sonnet-4-6"];
+use crate::agent::claude::{AGENT_TYPES, AUTO_MODE_MODELS};
 
 impl Validator<'_> {
     /// `[session] permission_mode`: the `claude` dialect's, `bypassPermissions` or `auto`.
