@@ -13,13 +13,11 @@ pub(super) fn ids(text: &str, session: &str, seen: &Seen) -> String {
     for (i, a) in seen.agents.iter().enumerate() {
         out = out.replace(a.as_str(), &format!("<AGENT-{}>", i + 1));
     }
-    static SUBAGENT_MS: std::sync::OnceLock<Option<Regex>> = std::sync::OnceLock::new();
-    if let Some(re) = SUBAGENT_MS.get_or_init(|| Regex::new(r"duration_ms: \d+").ok()) {
-        out = re.replace_all(&out, "duration_ms: <N>").into_owned();
-    }
+    // `duration_ms: 12` (an Agent result's usage) and `"duration_ms": 12` or
+    // `"totalDurationMs": 12` (JSON).
     static DURATION: std::sync::OnceLock<Option<Regex>> = std::sync::OnceLock::new();
-    match DURATION.get_or_init(|| Regex::new(r#""(duration_ms|totalDurationMs)": \d+"#).ok()) {
-        Some(re) => re.replace_all(&out, "\"$1\": <N>").into_owned(),
+    match DURATION.get_or_init(|| Regex::new(r#"(duration_ms|totalDurationMs)("?): \d+"#).ok()) {
+        Some(re) => re.replace_all(&out, "$1$2: <N>").into_owned(),
         None => out,
     }
 }
@@ -73,6 +71,14 @@ pub(super) fn seen_ids<'a>(
     out
 }
 
+/// Whether a reminder's text (after `<system-reminder>\n`) is a hook's: every hook text
+/// opens with its event's name.
+fn by_hook(reminder: &str) -> bool {
+    crate::engine::claude::ClaudeEvent::ALL
+        .iter()
+        .any(|e| reminder.starts_with(e.name()))
+}
+
 /// A request's lines without Claude Code's own reminders (agent list, skills, date): a
 /// reminder stays when it opens with a hook event's name, as every hook text does.
 pub(super) fn hook_lines(lines: Vec<String>) -> Vec<String> {
@@ -81,9 +87,7 @@ pub(super) fn hook_lines(lines: Vec<String>) -> Vec<String> {
         .into_iter()
         .filter(|l| match l.strip_prefix(OPEN) {
             None => true,
-            Some(rest) => crate::engine::claude::ClaudeEvent::ALL
-                .iter()
-                .any(|e| rest.starts_with(e.name())),
+            Some(rest) => by_hook(rest),
         })
         .collect()
 }
@@ -126,10 +130,7 @@ fn without_own_reminders(text: &str) -> String {
     let mut parts = text.split(OPEN);
     let mut out = parts.next().unwrap_or_default().to_owned();
     for part in parts {
-        let by_hook = crate::engine::claude::ClaudeEvent::ALL
-            .iter()
-            .any(|e| part.starts_with(e.name()));
-        if by_hook {
+        if by_hook(part) {
             out.push_str(OPEN);
             out.push_str(part);
         }
@@ -170,6 +171,17 @@ mod tests {
         assert_eq!(
             ids(stdins[0], "session-1", &seen),
             r#"{"hook_event_name":"PreToolUse","agent_id":"<AGENT-2>","prompt_id":"<PROMPT-1>"}"#
+        );
+    }
+
+    #[test]
+    fn durations_read_the_same_on_both_sides() {
+        let text = r#"<usage>tool_uses: 0
+duration_ms: 1234</usage> {"duration_ms": 7, "totalDurationMs": 8, "tokens": 9}"#;
+        assert_eq!(
+            ids(text, "session-1", &Seen::default()),
+            r#"<usage>tool_uses: 0
+duration_ms: <N></usage> {"duration_ms": <N>, "totalDurationMs": <N>, "tokens": 9}"#
         );
     }
 
