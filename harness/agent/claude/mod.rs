@@ -15,6 +15,7 @@ mod compact;
 mod names;
 mod round;
 mod session;
+mod stop;
 mod subagent;
 mod tool_stats;
 pub(crate) mod tools;

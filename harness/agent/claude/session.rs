@@ -60,55 +60,63 @@ impl Session<'_> {
         let start = self.session_start(source).await;
         let mut pending: Vec<String> = start.iter().map(|t| reminder(t)).collect();
         for step in &self.spec.steps {
-            let turn = match step {
-                Step::Turn(turn) => turn,
-                Step::Compact {
-                    turn_id,
-                    summary,
-                    instructions,
-                } => {
-                    self.turn_id = turn_id.clone();
-                    self.prompt_id = Some(turn_id.clone());
-                    let next = self
-                        .compact(summary.is_some(), instructions.as_deref())
-                        .await?;
-                    pending.extend(next);
-                    self.drop_rewakes();
-                    continue;
-                }
-                Step::Resume | Step::Fork { .. } => {
-                    return Err(AgentError::InvalidSpec(
-                        "the claude dialect plays prompt turns and compactions only".to_owned(),
-                    ))
-                }
-            };
-            self.turn_id = turn.turn_id.clone();
-            self.prompt_id = Some(turn.turn_id.clone());
-            self.prompt = turn.prompt.clone();
-            let (blocked, contexts) = self.user_prompt(&turn.prompt).await;
-            if let Some(text) = blocked {
-                self.warn(text);
-                self.end(TurnEnd::BlockedByUserPromptSubmit);
-                self.drop_rewakes();
-                continue;
-            }
-            let mut content: Vec<Value> = std::mem::take(&mut pending)
-                .into_iter()
-                .map(|t| json!({"type": "text", "text": t}))
-                .collect();
-            // The last UserPromptSubmit text ends with a newline of its own (as 2.1.197 sends).
-            let n = contexts.len();
-            for (i, c) in contexts.iter().enumerate() {
-                let end = if i + 1 == n { "\n" } else { "" };
-                content.push(json!({"type": "text", "text": format!("{}{end}", reminder(c))}));
-            }
-            content.push(json!({"type": "text", "text": turn.prompt}));
-            self.push_user(content)?;
-            self.turn().await?;
+            self.step(step, &mut pending).await?;
             self.drop_rewakes();
         }
         self.session_end().await;
         Ok(())
+    }
+
+    /// One prompt turn or `/compact`; `pending` holds what the next prompt's message opens
+    /// with (hook texts, the compaction's lines).
+    async fn step(&mut self, step: &Step, pending: &mut Vec<String>) -> Result<(), AgentError> {
+        let turn = match step {
+            Step::Turn(turn) => turn,
+            Step::Compact {
+                turn_id,
+                summary,
+                instructions,
+            } => {
+                self.begin(turn_id);
+                let next = self
+                    .compact(summary.is_some(), instructions.as_deref())
+                    .await?;
+                pending.extend(next);
+                return Ok(());
+            }
+            Step::Resume | Step::Fork { .. } => {
+                return Err(AgentError::InvalidSpec(
+                    "the claude dialect plays prompt turns and compactions only".to_owned(),
+                ))
+            }
+        };
+        self.begin(&turn.turn_id);
+        self.prompt = turn.prompt.clone();
+        let (blocked, contexts) = self.user_prompt(&turn.prompt).await;
+        if let Some(text) = blocked {
+            self.warn(text);
+            self.end(TurnEnd::BlockedByUserPromptSubmit);
+            return Ok(());
+        }
+        let mut content: Vec<Value> = std::mem::take(pending)
+            .into_iter()
+            .map(|t| json!({"type": "text", "text": t}))
+            .collect();
+        // The last UserPromptSubmit text ends with a newline of its own (as 2.1.197 sends).
+        let n = contexts.len();
+        for (i, c) in contexts.iter().enumerate() {
+            let end = if i + 1 == n { "\n" } else { "" };
+            content.push(json!({"type": "text", "text": format!("{}{end}", reminder(c))}));
+        }
+        content.push(json!({"type": "text", "text": turn.prompt}));
+        self.push_user(content)?;
+        self.turn().await
+    }
+
+    /// A step's ids: its turn id, which is also the prompt id its hooks see.
+    fn begin(&mut self, turn_id: &str) {
+        self.turn_id = turn_id.to_owned();
+        self.prompt_id = Some(turn_id.to_owned());
     }
 
     /// asyncRewake wake-ups still pending when a turn ended otherwise than by Stop letting
@@ -548,68 +556,6 @@ impl Session<'_> {
         }
     }
 
-    /// Stop, once the model answered without a tool. `may_continue` is false after
-    /// [`MAX_STOP_CONTINUATIONS`] blocks in a row: a block then ends the turn as if allowed.
-    /// In a subagent's loop it is SubagentStop, with the subagent's transcript.
-    async fn stop(&mut self, active: bool, may_continue: bool, last: &str) -> StopNext {
-        let (event, agent_transcript) = match &self.agent {
-            Some((id, _)) => (
-                ClaudeEvent::SubagentStop,
-                Some(self.agent_transcript_path(id)),
-            ),
-            None => (ClaudeEvent::Stop, None),
-        };
-        let mut input = self.common(event, true);
-        input.insert("stop_hook_active".into(), json!(active));
-        if let Some(path) = agent_transcript {
-            input.insert("agent_transcript_path".into(), json!(path));
-        }
-        input.insert("last_assistant_message".into(), json!(last));
-        input.insert("background_tasks".into(), json!([]));
-        input.insert("session_crons".into(), json!([]));
-        let v = self.fire(event, input).await.verdict;
-        if let Some(reason) = v.stop {
-            self.effect("the turn ends (continue: false)".to_owned());
-            return StopNext::Halt(reason);
-        }
-        let mut feedback: Vec<String> = v
-            .blocking
-            .iter()
-            .map(|(cmd, stderr)| format!("[{cmd}]: {stderr}"))
-            .collect();
-        feedback.extend(v.blocks.iter().map(|(_, r)| r.clone().unwrap_or_default()));
-        let (text, reminders) = if !feedback.is_empty() {
-            (
-                format!("Stop hook feedback:\n{}", feedback.join("\n")),
-                false,
-            )
-        } else if !v.contexts.is_empty() {
-            let text = v
-                .contexts
-                .iter()
-                .map(|c| reminder(&format!("Stop hook additional context: {c}")))
-                .collect::<Vec<_>>()
-                .join("\n");
-            (text, true)
-        } else {
-            return StopNext::End;
-        };
-        if !may_continue {
-            self.effect(format!(
-                "Stop blocked {} times in a row: the turn ends anyway, without a word",
-                MAX_STOP_CONTINUATIONS + 1
-            ));
-            return StopNext::End;
-        }
-        let who = if self.agent.is_some() {
-            "the subagent"
-        } else {
-            "the turn"
-        };
-        self.effect(format!("{who} goes on: {text:?}"));
-        StopNext::Continue { text, reminders }
-    }
-
     async fn session_end(&mut self) {
         let mut input = self.common(ClaudeEvent::SessionEnd, false);
         input.insert("reason".into(), json!(self.spec.end_reason));
@@ -620,7 +566,18 @@ impl Session<'_> {
 
 /// Stop blocks Claude Code 2.1.197 follows in a row: the ninth ends the turn, without a
 /// word (9 Stop runs, 9 requests; observed).
-const MAX_STOP_CONTINUATIONS: usize = 8;
+pub(super) const MAX_STOP_CONTINUATIONS: usize = 8;
+
+/// What Stop decided.
+pub(super) enum StopNext {
+    End,
+    Halt(Option<String>),
+    /// The model is sampled again with `text`; `reminders`: it is hook reminders only.
+    Continue {
+        text: String,
+        reminders: bool,
+    },
+}
 
 /// How the model's work ended.
 pub(super) enum WorkEnd {
@@ -633,16 +590,6 @@ pub(super) enum WorkEnd {
     },
     /// A hook ended the session during a round of calls.
     Halted(Halt),
-}
-
-pub(super) enum StopNext {
-    End,
-    Halt(Option<String>),
-    /// The model is sampled again with `text`; `reminders`: it is hook reminders only.
-    Continue {
-        text: String,
-        reminders: bool,
-    },
 }
 
 /// What one run decided on its own, in words.
