@@ -40,11 +40,11 @@ fn crosscheck(dir: &Path, args: &[&str]) -> Result<std::process::Output> {
     Ok(cmd.output()?)
 }
 
-/// `hooktape port SCENARIO --from claude --to codex`: its exit code and report lines.
-fn port_claude_to_codex(scenario: &str, code: i32, expected: &[&str]) -> Result<()> {
+/// `hooktape port SCENARIO --from FROM --to TO`: its exit code and report lines.
+fn port(scenario: &str, (from, to): (&str, &str), code: i32, expected: &[&str]) -> Result<()> {
     let out = cli::run(
         &cli::repo(),
-        &["port", scenario, "--from", "claude", "--to", "codex"],
+        &["port", scenario, "--from", from, "--to", to],
     )?;
     let text = cli::text(&out);
     ensure!(out.status.code() == Some(code), "{text}");
@@ -52,6 +52,10 @@ fn port_claude_to_codex(scenario: &str, code: i32, expected: &[&str]) -> Result<
         ensure!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }
     Ok(())
+}
+
+fn port_claude_to_codex(scenario: &str, code: i32, expected: &[&str]) -> Result<()> {
+    port(scenario, ("claude", "codex"), code, expected)
 }
 
 const INTERFACES: &str = r#"description = "A Claude Code hook lists the network interfaces it sees"
@@ -190,72 +194,40 @@ fn port_json_is_machine_readable_and_alike_hooks_pass() -> Result<()> {
         "{reports:#}"
     );
     // A Codex guard that exits 2 blocks under Claude Code too.
-    let same = cli::run(
-        &cli::repo(),
-        &[
-            "port",
-            "scenarios/pre_tool_use/deny_rm_rf.toml",
-            "--from",
-            "codex",
-            "--to",
-            "claude",
-        ],
-    )?;
-    let text = cli::text(&same);
-    ensure!(same.status.code() == Some(0), "{text}");
-    ensure!(text.contains("every hook behaves the same"), "{text}");
-    Ok(())
+    port(
+        "scenarios/pre_tool_use/deny_rm_rf.toml",
+        ("codex", "claude"),
+        0,
+        &["every hook behaves the same"],
+    )
 }
 
 #[test]
 fn port_plays_a_codex_spawn_role_as_a_claude_subagent_type_and_says_so() -> Result<()> {
-    let out = cli::run(
-        &cli::repo(),
-        &[
-            "port",
-            "scenarios/subagent_start/spawn_explorer.toml",
-            "--from",
-            "codex",
-            "--to",
-            "claude",
-        ],
-    )?;
-    let text = cli::text(&out);
     // Nothing that blocks fails open: exit 0, with both differences named.
-    ensure!(out.status.code() == Some(0), "{text}");
-    for line in [
-        "declared: the spawn role `explorer`",
-        "claude:   agent_type `general-purpose`",
-        "NEVER RUNS SubagentStart `cat >/dev/null; printf",
-        "claude:   not run\n",
-        "why:      its matcher does not select the subagent type claude spawns (`general-purpose`)",
-        "port: 2 finding(s), 0 hook run(s) that block in codex fail open in claude",
-    ] {
-        ensure!(text.contains(line), "{line:?} not in:\n{text}");
-    }
-    Ok(())
+    port(
+        "scenarios/subagent_start/spawn_explorer.toml",
+        ("codex", "claude"),
+        0,
+        &[
+            "declared: the spawn role `explorer`",
+            "claude:   agent_type `general-purpose`",
+            "NEVER RUNS SubagentStart `cat >/dev/null; printf",
+            "claude:   not run\n",
+            "why:      its matcher does not select the subagent type claude spawns (`general-purpose`)",
+            "port: 2 finding(s), 0 hook run(s) that block in codex fail open in claude",
+        ],
+    )
 }
 
 #[test]
 fn port_refuses_a_scenario_of_another_dialect() -> Result<()> {
-    let out = cli::run(
-        &cli::repo(),
-        &[
-            "port",
-            "scenarios/port/claude_guards_under_codex.toml",
-            "--from",
-            "codex",
-            "--to",
-            "claude",
-        ],
-    )?;
-    let text = cli::text(&out);
-    ensure!(out.status.code() == Some(2), "{text}");
-    ensure!(
-        text.contains("is a `claude` scenario, not `codex` (--from)"),
-        "{text}"
-    );
-    Ok(())
+    port(
+        "scenarios/port/claude_guards_under_codex.toml",
+        ("codex", "claude"),
+        2,
+        &["is a `claude` scenario, not `codex` (--from)"],
+    )
 }
 
 #[test]
